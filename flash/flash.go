@@ -1,0 +1,90 @@
+// Package flash implements the simulated flash file system of a VRP device.
+//
+// Paths use the device's syntax: "flash:/dir/file" is absolute, "/dir/file" is
+// relative to the root of the device and "dir/file" is relative to a current
+// directory (see Resolve). Names are matched case-insensitively, as on the device,
+// but keep the case they were created with.
+//
+// Two backends implement FS: NewDisk keeps the files in a directory on disk (every
+// path resolved inside it with os.Root, so nothing can escape it) and NewMemory
+// keeps them in memory. Both enforce a capacity, replace files atomically (a writer
+// fills a temporary file that Commit renames into place, so readers never see a
+// half-written file and a failure leaves the old file intact) and keep deleted files
+// in a recycle bin until they are purged.
+package flash
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// Device is the name of the storage device, as it prefixes absolute paths.
+const Device = "flash:"
+
+// Errors returned by FS methods, wrapped in *PathError. Test with errors.Is.
+var (
+	ErrNotExist    = errors.New("no such file or directory")
+	ErrExist       = errors.New("file already exists")
+	ErrIsDir       = errors.New("is a directory")
+	ErrNotDir      = errors.New("not a directory")
+	ErrNotEmpty    = errors.New("directory not empty")
+	ErrNoSpace     = errors.New("insufficient space")
+	ErrInvalidPath = errors.New("invalid path")
+)
+
+// FileInfo describes a file or directory.
+type FileInfo struct {
+	Name    string    // base name, with the case it was created with
+	Path    string    // canonical absolute path, e.g. "flash:/logfile/log.log"
+	Size    int64     // bytes; 0 for directories
+	ModTime time.Time // last modification
+	IsDir   bool
+	Deleted bool // in the recycle bin (only in RecycleBin results)
+}
+
+// ReadFile is an open file for reading. The disk backend returns an *os.File,
+// so io.Copy to a TCP connection can use sendfile.
+type ReadFile interface {
+	io.ReadSeekCloser
+}
+
+// WriteFile is a file being written. Nothing is visible at its path until
+// Commit succeeds; Abort (or a failed Write or Commit) discards it and leaves the
+// previous file, if any, untouched. Write fails with ErrNoSpace when the data
+// would exceed the capacity.
+type WriteFile interface {
+	io.Writer
+	Commit() error
+	Abort()
+}
+
+// FS is a flash file system. All methods are safe for concurrent use. Paths are
+// canonical absolute paths ("flash:/a/b") as returned by Resolve.
+type FS interface {
+	Stat(path string) (FileInfo, error)
+	// ReadDir lists a directory, sorted by name (case-insensitive).
+	ReadDir(path string) ([]FileInfo, error)
+	Open(path string) (ReadFile, error)
+	// Create starts an atomic replacement of path. The new contents begin with the
+	// first offset bytes of the existing file (0: empty); offset is how FTP REST
+	// and APPE resume an upload. The parent directory must exist.
+	Create(path string, offset int64) (WriteFile, error)
+	Mkdir(path string) error
+	// Rmdir removes an empty directory.
+	Rmdir(path string) error
+	// Remove deletes a file: into the recycle bin, or for good when unreserved.
+	Remove(path string, unreserved bool) error
+	// Undelete restores a file from the recycle bin to its original path.
+	Undelete(path string) error
+	// RecycleBin lists the deleted files under dir (recursively when dir is the root).
+	RecycleBin(dir string) ([]FileInfo, error)
+	// Purge frees a file in the recycle bin for good.
+	Purge(path string) error
+	// Rename moves a file or directory; the destination must not exist.
+	Rename(oldPath, newPath string) error
+	// Copy copies a file atomically, replacing dst if it exists.
+	Copy(src, dst string) error
+	// Usage reports capacity and free bytes (files in the recycle bin count as used).
+	Usage() (total, free int64)
+}
