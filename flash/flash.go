@@ -15,7 +15,10 @@ package flash
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -31,7 +34,93 @@ var (
 	ErrNotEmpty    = errors.New("directory not empty")
 	ErrNoSpace     = errors.New("insufficient space")
 	ErrInvalidPath = errors.New("invalid path")
+	// ErrInvalidOffset: Create was asked to keep more bytes than the file has.
+	ErrInvalidOffset = errors.New("offset beyond end of file")
+	// ErrClosed: the write was already committed or aborted, or the FS is closed.
+	ErrClosed = errors.New("file already closed")
 )
+
+// PathError records an error and the operation and path that caused it. Path is
+// the path as the caller gave it. It is io/fs's PathError, so errors.Is(err,
+// ErrNotExist) and errors.As(err, new(*PathError)) both work.
+type PathError = fs.PathError
+
+// DefaultCapacity is the capacity of an AR2220's flash as dir shows it
+// ("1,090,732 KB total").
+const DefaultCapacity = 1090732 * 1024
+
+// Options configure a file system.
+type Options struct {
+	// Capacity is the size of the device in bytes; 0 means DefaultCapacity.
+	// Files in the recycle bin and writes in progress count as used.
+	Capacity int64
+	// Clock gives the modification time of new and changed files; nil means
+	// time.Now. With a fixed clock, listings are reproducible.
+	Clock func() time.Time
+	// Sync makes the disk backend flush a new file to stable storage before it
+	// replaces the old one, so that even a power failure leaves either the old or
+	// the new file. Without it a crash of the process is safe, a crash of the
+	// machine may not be.
+	Sync bool
+}
+
+func (o Options) capacity() int64 {
+	if o.Capacity <= 0 {
+		return DefaultCapacity
+	}
+	return o.Capacity
+}
+
+func (o Options) now() time.Time {
+	if o.Clock != nil {
+		return o.Clock()
+	}
+	return time.Now()
+}
+
+// space accounts for the used bytes of a device.
+type space struct {
+	mu    sync.Mutex
+	total int64
+	used  int64
+}
+
+// reserve claims n bytes; it reports false, claiming nothing, when they do not fit.
+func (s *space) reserve(n int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n > s.total-s.used {
+		return false
+	}
+	s.used += n
+	return true
+}
+
+// release frees n bytes.
+func (s *space) release(n int64) {
+	s.mu.Lock()
+	s.used -= n
+	s.mu.Unlock()
+}
+
+func (s *space) usage() (total, free int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total, max(s.total-s.used, 0)
+}
+
+// Init gives a file system the layout of a fresh device: it creates the
+// directories flash:/dhcp and flash:/logfile when they do not exist yet. It
+// leaves everything else alone.
+func Init(fsys FS) error {
+	for _, name := range []string{"dhcp", "logfile"} {
+		err := fsys.Mkdir(Root + name)
+		if err != nil && !errors.Is(err, ErrExist) {
+			return fmt.Errorf("flash: init: %w", err)
+		}
+	}
+	return nil
+}
 
 // FileInfo describes a file or directory.
 type FileInfo struct {
