@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type env struct{ ran []string }
+
+func testGrammar(t testing.TB) *Grammar[*env] {
+	t.Helper()
+	run := func(name string) Handler[*env] {
+		return func(e *env, c *Call) error {
+			var parts []string
+			for _, a := range c.Args {
+				if a.Keyword {
+					parts = append(parts, a.Name)
+				} else {
+					parts = append(parts, a.Name+"="+a.Value)
+				}
+			}
+			e.ran = append(e.ran, name+":"+strings.Join(parts, ","))
+			return nil
+		}
+	}
+	words := map[string]string{"display": "Display information", "delete": "Delete a file", "dir": "List files", "debugging": "Debugging", "current-configuration": "Current configuration", "clock": "Clock", "system-view": "Enter the system view"}
+	params := map[string]*Param{
+		"name":  String(1, 8, "Name"),
+		"level": Integer(0, 15, "Level"),
+	}
+	cmds := []*Command[*env]{
+		{Views: []string{"user"}, Syntax: "display current-configuration", Level: 3, Filter: true, Run: run("dcc")},
+		{Views: []string{"user"}, Syntax: "display clock", Level: 0, Run: run("clock")},
+		{Views: []string{"user"}, Syntax: "delete <name>", Level: 3, Run: run("delete")},
+		{Views: []string{"user"}, Syntax: "dir [ <name> ]", Level: 3, Run: run("dir")},
+		{Views: []string{"user"}, Syntax: "debugging", Level: 3, Run: run("debug")},
+		{Views: []string{"user"}, Syntax: "system-view", Level: 2, Run: run("sys")},
+		{Views: []string{"aaa"}, Syntax: "local-user <name> privilege level <level>", Level: 3, Run: run("level"),
+			Undo: "undo local-user <name> privilege level", RunUndo: run("undo-level")},
+		{Views: []string{"aaa"}, Syntax: "local-user <name> service-type { ftp | ssh | terminal }*", Level: 3, Run: run("svc")},
+		{Views: []string{"aaa"}, Syntax: "local-user <name> state { active | block }", Level: 3, Run: run("state")},
+		{Views: []string{AllViews}, Syntax: "quit", Level: 0, Run: run("quit")},
+	}
+	g, err := NewGrammar(words, params, cmds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestMatch(t *testing.T) {
+	g := testGrammar(t)
+	tests := []struct {
+		view, line string
+		level      int
+		want       string // ran, or the error with its column
+	}{
+		{"user", "display current-configuration", 15, "dcc:display,current-configuration"},
+		{"user", "dis cu", 15, "dcc:display,current-configuration"},
+		{"user", "d cu", 15, "dcc:display,current-configuration"},
+		{"user", "  DISP   CLOCK  ", 15, "clock:display,clock"},
+		{"user", "d c", 15, "Error:Ambiguous command found at '^' position.@0"},
+		{"user", "dis c", 15, "Error:Ambiguous command found at '^' position.@4"},
+		{"user", "sys", 15, "sys:system-view"},
+		{"user", "displya clock", 15, "Error: Unrecognized command found at '^' position.@0"},
+		{"user", "display clok", 15, "Error: Unrecognized command found at '^' position.@8"},
+		{"user", "display", 15, "Error:Incomplete command found at '^' position.@8"},
+		{"user", "display clock now", 15, "Error:Too many parameters found at '^' position.@14"},
+		{"user", "delete averyverylongname", 15, "Error: Wrong parameter found at '^' position.@7"},
+		{"user", "dir", 15, "dir:dir"},
+		{"user", "dir x", 15, "dir:dir,name=x"},
+		{"user", "quit", 15, "quit:quit"},
+		{"aaa", "quit", 15, "quit:quit"},
+		{"aaa", "local-user bob privilege level 3", 15, "level:local-user,name=bob,privilege,level,level=3"},
+		{"aaa", "local-user bob privilege level 16", 15, "Error: Wrong parameter found at '^' position.@31"},
+		{"aaa", "undo local-user bob priv lev", 15, "undo-level:undo,local-user,name=bob,privilege,level"},
+		{"aaa", "local-user bob service-type ftp ssh", 15, "svc:local-user,name=bob,service-type,ftp,ssh"},
+		{"aaa", "local-user bob service-type", 15, "Error:Incomplete command found at '^' position.@28"},
+		{"aaa", "local-user bob state block", 15, "state:local-user,name=bob,state,block"},
+		{"aaa", "system-view", 15, "Error: Unrecognized command found at '^' position.@0"},
+		// privilege: a level-1 user sees neither system-view nor dcc
+		{"user", "system-view", 1, "Error: Unrecognized command found at '^' position.@0"},
+		{"user", "display current-configuration", 1, "Error: Unrecognized command found at '^' position.@8"},
+		{"user", "d c", 1, "clock:display,clock"},
+		{"user", "", 15, ""},
+	}
+	for _, tt := range tests {
+		e := &env{}
+		run, call, err := g.Match(tt.view, tt.level, tt.line)
+		got := ""
+		switch {
+		case err != nil:
+			se := err.(*SyntaxError)
+			got = se.Error() + "@" + itoa(se.Column)
+		case run != nil:
+			if err := run(e, call); err != nil {
+				t.Fatal(err)
+			}
+			got = e.ran[0]
+		}
+		if got != tt.want {
+			t.Errorf("%s %q level %d: got %q, want %q", tt.view, tt.line, tt.level, got, tt.want)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestCaret(t *testing.T) {
+	g := testGrammar(t)
+	_, _, err := g.Match("user", 15, "d c")
+	got := err.(*SyntaxError).Caret(len("<Huawei>"))
+	want := "        ^\nError:Ambiguous command found at '^' position.\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	g := testGrammar(t)
+	_, call, err := g.Match("user", 15, "dis cur | inc local-user admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if call.Filter == nil || call.Filter.Mode != "include" || call.Filter.Re.String() != "local-user admin" {
+		t.Fatalf("filter = %+v", call.Filter)
+	}
+	_, _, err = g.Match("user", 15, "display clock | include x")
+	if se, ok := err.(*SyntaxError); !ok || se.Kind != TooMany || se.Column != 14 {
+		t.Fatalf("filter on unfilterable command: %v", err)
+	}
+	_, _, err = g.Match("user", 15, "dis cur | foo x")
+	if se, ok := err.(*SyntaxError); !ok || se.Kind != Unrecognized || se.Column != 10 {
+		t.Fatalf("bad filter mode: %v", err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	g := testGrammar(t)
+	tests := []struct {
+		line  string
+		level int
+		want  []HelpEntry
+	}{
+		{"d", 15, []HelpEntry{{"debugging", "Debugging"}, {"delete", "Delete a file"}, {"dir", "List files"}, {"display", "Display information"}}},
+		{"display ", 15, []HelpEntry{{"clock", "Clock"}, {"current-configuration", "Current configuration"}}},
+		{"display ", 0, []HelpEntry{{"clock", "Clock"}}},
+		{"dir ", 15, []HelpEntry{{"STRING<1-8>", "Name"}, {"<cr>", ""}}},
+		{"dis cur ", 15, []HelpEntry{{"|", "Matching output"}, {"<cr>", ""}}},
+		{"dis cur | ", 15, []HelpEntry{{"begin", "Begin with the line that matches"}, {"exclude", "Match the lines that do not contain the regular expression"}, {"include", "Match the lines that contain the regular expression"}}},
+	}
+	for _, tt := range tests {
+		got, err := g.Help("user", tt.level, tt.line)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.line, err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("help %q (-want +got):\n%s", tt.line, diff)
+		}
+	}
+	if _, err := g.Help("user", 15, "dispaly "); err == nil {
+		t.Error("help after a bad word: no error")
+	}
+}
+
+func TestComplete(t *testing.T) {
+	g := testGrammar(t)
+	tests := []struct {
+		line  string
+		start int
+		want  []string
+	}{
+		{"dis", 0, []string{"display"}},
+		{"display c", 8, []string{"clock", "current-configuration"}},
+		{"d", 0, []string{"debugging", "delete", "dir", "display"}},
+		{"x", 0, nil},
+		{"display ", 8, nil},
+	}
+	for _, tt := range tests {
+		start, got := g.Complete("user", 15, tt.line)
+		if start != tt.start || !cmp.Equal(tt.want, got) {
+			t.Errorf("complete %q = %d %v, want %d %v", tt.line, start, got, tt.start, tt.want)
+		}
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	g := testGrammar(f)
+	for _, s := range []string{"dis cu | inc x", "local-user a privilege level 3", "d c", "undo local-user x priv", "\xff\x00 |"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, view := range []string{"user", "aaa"} {
+			g.Match(view, 15, line)
+			g.Help(view, 15, line)
+			g.Complete(view, 15, line)
+		}
+	})
+}

@@ -1,0 +1,534 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Grammar holds the compiled commands of every view. It is immutable once
+// built and safe for concurrent use.
+type Grammar[E any] struct {
+	words    map[string]string // keyword -> help
+	params   map[string]*Param
+	starts   map[string]*node[E] // view -> start
+	commands []*compiled[E]
+}
+
+type compiled[E any] struct {
+	cmd    *Command[E]
+	undo   bool
+	syntax []element
+	views  []string
+}
+
+type node[E any] struct {
+	edges  []*edge[E]
+	eps    []*node[E]
+	accept *compiled[E]
+}
+
+type edge[E any] struct {
+	word  string // keyword, lower case; "" for a parameter
+	name  string // parameter name
+	param *Param
+	help  string // keyword help
+	to    *node[E]
+	owner *compiled[E]
+}
+
+// NewGrammar builds a grammar. words gives help texts for keywords; params the
+// parameter types shared by commands.
+func NewGrammar[E any](words map[string]string, params map[string]*Param, cmds []*Command[E]) (*Grammar[E], error) {
+	g := &Grammar[E]{words: words, params: params, starts: map[string]*node[E]{}}
+	for _, c := range cmds {
+		if err := g.add(c, c.Syntax, false); err != nil {
+			return nil, err
+		}
+		if c.Undo != "" {
+			if c.RunUndo == nil {
+				return nil, fmt.Errorf("command %q: undo form without handler", c.Syntax)
+			}
+			if err := g.add(c, c.Undo, true); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return g, nil
+}
+
+func (g *Grammar[E]) add(c *Command[E], syntax string, undo bool) error {
+	if !undo && c.Run == nil {
+		return fmt.Errorf("command %q: no handler", syntax)
+	}
+	lookup := func(name string) (*Param, error) {
+		if p, ok := c.Params[name]; ok {
+			return p, nil
+		}
+		if p, ok := g.params[name]; ok {
+			return p, nil
+		}
+		return nil, fmt.Errorf("unknown parameter <%s>", name)
+	}
+	seq, err := parseSyntax(syntax, lookup)
+	if err != nil {
+		return err
+	}
+	cc := &compiled[E]{cmd: c, undo: undo, syntax: seq, views: c.Views}
+	g.commands = append(g.commands, cc)
+	start := &node[E]{}
+	end := g.compile(cc, seq, start)
+	end.accept = cc
+	for _, v := range c.Views {
+		s := g.starts[v]
+		if s == nil {
+			s = &node[E]{}
+			g.starts[v] = s
+		}
+		s.eps = append(s.eps, start)
+	}
+	return nil
+}
+
+func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *node[E] {
+	cur := from
+	for _, e := range seq {
+		switch e.kind {
+		case elemWord:
+			next := &node[E]{}
+			help := cc.cmd.Words[e.word]
+			if help == "" {
+				help = g.words[e.word]
+			}
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), help: help, to: next, owner: cc})
+			cur = next
+		case elemParam:
+			next := &node[E]{}
+			cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
+			cur = next
+		case elemOptional:
+			end := g.compile(cc, e.alts[0], cur)
+			cur.eps = append(cur.eps, end)
+			cur = end
+		case elemChoice:
+			join := &node[E]{}
+			for _, alt := range e.alts {
+				start := &node[E]{}
+				cur.eps = append(cur.eps, start)
+				end := g.compile(cc, alt, start)
+				end.eps = append(end.eps, join)
+			}
+			cur = join
+		case elemRepeat:
+			loop := &node[E]{}
+			join := &node[E]{}
+			for _, alt := range e.alts {
+				for _, from := range []*node[E]{cur, loop} {
+					start := &node[E]{}
+					from.eps = append(from.eps, start)
+					end := g.compile(cc, alt, start)
+					end.eps = append(end.eps, loop)
+				}
+			}
+			loop.eps = append(loop.eps, join)
+			cur = join
+		}
+	}
+	return cur
+}
+
+// thread is one way of reading the line so far.
+type thread[E any] struct {
+	n    *node[E]
+	args []Arg
+}
+
+func closure[E any](ts []thread[E]) []thread[E] {
+	seen := map[*node[E]]bool{}
+	var out []thread[E]
+	var visit func(t thread[E])
+	visit = func(t thread[E]) {
+		if seen[t.n] {
+			return
+		}
+		seen[t.n] = true
+		out = append(out, t)
+		for _, n := range t.n.eps {
+			visit(thread[E]{n: n, args: t.args})
+		}
+	}
+	for _, t := range ts {
+		visit(t)
+	}
+	return out
+}
+
+// token is a word of the line and its rune column.
+type token struct {
+	text string
+	col  int
+	end  int // byte offset just past the word
+}
+
+func tokenize(line string) []token {
+	var toks []token
+	col := 0
+	start, startCol := -1, 0
+	for i, r := range line {
+		if r == ' ' || r == '\t' {
+			if start >= 0 {
+				toks = append(toks, token{text: line[start:i], col: startCol, end: i})
+				start = -1
+			}
+		} else if start < 0 {
+			start, startCol = i, col
+		}
+		col++
+	}
+	if start >= 0 {
+		toks = append(toks, token{text: line[start:], col: startCol, end: len(line)})
+	}
+	return toks
+}
+
+func visible[E any](e *edge[E], level int) bool { return e.owner.cmd.Level <= level }
+
+// step consumes one token. It returns the new threads or a syntax error kind.
+// A keyword that is a prefix of several keywords keeps them all: the words
+// after it may tell them apart (ambiguous reports that).
+func step[E any](ts []thread[E], tok string, level int) (next []thread[E], kind ErrorKind, ok, ambiguous bool) {
+	lower := strings.ToLower(tok)
+	var exact, prefix, params []*edge[E]
+	prefixWords := map[string]bool{}
+	hasKeyword := false
+	for _, t := range ts {
+		for _, e := range t.n.edges {
+			if !visible(e, level) {
+				continue
+			}
+			if e.param != nil {
+				params = append(params, e)
+				continue
+			}
+			hasKeyword = true
+			if e.word == lower {
+				exact = append(exact, e)
+			} else if strings.HasPrefix(e.word, lower) {
+				prefix = append(prefix, e)
+				prefixWords[e.word] = true
+			}
+		}
+	}
+	var take func(e *edge[E]) bool
+	switch {
+	case len(exact) > 0:
+		take = func(e *edge[E]) bool { return e.param == nil && e.word == lower }
+	case len(prefixWords) > 0:
+		ambiguous = len(prefixWords) > 1
+		take = func(e *edge[E]) bool { return e.param == nil && strings.HasPrefix(e.word, lower) }
+	default:
+		ok := false
+		for _, e := range params {
+			if e.param.Valid(tok) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			if len(params) > 0 {
+				return nil, WrongParameter, false, false
+			}
+			if !hasKeyword {
+				return nil, TooMany, false, false
+			}
+			return nil, Unrecognized, false, false
+		}
+		take = func(e *edge[E]) bool { return e.param != nil && e.param.Valid(tok) }
+	}
+	for _, t := range ts {
+		for _, e := range t.n.edges {
+			if !visible(e, level) || !take(e) {
+				continue
+			}
+			a := Arg{Name: e.word, Value: e.word, Keyword: true}
+			if e.param != nil {
+				a = Arg{Name: e.name, Value: tok}
+			}
+			args := append(append([]Arg(nil), t.args...), a)
+			next = append(next, thread[E]{n: e.to, args: args})
+		}
+	}
+	return closure(next), 0, true, ambiguous
+}
+
+func (g *Grammar[E]) start(view string) []thread[E] {
+	var ts []thread[E]
+	for _, v := range []string{view, AllViews} {
+		if s := g.starts[v]; s != nil {
+			ts = append(ts, thread[E]{n: s})
+		}
+	}
+	return closure(ts)
+}
+
+func accepting[E any](ts []thread[E], level int) (thread[E], bool) {
+	for _, t := range ts {
+		if a := t.n.accept; a != nil && a.cmd.Level <= level {
+			return t, true
+		}
+	}
+	return thread[E]{}, false
+}
+
+// unique reports whether every accepting thread reads the line the same way:
+// the same command through the same keywords.
+func unique[E any](ts []thread[E], level int) bool {
+	first := ""
+	for _, t := range ts {
+		a := t.n.accept
+		if a == nil || a.cmd.Level > level {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%p", a)
+		for _, arg := range t.args {
+			if arg.Keyword {
+				b.WriteString(" " + arg.Name)
+			}
+		}
+		if first == "" {
+			first = b.String()
+		} else if b.String() != first {
+			return false
+		}
+	}
+	return true
+}
+
+var filterModes = []string{"begin", "exclude", "include"}
+
+// Match parses a line typed in view by a user of level. It returns the matched
+// command's handler and call, or a *SyntaxError. An empty line matches nothing
+// and returns (nil, nil, nil).
+func (g *Grammar[E]) Match(view string, level int, line string) (Handler[E], *Call, error) {
+	toks := tokenize(line)
+	if len(toks) == 0 {
+		return nil, nil, nil
+	}
+	ts := g.start(view)
+	var filter *Filter
+	ambiguousAt := -1
+	for i, tok := range toks {
+		if tok.text == "|" {
+			if t, ok := accepting(ts, level); ok && t.n.accept.cmd.Filter {
+				f, err := parseFilter(line, toks[i:])
+				if err != nil {
+					return nil, nil, err
+				}
+				filter = f
+				break
+			}
+		}
+		next, kind, ok, amb := step(ts, tok.text, level)
+		if !ok {
+			return nil, nil, &SyntaxError{Kind: kind, Column: tok.col}
+		}
+		if amb && ambiguousAt < 0 {
+			ambiguousAt = tok.col
+		}
+		ts = next
+	}
+	t, ok := accepting(ts, level)
+	if ok && !unique(ts, level) {
+		return nil, nil, &SyntaxError{Kind: Ambiguous, Column: max(ambiguousAt, 0)}
+	}
+	if !ok {
+		last := toks[len(toks)-1]
+		if filter != nil {
+			// a filter after an incomplete command cannot happen: "|" only
+			// starts a filter after a complete one.
+			panic("cli: filter after incomplete command")
+		}
+		return nil, nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:last.end]) + 1}
+	}
+	cc := t.n.accept
+	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level}
+	if cc.undo {
+		return cc.cmd.RunUndo, call, nil
+	}
+	return cc.cmd.Run, call, nil
+}
+
+func parseFilter(line string, toks []token) (*Filter, error) {
+	// toks[0] is "|"
+	if len(toks) < 2 {
+		return nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:toks[0].end]) + 1}
+	}
+	mode := ""
+	lower := strings.ToLower(toks[1].text)
+	for _, m := range filterModes {
+		if strings.HasPrefix(m, lower) {
+			if mode != "" {
+				return nil, &SyntaxError{Kind: Ambiguous, Column: toks[1].col}
+			}
+			mode = m
+		}
+	}
+	if mode == "" {
+		return nil, &SyntaxError{Kind: Unrecognized, Column: toks[1].col}
+	}
+	if len(toks) < 3 {
+		return nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:toks[1].end]) + 1}
+	}
+	expr := strings.TrimSpace(line[toks[1].end:])
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, &SyntaxError{Kind: WrongParameter, Column: toks[2].col}
+	}
+	return &Filter{Mode: mode, Re: re}, nil
+}
+
+// Help answers "?" typed at the end of line: the full help of the next word
+// when line is empty or ends in a space, otherwise the keywords that start with
+// the last word. It returns a *SyntaxError when the words before do not parse.
+func (g *Grammar[E]) Help(view string, level int, line string) ([]HelpEntry, error) {
+	toks := tokenize(line)
+	partial := ""
+	if len(toks) > 0 && !strings.HasSuffix(line, " ") && !strings.HasSuffix(line, "\t") {
+		partial = toks[len(toks)-1].text
+		toks = toks[:len(toks)-1]
+	}
+	ts := g.start(view)
+	for i, tok := range toks {
+		if tok.text == "|" {
+			if t, ok := accepting(ts, level); ok && t.n.accept.cmd.Filter {
+				return filterHelp(toks[i+1:], partial), nil
+			}
+		}
+		next, kind, ok, _ := step(ts, tok.text, level)
+		if !ok {
+			return nil, &SyntaxError{Kind: kind, Column: tok.col}
+		}
+		ts = next
+	}
+	byToken := map[string]HelpEntry{}
+	lower := strings.ToLower(partial)
+	for _, t := range ts {
+		for _, e := range t.n.edges {
+			if !visible(e, level) {
+				continue
+			}
+			if e.param != nil {
+				if partial == "" {
+					byToken[e.param.Token+"\x00"+e.param.Help] = HelpEntry{Token: e.param.Token, Help: e.param.Help}
+				}
+				continue
+			}
+			if strings.HasPrefix(e.word, lower) {
+				if _, dup := byToken[e.word]; !dup {
+					byToken[e.word] = HelpEntry{Token: e.word, Help: e.help}
+				}
+			}
+		}
+	}
+	var out []HelpEntry
+	for _, h := range byToken {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Token < out[j].Token })
+	if partial == "" {
+		if t, ok := accepting(ts, level); ok {
+			if t.n.accept.cmd.Filter {
+				out = append(out, HelpEntry{Token: "|", Help: "Matching output"})
+			}
+			out = append(out, HelpEntry{Token: "<cr>"})
+		}
+	}
+	return out, nil
+}
+
+func filterHelp(rest []token, partial string) []HelpEntry {
+	help := map[string]string{
+		"begin":   "Begin with the line that matches",
+		"exclude": "Match the lines that do not contain the regular expression",
+		"include": "Match the lines that contain the regular expression",
+	}
+	if len(rest) > 0 {
+		return []HelpEntry{{Token: "REGULAR-EXPRESSION", Help: "Regular expression"}}
+	}
+	var out []HelpEntry
+	for _, m := range filterModes {
+		if strings.HasPrefix(m, strings.ToLower(partial)) {
+			out = append(out, HelpEntry{Token: m, Help: help[m]})
+		}
+	}
+	return out
+}
+
+// Complete returns the keywords that can complete the last word of line (for
+// Tab), sorted, and the byte offset where that word starts. Words before it
+// must parse.
+func (g *Grammar[E]) Complete(view string, level int, line string) (start int, words []string) {
+	toks := tokenize(line)
+	if len(toks) == 0 || strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+		return len(line), nil
+	}
+	last := toks[len(toks)-1]
+	ts := g.start(view)
+	for _, tok := range toks[:len(toks)-1] {
+		next, _, ok, _ := step(ts, tok.text, level)
+		if !ok {
+			return len(line), nil
+		}
+		ts = next
+	}
+	lower := strings.ToLower(last.text)
+	seen := map[string]bool{}
+	for _, t := range ts {
+		for _, e := range t.n.edges {
+			if visible(e, level) && e.param == nil && strings.HasPrefix(e.word, lower) && !seen[e.word] {
+				seen[e.word] = true
+				words = append(words, e.word)
+			}
+		}
+	}
+	sort.Strings(words)
+	return last.end - len(last.text), words
+}
+
+// Reference describes one declared command for the generated command reference.
+type Reference struct {
+	Views  []string
+	Syntax string
+	Level  int
+	Help   string
+	Params []HelpEntry
+}
+
+// Reference lists every command (undo forms included) in declaration order.
+func (g *Grammar[E]) Reference() []Reference {
+	var out []Reference
+	for _, cc := range g.commands {
+		var b strings.Builder
+		renderSyntax(cc.syntax, &b)
+		r := Reference{Views: cc.views, Syntax: b.String(), Level: cc.cmd.Level, Help: cc.cmd.Help}
+		seen := map[string]bool{}
+		var walk func(seq []element)
+		walk = func(seq []element) {
+			for _, e := range seq {
+				if e.kind == elemParam && !seen[e.word] {
+					seen[e.word] = true
+					r.Params = append(r.Params, HelpEntry{Token: e.word + " " + e.param.Token, Help: e.param.Help})
+				}
+				for _, a := range e.alts {
+					walk(a)
+				}
+			}
+		}
+		walk(cc.syntax)
+		out = append(out, r)
+	}
+	return out
+}
