@@ -1,0 +1,539 @@
+// Package ftpd implements the embedded FTP server of a simulated VRP device.
+//
+// The server speaks RFC 959 with the extensions real clients rely on (RFC 2389
+// FEAT/OPTS, RFC 2428 EPSV/EPRT, RFC 3659 SIZE/MDTM/REST STREAM/MLST/MLSD and
+// RFC 2640 UTF-8 names) and answers with the reply texts of a Huawei VRP device
+// where those are known (for example "220 FTP service ready."). Files live in a
+// [flash.FS]; every user is confined to a root directory of that file system, which
+// the client sees as "/".
+//
+// Logins go through an [Authenticator] that the device adapts to its AAA users.
+// The server itself enforces the protocol-level protections of RFC 2577: no FTP
+// bounce (PORT/EPRT only to the client's own address), no data-port stealing
+// (passive connections only from the client's address), a delay after each failed
+// login, a limit on failed logins per connection, a limit on connections and
+// logged-in users, and login and idle timeouts.
+//
+// A Server is started with [Server.Serve] on one or more listeners; the address a
+// client connected to is the address PASV and EPSV announce. [Server.Shutdown] and
+// [Server.Close] stop it and end every goroutine it started.
+package ftpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vrpsim/vrpsim/flash"
+)
+
+// Defaults used when the corresponding Config field is zero.
+const (
+	DefaultIdleTimeout      = 30 * time.Minute // AR V200R007 "Timeout value(in minute) 30"
+	DefaultMaxSessions      = 5                // AR "Max user number 5"
+	DefaultLoginTimeout     = 60 * time.Second
+	DefaultDataTimeout      = 30 * time.Second
+	DefaultFailureDelay     = 2 * time.Second
+	DefaultMaxLoginFailures = 3
+	// MaxLineLength is the longest command line accepted, CRLF included. Longer
+	// lines are answered with 500 and discarded; the session goes on.
+	MaxLineLength = 4096
+)
+
+// Login is the result of a successful authentication.
+type Login struct {
+	// Root is the user's directory as a flash path ("flash:" or "flash:/test").
+	// The client sees it as "/" and cannot leave it.
+	Root string
+	// ReadOnly refuses every command that changes the file system.
+	ReadOnly bool
+	// Release frees the session slot the login took (the user's access-limit); the
+	// server calls it once when the session ends. It may be nil.
+	Release func()
+}
+
+// Authenticator checks FTP logins. The device adapts its AAA users to it.
+type Authenticator interface {
+	// Login checks a user name and password. On success it returns the user's root
+	// directory and a release func for the session slot. Every refusal is an error
+	// (unknown user, bad password, blocked or locked account, no ftp service, no
+	// directory, privilege below 3, access-limit reached, ...): the client sees the
+	// same 530 for all of them, and the error text goes into the EventLoginFailed
+	// event as the reason.
+	Login(ctx context.Context, user, password string, remote netip.AddrPort) (Login, error)
+}
+
+// AuthenticatorFunc adapts a function to the Authenticator interface.
+type AuthenticatorFunc func(ctx context.Context, user, password string, remote netip.AddrPort) (Login, error)
+
+// Login calls f.
+func (f AuthenticatorFunc) Login(ctx context.Context, user, password string, remote netip.AddrPort) (Login, error) {
+	return f(ctx, user, password, remote)
+}
+
+// PortRange is an inclusive range of TCP ports for passive data connections. The
+// zero value means any ephemeral port chosen by the system.
+type PortRange struct {
+	First, Last uint16
+}
+
+// Config configures a Server. Only FS and Auth are required.
+type Config struct {
+	FS   flash.FS
+	Auth Authenticator
+
+	// IdleTimeout closes a logged-in session that sends no command for this long
+	// (the device's "ftp timeout", in minutes there). Default DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// LoginTimeout closes a connection that has not logged in after this long.
+	LoginTimeout time.Duration
+	// DataTimeout bounds the wait for a data connection and every read or write
+	// on it that makes no progress.
+	DataTimeout time.Duration
+	// MaxSessions is the number of users logged in at once (the device's "Max user
+	// number"). Default DefaultMaxSessions.
+	MaxSessions int
+	// MaxConnections limits control connections, logged in or not. Default
+	// 2*MaxSessions+2.
+	MaxConnections int
+	// FailureDelay is the pause before the 530 reply to a failed login. Negative
+	// means none. Default DefaultFailureDelay.
+	FailureDelay time.Duration
+	// MaxLoginFailures closes the connection after this many failed logins on it.
+	MaxLoginFailures int
+	// PassivePorts is the range PASV and EPSV listen on.
+	PassivePorts PortRange
+	// ActiveFromPort20 makes active-mode data connections start from port 20 (RFC
+	// 959's L-1). When the process may not bind port 20 the server falls back to an
+	// ephemeral port and says so once with an EventActivePortFallback.
+	ActiveFromPort20 bool
+	// Allow filters clients by address (the device's "ftp acl"); nil allows all.
+	Allow func(netip.Addr) bool
+	// Location is the time zone of LIST times. Default UTC. MDTM and MLST are
+	// always UTC.
+	Location *time.Location
+	// Now returns the current time (tests). Default time.Now.
+	Now func() time.Time
+	// Log receives events. It is called from session goroutines, so it must be
+	// safe for concurrent use and should not block.
+	Log func(Event)
+}
+
+// EventKind classifies an Event.
+type EventKind int
+
+// Event kinds.
+const (
+	EventConnect            EventKind = iota + 1 // control connection accepted
+	EventRejected                                // connection refused: ACL, connection or user limit
+	EventLogin                                   // successful login
+	EventLoginFailed                             // failed login; Err holds the reason
+	EventLogout                                  // session ended; Reason says why
+	EventDownload                                // RETR finished (Err set when it failed)
+	EventUpload                                  // STOR/STOU/APPE finished (Err set when it failed)
+	EventDelete                                  // DELE or RMD
+	EventMkdir                                   // MKD
+	EventRename                                  // RNTO; Path is the old, Target the new path
+	EventBounceRefused                           // PORT/EPRT to a foreign address refused
+	EventPortStealing                            // passive data connection from a foreign address closed
+	EventActivePortFallback                      // port 20 could not be bound; active mode uses ephemeral ports
+)
+
+var eventKindNames = map[EventKind]string{
+	EventConnect: "connect", EventRejected: "rejected", EventLogin: "login",
+	EventLoginFailed: "login-failed", EventLogout: "logout", EventDownload: "download",
+	EventUpload: "upload", EventDelete: "delete", EventMkdir: "mkdir", EventRename: "rename",
+	EventBounceRefused: "bounce-refused", EventPortStealing: "port-stealing",
+	EventActivePortFallback: "active-port-fallback",
+}
+
+func (k EventKind) String() string {
+	if s, ok := eventKindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is something worth logging: logins, failures, logouts, transfers,
+// refused attacks.
+type Event struct {
+	Kind    EventKind
+	Time    time.Time
+	Session uint64         // session ID (0 for server-wide events)
+	User    string         // user name, once given
+	Remote  netip.AddrPort // client control address
+	Local   netip.AddrPort // server control address
+	Path    string         // flash path of the file concerned
+	Target  string         // rename destination, or the refused data address
+	Bytes   int64          // bytes transferred (file bytes, before ASCII conversion)
+	Reason  string         // why a connection was rejected or a session ended
+	Err     error          // failure cause
+}
+
+// SessionInfo describes a control connection, for "display ftp-users".
+type SessionInfo struct {
+	ID       uint64
+	User     string // empty before login
+	LoggedIn bool
+	Remote   netip.AddrPort
+	Local    netip.AddrPort
+	Root     string        // the user's top directory (flash path), "topdir"
+	Cwd      string        // current directory as the client sees it
+	Idle     time.Duration // since the last command
+	Since    time.Time     // connection time
+}
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("ftpd: server closed")
+
+// Server is an FTP server. Its methods are safe for concurrent use.
+type Server struct {
+	cfg Config // immutable after New, except the atomics below
+
+	idleTimeout atomic.Int64 // time.Duration
+	maxSessions atomic.Int64
+	allow       atomic.Pointer[func(netip.Addr) bool]
+	changed     atomic.Pointer[chan struct{}] // closed and replaced when a setting changes
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	closed     bool
+	listeners  map[net.Listener]struct{}
+	sessions   map[uint64]*session
+	nextID     uint64
+	loggedIn   int
+	port20Once sync.Once
+	port20Bad  atomic.Bool
+
+	wg sync.WaitGroup // Serve loops and session goroutines
+}
+
+// New returns a Server for cfg. It panics if cfg.FS or cfg.Auth is nil.
+func New(cfg Config) *Server {
+	if cfg.FS == nil || cfg.Auth == nil {
+		panic("ftpd: Config.FS and Config.Auth are required")
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.DataTimeout <= 0 {
+		cfg.DataTimeout = DefaultDataTimeout
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 2*cfg.MaxSessions + 2
+	}
+	if cfg.FailureDelay == 0 {
+		cfg.FailureDelay = DefaultFailureDelay
+	}
+	if cfg.MaxLoginFailures <= 0 {
+		cfg.MaxLoginFailures = DefaultMaxLoginFailures
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:       cfg,
+		listeners: make(map[net.Listener]struct{}),
+		sessions:  make(map[uint64]*session),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	changed := make(chan struct{})
+	s.changed.Store(&changed)
+	s.idleTimeout.Store(int64(cfg.IdleTimeout))
+	s.maxSessions.Store(int64(cfg.MaxSessions))
+	s.SetAllow(cfg.Allow)
+	return s
+}
+
+// SetIdleTimeout changes the idle timeout ("ftp timeout"). It applies to every
+// session from its next wait for a command on.
+func (s *Server) SetIdleTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultIdleTimeout
+	}
+	s.idleTimeout.Store(int64(d))
+	s.notifyChange()
+}
+
+// configChanged returns a channel closed at the next change of a setting.
+func (s *Server) configChanged() <-chan struct{} { return *s.changed.Load() }
+
+func (s *Server) notifyChange() {
+	ch := make(chan struct{})
+	close(*s.changed.Swap(&ch))
+}
+
+// IdleTimeout returns the current idle timeout.
+func (s *Server) IdleTimeout() time.Duration { return time.Duration(s.idleTimeout.Load()) }
+
+// SetMaxSessions changes the number of users that may be logged in at once. Users
+// already logged in stay.
+func (s *Server) SetMaxSessions(n int) {
+	if n <= 0 {
+		n = DefaultMaxSessions
+	}
+	s.maxSessions.Store(int64(n))
+}
+
+// MaxSessions returns the limit of users logged in at once.
+func (s *Server) MaxSessions() int { return int(s.maxSessions.Load()) }
+
+// SetAllow replaces the client filter ("ftp acl"); nil allows every client. It
+// applies to new connections.
+func (s *Server) SetAllow(allow func(netip.Addr) bool) {
+	if allow == nil {
+		s.allow.Store(nil)
+		return
+	}
+	s.allow.Store(&allow)
+}
+
+func (s *Server) allowed(a netip.Addr) bool {
+	f := s.allow.Load()
+	return f == nil || (*f)(a.Unmap())
+}
+
+func (s *Server) log(e Event) {
+	if s.cfg.Log == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = s.cfg.Now()
+	}
+	s.cfg.Log(e)
+}
+
+// Serve accepts control connections on l until the server is closed, and closes
+// l when it returns. It returns ErrServerClosed after Shutdown or Close, or the
+// error that ended the accept loop.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("ftpd: accept: %w", err)
+			}
+			// Temporary trouble (such as too many open files): back off.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+				continue
+			case <-s.ctx.Done():
+				t.Stop()
+				return ErrServerClosed
+			}
+		}
+		backoff = 0
+		s.accept(c)
+	}
+}
+
+// accept registers a new control connection and starts its session, or refuses it.
+func (s *Server) accept(c net.Conn) {
+	remote := addrPort(c.RemoteAddr())
+	local := addrPort(c.LocalAddr())
+	refuse := func(reason string) {
+		s.log(Event{Kind: EventRejected, Remote: remote, Local: local, Reason: reason})
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		fmt.Fprintf(c, "421 Service not available, closing control connection.\r\n")
+		c.Close()
+	}
+	if !s.allowed(remote.Addr()) {
+		refuse("denied by ACL")
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return
+	}
+	if len(s.sessions) >= s.cfg.MaxConnections {
+		s.mu.Unlock()
+		refuse("too many connections")
+		return
+	}
+	s.nextID++
+	sess := newSession(s, s.nextID, c, remote, local)
+	s.sessions[sess.id] = sess
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		sess.serve()
+		s.mu.Lock()
+		delete(s.sessions, sess.id)
+		if sess.countedLogin {
+			s.loggedIn--
+		}
+		s.mu.Unlock()
+	}()
+}
+
+// claimLogin takes a logged-in user slot, reporting false when all are taken.
+func (s *Server) claimLogin(sess *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loggedIn >= s.MaxSessions() {
+		return false
+	}
+	s.loggedIn++
+	sess.countedLogin = true
+	return true
+}
+
+// Sessions lists the control connections, logged in or not, by ID.
+func (s *Server) Sessions() []SessionInfo {
+	s.mu.Lock()
+	list := make([]*session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		list = append(list, sess)
+	}
+	s.mu.Unlock()
+	now := time.Now()
+	infos := make([]SessionInfo, 0, len(list))
+	for _, sess := range list {
+		infos = append(infos, sess.info(now))
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].ID < infos[j].ID })
+	return infos
+}
+
+// UserCount reports how many users are logged in ("User count").
+func (s *Server) UserCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loggedIn
+}
+
+// Kick closes the session with the given ID ("free ftp"), telling the client
+// with a 421 reply. It reports whether such a session existed.
+func (s *Server) Kick(id uint64) bool {
+	s.mu.Lock()
+	sess := s.sessions[id]
+	s.mu.Unlock()
+	if sess == nil {
+		return false
+	}
+	sess.kick("kicked by administrator")
+	return true
+}
+
+// KickUser closes every session logged in as user (compared case-insensitively,
+// like AAA user names) and returns how many there were.
+func (s *Server) KickUser(user string) int {
+	n := 0
+	for _, info := range s.Sessions() {
+		if info.LoggedIn && equalFold(info.User, user) && s.Kick(info.ID) {
+			n++
+		}
+	}
+	return n
+}
+
+// Shutdown stops accepting connections, then waits for the sessions to end on
+// their own until ctx is done, when it closes them. It returns ctx's error in
+// that case. Every goroutine of the server has ended when it returns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopListening()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Close stops the server at once: listeners and every session are closed (the
+// clients get a 421 reply). It returns when every goroutine has ended.
+func (s *Server) Close() error {
+	s.stopListening()
+	s.cancel()
+	s.mu.Lock()
+	list := make([]*session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		list = append(list, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range list {
+		sess.kick("server closed")
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) stopListening() {
+	s.mu.Lock()
+	s.closed = true
+	ls := make([]net.Listener, 0, len(s.listeners))
+	for l := range s.listeners {
+		ls = append(ls, l)
+	}
+	s.mu.Unlock()
+	for _, l := range ls {
+		l.Close()
+	}
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// addrPort converts a net.Addr of a TCP connection to a netip.AddrPort.
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	if a == nil {
+		return netip.AddrPort{}
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}
