@@ -1,0 +1,235 @@
+package vrp
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vrpsim/vrpsim/aaa"
+	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/vrp/cli"
+)
+
+const rightsChanged = "Info: After you change the rights (including the password, access type, FTP directory, and level) of a local user, the rights of users already online do not change. The change takes effect to users who go online after the change.\n"
+
+var serviceWords = []string{"8021x", "api", "ftp", "http", "ppp", "ssh", "telnet", "terminal", "web", "x25-pad"}
+
+func aaaCommands() []*command {
+	noop := func(e *callEnv, c *cli.Call) error { return nil }
+	services := "{ " + strings.Join(serviceWords, " | ") + " }*"
+	return []*command{
+		{
+			Views: systemView, Syntax: "aaa", Level: 3,
+			Help: "Enter the AAA view",
+			Run: func(e *callEnv, c *cli.Call) error {
+				e.views = append(e.views, viewFrame{view: viewAAA})
+				return nil
+			},
+		},
+		{Views: aaaView, Syntax: "authentication-scheme default", Level: 3, Help: "Default authentication scheme (always present)", Run: noop},
+		{Views: aaaView, Syntax: "authorization-scheme default", Level: 3, Help: "Default authorization scheme (always present)", Run: noop},
+		{Views: aaaView, Syntax: "accounting-scheme default", Level: 3, Help: "Default accounting scheme (always present)", Run: noop},
+		{Views: aaaView, Syntax: "domain { default | default_admin }", Level: 3, Help: "Default domains (always present)", Run: noop},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> password { cipher | irreversible-cipher } <password>", Level: 3,
+			Help: "Create a local user or change its password",
+			Run: func(e *callEnv, c *cli.Call) error {
+				kind := aaa.Cipher
+				if c.Has("irreversible-cipher") {
+					kind = aaa.IrreversibleCipher
+				}
+				created, err := e.dev.Users().SetPassword(c.Value("user-name"), c.Value("password"), kind)
+				if err != nil {
+					return aaaError(err)
+				}
+				if created {
+					e.Print("Info: Add a new user.\n")
+				} else if !e.replaying {
+					e.Print(rightsChanged)
+				}
+				return nil
+			},
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> service-type " + services, Level: 3,
+			Help: "Set the access types of a local user",
+			Run: func(e *callEnv, c *cli.Call) error {
+				var set aaa.Service
+				for _, w := range c.Keywords() {
+					if s, ok := aaa.ParseService(w); ok {
+						set |= s
+					}
+				}
+				risky := set&(aaa.ServiceTelnet|aaa.ServiceFTP|aaa.ServiceHTTP) != 0
+				converted := false
+				err := e.dev.Users().Update(c.Value("user-name"), func(u *aaa.User) error {
+					u.Services = set
+					if risky && u.HasPassword && u.PasswordKind == aaa.Cipher {
+						u.PasswordKind = aaa.IrreversibleCipher
+						converted = true
+					}
+					return nil
+				})
+				if err != nil {
+					return aaaError(err)
+				}
+				if converted && !e.replaying {
+					e.Print("Info: The cipher password has been changed to an irreversible-cipher password.\n")
+				}
+				if risky {
+					e.Print("Warning: The user access modes include Telnet, FTP or HTTP, and so security risks exist.\n")
+				}
+				e.Print(rightsChanged)
+				return nil
+			},
+			Undo: "undo local-user <user-name> service-type",
+			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
+				u.Services = 0
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> privilege level <level>", Level: 3,
+			Help: "Set the privilege level of a local user",
+			Run: updateUser(true, func(u *aaa.User, c *cli.Call) error {
+				u.Privilege = c.Int("level")
+				return nil
+			}),
+			Undo: "undo local-user <user-name> privilege level",
+			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
+				u.Privilege = -1
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> ftp-directory <directory>", Level: 3,
+			Help: "Set the FTP directory of a local user",
+			Run: func(e *callEnv, c *cli.Call) error {
+				dir := c.Value("directory")
+				if err := e.checkDirectory(dir); err != nil {
+					return err
+				}
+				return updateUser(true, func(u *aaa.User, c *cli.Call) error {
+					u.FTPDirectory = dir
+					return nil
+				})(e, c)
+			},
+			Undo: "undo local-user <user-name> ftp-directory",
+			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
+				u.FTPDirectory = ""
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> access-limit <limit>", Level: 3,
+			Help: "Set the maximum number of concurrent sessions of a local user",
+			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
+				u.AccessLimit = c.Int("limit")
+				return nil
+			}),
+			Undo: "undo local-user <user-name> access-limit",
+			RunUndo: updateUser(false, func(u *aaa.User, c *cli.Call) error {
+				u.AccessLimit = 0
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> idle-timeout <minutes> [ <seconds> ]", Level: 3,
+			Help: "Set the idle timeout of a local user (0 0: never)",
+			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
+				u.IdleTimeout = time.Duration(c.Int("minutes"))*time.Minute + time.Duration(c.Int("seconds"))*time.Second
+				u.IdleTimeoutSet = true
+				return nil
+			}),
+			Undo: "undo local-user <user-name> idle-timeout",
+			RunUndo: updateUser(false, func(u *aaa.User, c *cli.Call) error {
+				u.IdleTimeout, u.IdleTimeoutSet = 0, false
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "local-user <user-name> state { active | block }", Level: 3,
+			Help: "Activate or block a local user",
+			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
+				u.State = aaa.StateActive
+				if c.Has("block") {
+					u.State = aaa.StateBlock
+				}
+				return nil
+			}),
+		},
+		{
+			Views: aaaView, Syntax: "undo local-user <user-name>", Level: 3,
+			Help: "Delete a local user",
+			Run: func(e *callEnv, c *cli.Call) error {
+				if err := e.dev.Users().Delete(c.Value("user-name")); err != nil {
+					return aaaError(err)
+				}
+				return nil
+			},
+		},
+		{
+			Views: aaaView, Syntax: "local-aaa-user wrong-password retry-interval <interval> retry-time <times> block-time <block-min>", Level: 3,
+			Help: "Lock out a local user after repeated wrong passwords",
+			Run: func(e *callEnv, c *cli.Call) error {
+				e.dev.Users().SetLockoutPolicy(aaa.LockoutPolicy{
+					Enabled:       true,
+					RetryInterval: time.Duration(c.Int("interval")) * time.Minute,
+					RetryTime:     c.Int("times"),
+					BlockTime:     time.Duration(c.Int("block-min")) * time.Minute,
+				})
+				return nil
+			},
+			Undo: "undo local-aaa-user wrong-password",
+			RunUndo: func(e *callEnv, c *cli.Call) error {
+				p := e.dev.Users().LockoutPolicy()
+				p.Enabled = false
+				e.dev.Users().SetLockoutPolicy(p)
+				return nil
+			},
+		},
+	}
+}
+
+// updateUser makes a handler that changes an existing local user.
+func updateUser(rights bool, change func(u *aaa.User, c *cli.Call) error) cli.Handler[*callEnv] {
+	return func(e *callEnv, c *cli.Call) error {
+		err := e.dev.Users().Update(c.Value("user-name"), func(u *aaa.User) error { return change(u, c) })
+		if err != nil {
+			return aaaError(err)
+		}
+		if rights {
+			e.Print(rightsChanged)
+		}
+		return nil
+	}
+}
+
+// checkDirectory checks that an ftp-directory names an existing directory.
+func (e *callEnv) checkDirectory(dir string) error {
+	path, err := flash.Resolve(flash.Device+"/", dir)
+	if err != nil {
+		return refuse("Error: The directory name is invalid.")
+	}
+	fi, err := e.dev.fs.Stat(path)
+	if err != nil || !fi.IsDir {
+		return refuse("Error: The directory does not exist.")
+	}
+	return nil
+}
+
+// aaaError turns an aaa error into the device's message.
+func aaaError(err error) error {
+	switch {
+	case errors.Is(err, aaa.ErrNoSuchUser):
+		return refuse("Error: The user does not exist.")
+	case errors.Is(err, aaa.ErrOnline):
+		return refuse("Error: Have user(s) online, can not be deleted.")
+	case errors.Is(err, aaa.ErrInvalidName):
+		return refuse("Error: The user name is invalid.")
+	case errors.Is(err, aaa.ErrInvalidPassword):
+		return refuse("Error: The password is invalid.")
+	}
+	return fmt.Errorf("aaa: %w", err)
+}

@@ -1,0 +1,137 @@
+package vrp
+
+import (
+	"sync"
+
+	"github.com/vrpsim/vrpsim/vrp/cli"
+)
+
+type command = cli.Command[*callEnv]
+
+// grammar returns the device's command grammar. It is built once and shared
+// by every device: it is immutable.
+var grammar = sync.OnceValues(func() (*cli.Grammar[*callEnv], error) {
+	return cli.NewGrammar(keywordHelp, sharedParams, commands())
+})
+
+var (
+	all          = []string{cli.AllViews}
+	userView     = []string{viewUser}
+	systemView   = []string{viewSystem}
+	aaaView      = []string{viewAAA}
+	uiViews      = []string{viewVTY, viewConsole}
+	notUserViews = []string{viewSystem, viewAAA, viewVTY, viewConsole, viewACL}
+)
+
+// keywordHelp is the help text of each keyword, as "?" shows it.
+var keywordHelp = map[string]string{
+	"aaa":                   "AAA",
+	"access-limit":          "Set the maximum number of accesses",
+	"active":                "Active",
+	"authentication-mode":   "Authentication mode",
+	"authentication-type":   "Specify the authentication type",
+	"block":                 "Block",
+	"block-time":            "Configure the block time",
+	"cipher":                "Cipher text",
+	"clock":                 "Clock status and configuration information",
+	"compare":               "Compare configuration",
+	"configuration":         "Configuration",
+	"con":                   "Console interface",
+	"console":               "Console interface",
+	"current-configuration": "Current configuration",
+	"display":               "Display information",
+	"enable":                "Enable",
+	"ftp":                   "FTP user",
+	"ftp-directory":         "Set user FTP directory permitted",
+	"history-command":       "Display the history commands of the current session",
+	"idle-timeout":          "Set the timeout value",
+	"inbound":               "Inbound",
+	"irreversible-cipher":   "Irreversible cipher text",
+	"level":                 "Set the user level",
+	"local-aaa-user":        "Local AAA user",
+	"local-user":            "Add/Change local user",
+	"password":              "Password",
+	"privilege":             "Privilege",
+	"protocol":              "Set user interface protocol type",
+	"quit":                  "Exit from current mode and enter prior mode",
+	"reset":                 "Reset operation",
+	"retry-interval":        "Configure the retry interval",
+	"retry-time":            "Configure the retry times",
+	"return":                "Enter the privileged mode",
+	"save":                  "Save file",
+	"saved-configuration":   "Saved configuration",
+	"screen-length":         "Set the number of lines displayed on a screen",
+	"server":                "Server",
+	"service-type":          "Service types for authorization",
+	"ssh":                   "SSH",
+	"state":                 "Set user state",
+	"startup":               "Startup configuration",
+	"status":                "Status",
+	"stelnet":               "STelnet protocol",
+	"sysname":               "Set the name of the device",
+	"system-view":           "Enter the system view",
+	"telnet":                "Telnet protocol",
+	"temporary":             "Temporary",
+	"terminal":              "Terminal user",
+	"this":                  "Current configuration of the current view",
+	"all":                   "All",
+	"user":                  "User",
+	"user-interface":        "Configure the user interface",
+	"username":              "User name",
+	"users":                 "Information about user interface",
+	"version":               "Version information",
+	"vty":                   "Virtual terminal interface",
+	"wrong-password":        "Wrong password",
+	"undo":                  "Negate a command or set its defaults",
+	"8021x":                 "802.1x user",
+	"api":                   "API user",
+	"http":                  "HTTP user",
+	"ppp":                   "PPP user",
+	"web":                   "Portal user",
+	"x25-pad":               "X25-PAD user",
+	"none":                  "Login without checking",
+	"rsa":                   "RSA authentication",
+	"password-rsa":          "Password and RSA authentication",
+	"sftp":                  "SFTP service type",
+	"local-key-pair":        "Local key pair",
+	"authentication-scheme": "Configure authentication scheme",
+	"authorization-scheme":  "Configure authorization scheme",
+	"accounting-scheme":     "Configure accounting scheme",
+	"domain":                "Configure a domain",
+	"default":               "Default",
+	"default_admin":         "Default administrator domain",
+	"logbuffer":             "Display the information of log buffer",
+}
+
+// sharedParams are the parameter types used across commands.
+var sharedParams = map[string]*cli.Param{
+	"user-name":   cli.String(1, 64, "User name, in the format of 'user@domain'"),
+	"password":    cli.String(1, 128, "The password in cipher text or plain text"),
+	"level":       cli.Integer(0, 15, "Level"),
+	"minutes":     cli.Integer(0, 35791, "Set the number of minutes"),
+	"seconds":     cli.Integer(0, 59, "Set the number of seconds"),
+	"host-name":   cli.String(1, 246, "Host name"),
+	"file-name":   cli.String(5, 64, "File name(*.cfg, *.zip)"),
+	"screen":      cli.Integer(0, 512, "Number of lines on a screen (0 means no split screen)"),
+	"limit":       cli.Integer(1, 4294967295&0x7fffffff, "Maximum number of accesses"),
+	"directory":   cli.String(1, 160, "Directory name"),
+	"vty-first":   cli.Integer(0, 4, "First user terminal interface to be configured"),
+	"vty-last":    cli.Integer(0, 4, "Last user terminal interface to be configured"),
+	"console-num": cli.Integer(0, 0, "Console interface number"),
+	"interval":    cli.Integer(5, 65535, "Retry interval, in minutes"),
+	"times":       cli.Integer(3, 65535, "Retry times"),
+	"block-min":   cli.Integer(5, 65535, "Block time, in minutes"),
+	"ssh-user":    cli.String(1, 64, "SSH user name"),
+}
+
+// commands declares every command of the device.
+func commands() []*command {
+	var cmds []*command
+	cmds = append(cmds, basicCommands()...)
+	cmds = append(cmds, displayCommands()...)
+	cmds = append(cmds, configFileCommands()...)
+	cmds = append(cmds, aaaCommands()...)
+	cmds = append(cmds, uiCommands()...)
+	cmds = append(cmds, sshCommands()...)
+	return cmds
+}

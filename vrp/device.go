@@ -1,0 +1,414 @@
+// Package vrp is the simulated Huawei VRP device: its running configuration,
+// its CLI sessions (views, privilege, pager) and the commands that configure
+// local users, the SSH server, the FTP server and move files on flash.
+//
+// A Device is independent of every other: many can run in one process. Front
+// ends (package vrp/sshd, the console) authenticate a user, open a Session
+// and feed it lines.
+package vrp
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vrpsim/vrpsim/aaa"
+	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/vrp/cli"
+)
+
+// DefaultConfig is the configuration a device boots when its flash holds no
+// startup file: user admin (password Admin@huawei, level 15, ssh and terminal)
+// and the STelnet server enabled.
+//
+//go:embed default.cfg
+var DefaultConfig string
+
+// Version strings of the emulated device.
+const (
+	versionTag = "[V200R007C00SPC600]"
+	maxVTY     = 5
+)
+
+// Options configure a device.
+type Options struct {
+	// Sysname is the name used when the configuration sets none ("Huawei").
+	Sysname string
+	// Flash is the device's file system (required).
+	Flash flash.FS
+	// Address is the device's own address (shown by the CLI, used by its
+	// FTP server and client); the zero value means 127.0.0.1.
+	Address netip.Addr
+	// DefaultConfig replaces the embedded DefaultConfig.
+	DefaultConfig string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// HashCost, when set, is passed to the AAA database (tests make it cheap).
+	AAA aaa.Options
+}
+
+// Device is one simulated router.
+type Device struct {
+	opts    Options
+	fs      flash.FS
+	grammar *cli.Grammar[*callEnv]
+	boot    time.Time
+	log     *logBuffer
+
+	mu       sync.Mutex
+	cfg      *config
+	users    *aaa.DB
+	startup  string // next startup file, "" for none
+	booted   string // file the device booted from, "" for none
+	sessions []*Session
+	name     atomic.Pointer[string] // sysname, read without the lock
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// New creates a device and boots it: it replays the startup configuration from
+// flash, or the default configuration when there is none. A startup file that
+// fails to replay is reported in the log and the device boots the default.
+func New(opts Options) (*Device, error) {
+	if opts.Flash == nil {
+		return nil, errors.New("vrp: no flash file system")
+	}
+	if opts.Sysname == "" {
+		opts.Sysname = "Huawei"
+	}
+	if !opts.Address.IsValid() {
+		opts.Address = netip.MustParseAddr("127.0.0.1")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.DefaultConfig == "" {
+		opts.DefaultConfig = DefaultConfig
+	}
+	g, err := grammar()
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{opts: opts, fs: opts.Flash, grammar: g, boot: opts.Now()}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.log = newLogBuffer(d)
+	d.reset()
+	d.startup = d.readStartupName()
+	d.bootConfig()
+	return d, nil
+}
+
+// Close ends every session of the device.
+func (d *Device) Close() error {
+	d.cancel()
+	d.mu.Lock()
+	ss := append([]*Session(nil), d.sessions...)
+	d.mu.Unlock()
+	for _, s := range ss {
+		s.Close()
+	}
+	return nil
+}
+
+// Sysname is the device's name, as prompts show it.
+func (d *Device) Sysname() string {
+	if p := d.name.Load(); p != nil {
+		return *p
+	}
+	return d.opts.Sysname
+}
+
+func (d *Device) setSysname(name string) { d.name.Store(&name) }
+
+// Address is the device's own address.
+func (d *Device) Address() netip.Addr { return d.opts.Address }
+
+// Users is the device's AAA database.
+func (d *Device) Users() *aaa.DB {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.users
+}
+
+// Flash is the device's file system.
+func (d *Device) Flash() flash.FS { return d.fs }
+
+func (d *Device) now() time.Time { return d.opts.Now() }
+
+// reset puts the running state back to factory defaults.
+func (d *Device) reset() {
+	aopts := d.opts.AAA
+	user := aopts.Log
+	aopts.Log = func(ev aaa.Event) {
+		d.logAAA(ev)
+		if user != nil {
+			user(ev)
+		}
+	}
+	d.mu.Lock()
+	d.cfg = newConfig()
+	d.setSysname(d.opts.Sysname)
+	d.users = aaa.New(aopts)
+	d.mu.Unlock()
+}
+
+// startupNameFile keeps the name of the next startup configuration file, as the
+// device's NVRAM does.
+const startupNameFile = "flash:/private-data.txt"
+
+func (d *Device) readStartupName() string {
+	f, err := d.fs.Open(startupNameFile)
+	if err != nil {
+		if _, err := d.fs.Stat("flash:/vrpcfg.zip"); err == nil {
+			return "flash:/vrpcfg.zip"
+		}
+		return ""
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(f)
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "startup-configuration="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (d *Device) writeStartupName(name string) error {
+	w, err := d.fs.Create(startupNameFile, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "startup-configuration=%s\n", name); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// bootConfig replays the startup file, falling back to the default.
+func (d *Device) bootConfig() {
+	if d.startup != "" {
+		text, err := readConfigFile(d.fs, d.startup)
+		if err == nil {
+			if line, n, err := d.replay(text); err == nil {
+				d.booted = d.startup
+				return
+			} else {
+				d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, n, line, err)
+			}
+		} else {
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", d.startup, err)
+		}
+		d.reset()
+	}
+	if line, n, err := d.replay(d.opts.DefaultConfig); err != nil {
+		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration at line %d (%q): %v.", n, line, err)
+		d.reset()
+	}
+}
+
+// replay runs a configuration text through the CLI, as the device does at
+// boot. It stops at the first line that fails and returns it.
+func (d *Device) replay(text string) (string, int, error) {
+	rt := &replayTerminal{}
+	s := &Session{dev: d, term: rt, vty: -1, level: 15, done: make(chan struct{}),
+		views: []viewFrame{{view: viewUser}, {view: viewSystem}}, info: SessionInfo{Line: LineConsole}}
+	s.replaying = true
+	for i, raw := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line := strings.TrimRight(raw, " ")
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "!"):
+			continue
+		case i == 0 && strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
+			continue // version header
+		case trimmed == "#":
+			s.views = s.views[:2]
+			continue
+		case trimmed == "return":
+			return "", 0, nil
+		}
+		if !strings.HasPrefix(line, " ") {
+			s.views = s.views[:2]
+		}
+		rt.reset()
+		run, call, err := d.grammar.Match(s.view().view, s.level, trimmed)
+		if err != nil {
+			return trimmed, i + 1, err
+		}
+		if run == nil {
+			continue
+		}
+		out := s.newOutput(nil)
+		if err := run(&callEnv{Session: s, out: out}, call); err != nil {
+			return trimmed, i + 1, err
+		}
+		if msg := rt.errorLine(); msg != "" {
+			return trimmed, i + 1, errors.New(msg)
+		}
+	}
+	return "", 0, nil
+}
+
+// replayTerminal takes a replayed command's output and answers its questions.
+type replayTerminal struct{ buf bytes.Buffer }
+
+func (t *replayTerminal) Write(p []byte) (int, error)             { return t.buf.Write(p) }
+func (t *replayTerminal) ReadLine(string, bool) (string, error)   { return "y", nil }
+func (t *replayTerminal) ReadKey() (rune, error)                  { return ' ', nil }
+func (t *replayTerminal) reset()                                  { t.buf.Reset() }
+func (t *replayTerminal) errorLine() string {
+	for _, l := range strings.Split(t.buf.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "Error") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+// OpenSession starts a session for an authenticated user. It enforces the VTY
+// limit and the user's access-limit.
+func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) {
+	s := &Session{dev: d, info: info, term: term, vty: -1, done: make(chan struct{}),
+		views: []viewFrame{{view: viewUser}}, login: d.now()}
+	s.lastUsed = time.Now()
+	d.mu.Lock()
+	ui := d.cfg.con
+	if info.Line == LineVTY {
+		ui = d.cfg.vty
+	}
+	users := d.users
+	d.mu.Unlock()
+	s.level = 15
+	if info.Line == LineVTY || info.User != "" {
+		s.level = 0
+		if ui.level >= 0 {
+			s.level = ui.level
+		}
+		if info.User != "" && ui.authMode == "aaa" {
+			u, ok := users.Lookup(info.User)
+			if !ok {
+				return nil, fmt.Errorf("open session: %w", aaa.ErrNoSuchUser)
+			}
+			if u.Privilege >= 0 {
+				s.level = u.Privilege
+			}
+			release, err := users.Acquire(info.User)
+			if err != nil {
+				return nil, fmt.Errorf("open session: %w", err)
+			}
+			s.release = release
+			if u.IdleTimeoutSet {
+				s.idle = u.IdleTimeout
+			}
+		}
+	}
+	if s.idle == 0 && ui.idle >= 0 {
+		s.idle = ui.idle
+	}
+	if info.Interactive {
+		s.screen = ui.screenLength
+	}
+	d.mu.Lock()
+	if info.Line == LineVTY {
+		used := make([]bool, maxVTY)
+		for _, o := range d.sessions {
+			if o.vty >= 0 {
+				used[o.vty] = true
+			}
+		}
+		for i, u := range used {
+			if !u {
+				s.vty = i
+				break
+			}
+		}
+		if s.vty < 0 {
+			d.mu.Unlock()
+			if s.release != nil {
+				s.release()
+			}
+			return nil, ErrVTYLimit
+		}
+	}
+	d.sessions = append(d.sessions, s)
+	d.mu.Unlock()
+	if info.Line == LineVTY {
+		d.logf("SHELL", 5, "LOGIN", "The user succeeded in logging in to VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, info.Protocol, info.User, info.Remote.Addr())
+	}
+	return s, nil
+}
+
+func (d *Device) removeSession(s *Session) {
+	d.mu.Lock()
+	found := false
+	for i, o := range d.sessions {
+		if o == s {
+			d.sessions = append(d.sessions[:i], d.sessions[i+1:]...)
+			found = true
+			break
+		}
+	}
+	d.mu.Unlock()
+	if found && s.info.Line == LineVTY {
+		d.logf("SHELL", 5, "LOGOUT", "The user succeeded in logging out of VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, s.info.Protocol, s.info.User, s.info.Remote.Addr())
+	}
+}
+
+func (d *Device) vtyCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, s := range d.sessions {
+		if s.vty >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ErrLoginRefused is the one answer every refused SSH login gets.
+var ErrLoginRefused = errors.New("login refused")
+
+// AuthenticateSSH checks an SSH password login against the AAA users: the
+// STelnet server must be enabled, the VTY lines must accept SSH with AAA
+// authentication, and the user must have service-type ssh. Every refusal is
+// ErrLoginRefused; failures count toward the user's lockout.
+func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) error {
+	d.mu.Lock()
+	enabled := d.cfg.stelnet
+	vty := d.cfg.vty
+	users := d.users
+	d.mu.Unlock()
+	_, err := users.Authenticate(user, password, aaa.ServiceSSH)
+	reason := ""
+	switch {
+	case err != nil:
+		var ae *aaa.AuthError
+		if errors.As(err, &ae) {
+			reason = ae.Reason
+		} else {
+			reason = err.Error()
+		}
+	case !enabled:
+		reason = "the STelnet server is disabled"
+	case vty.authMode != "aaa":
+		reason = "the VTY authentication mode is not AAA"
+	case vty.protocol == "telnet":
+		reason = "the VTY does not accept SSH"
+	}
+	if reason != "" {
+		d.logf("SSH", 5, "SSH_USER_LOGIN_FAIL", "The SSH user failed to login. (ServiceType=stelnet, FailedReason=%s, UserName=%s, IPAddress=%s, VPNInstanceName=)", reason, user, remote.Addr())
+		return ErrLoginRefused
+	}
+	return nil
+}
