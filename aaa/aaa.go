@@ -1,0 +1,269 @@
+// Package aaa keeps the local users of a simulated VRP device: the accounts of
+// the `aaa` view's `local-user` commands, their hashed passwords and attributes,
+// the wrong-password lockout of `local-aaa-user wrong-password`, authentication
+// for the SSH and FTP front ends, and the count of live sessions that enforces
+// `access-limit` and guards `undo local-user`.
+//
+// # Names
+//
+// A user name is 1-64 printable ASCII characters without spaces or any of
+// / \ : * ? " < > |. It may carry one "@domain" suffix (the part before the @
+// must not be empty). Names are case-insensitive, as with the device's default
+// `authentication-mode local`: "Huawei" and "huawei" are the same user, which
+// keeps the case it was created with.
+//
+// # Passwords
+//
+// Passwords are never stored: `local-user NAME password cipher PW` and
+// `... irreversible-cipher PW` both keep an argon2id hash (salt from crypto/rand,
+// parameters recorded in the hash). The configuration shows the hash in the
+// device's framing: %$%$...%$%$ for Cipher and $1a$...$ for IrreversibleCipher.
+// Replaying such a text through SetPassword restores the same hash. A plaintext
+// password is 1-128 printable ASCII characters without spaces; V200R007 has no
+// complexity rule (newer builds demand 8 characters of two kinds).
+//
+// A cipher text written by a real device (%$%$...%$%$, %^%#...%^%#, $1a$...$)
+// cannot be verified, as the device's algorithm is not public. It is kept
+// verbatim, so a real configuration replays and renders unchanged, but no
+// password logs in to such an account until the password is set again.
+//
+// # Lockout
+//
+// With the lockout policy enabled, RetryTime wrong passwords within
+// RetryInterval of the first of them lock the account for BlockTime. Only wrong
+// passwords count; attempts on a locked account do not prolong the lock. A
+// successful login clears the count, `state active` (User.SetState) clears a
+// lock, and disabling the policy clears every count and lock.
+//
+// A DB is safe for concurrent use. It starts no goroutines; lock expiry is
+// noticed lazily, whenever the account is looked at.
+package aaa
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors returned by DB methods, wrapped with context. Test with errors.Is.
+var (
+	ErrNoSuchUser      = errors.New("no such local user")
+	ErrAuthFailed      = errors.New("authentication failed")
+	ErrAccessLimit     = errors.New("access limit reached")
+	ErrOnline          = errors.New("user has sessions online")
+	ErrInvalidName     = errors.New("invalid user name")
+	ErrInvalidPassword = errors.New("invalid password")
+	ErrInvalidValue    = errors.New("invalid attribute value")
+)
+
+// AuthError is the error Authenticate returns for every refusal. It matches
+// ErrAuthFailed with errors.Is, which is all a peer may learn; Reason says why,
+// for logs only.
+type AuthError struct {
+	User   string
+	Reason string // one of the Reason constants
+}
+
+// Reasons for a refused login, in AuthError.Reason and Event.Reason.
+const (
+	ReasonNoSuchUser     = "no such user"
+	ReasonWrongPassword  = "wrong password"
+	ReasonNoPassword     = "no password configured"
+	ReasonUnverifiable   = "password set by a foreign cipher text"
+	ReasonBlocked        = "account blocked"
+	ReasonLocked         = "account locked after wrong passwords"
+	ReasonServiceDenied  = "service type not allowed"
+	ReasonInvalidService = "no service given"
+)
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("local user %q: %s: %s", e.User, ErrAuthFailed, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrAuthFailed) true.
+func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
+
+// State is the configured state of a user (`local-user NAME state`).
+type State int
+
+const (
+	StateActive State = iota // may log in
+	StateBlock               // refused; rendered `state block`
+)
+
+// String returns the keyword of `state`: "active" or "block".
+func (s State) String() string {
+	if s == StateBlock {
+		return "block"
+	}
+	return "active"
+}
+
+// Letter returns the State column of `display local-user`: "A" or "B".
+func (s State) Letter() string {
+	if s == StateBlock {
+		return "B"
+	}
+	return "A"
+}
+
+// PasswordKind says how the password is shown in the configuration.
+type PasswordKind int
+
+const (
+	Cipher             PasswordKind = iota // `password cipher %$%$...%$%$`
+	IrreversibleCipher                     // `password irreversible-cipher $1a$...$`
+)
+
+// String returns the keyword: "cipher" or "irreversible-cipher".
+func (k PasswordKind) String() string {
+	if k == IrreversibleCipher {
+		return "irreversible-cipher"
+	}
+	return "cipher"
+}
+
+// Limits of the attributes, as on the device.
+const (
+	MaxNameLen      = 64
+	MaxPasswordLen  = 128
+	MaxPrivilege    = 15
+	MaxFTPDirLen    = 255
+	MaxAccessLimit  = 65535 // unverified on AR
+	MaxIdleTimeout  = 35791*time.Minute + 59*time.Second
+	MinRetryTime    = 3
+	MaxLockoutValue = 65535 // upper bound of retry-interval, retry-time and block-time
+	MinLockoutMins  = 5     // lower bound of retry-interval and block-time, minutes
+)
+
+// User is a snapshot of a local user. The first group of fields is
+// configuration; the runtime group is filled in by snapshots and ignored by
+// Update, except as documented on Locked.
+type User struct {
+	Name         string // with the case it was created with
+	HasPassword  bool   // Update may set it false to remove the password
+	PasswordKind PasswordKind
+	Privilege    int    // 0-15; -1 = not set (the device's default 0 applies)
+	FTPDirectory string // "" = not set
+	AccessLimit  int    // 1-65535 concurrent sessions; 0 = not set
+	IdleTimeout  time.Duration
+	// IdleTimeoutSet distinguishes `idle-timeout 0 0` (never) from not set.
+	IdleTimeoutSet bool
+	State          State // configured state
+	Services       Service
+
+	// Runtime.
+	Locked        bool      // locked out by wrong passwords; Update may set false to unlock
+	LockedUntil   time.Time // when the lock ends, if Locked
+	FailCount     int       // wrong passwords counted in the current retry interval
+	FailWindowEnd time.Time // when the current retry interval ends, if FailCount > 0
+	Online        int       // live sessions (Acquire)
+	LastLogin     time.Time // zero if never
+	Created       time.Time
+	PasswordSet   time.Time // zero if no password
+	// PasswordVerifiable is false when the password came from a foreign cipher
+	// text (see the package comment) or there is none.
+	PasswordVerifiable bool
+}
+
+// SetState sets the configured state, as `local-user NAME state active|block`.
+// StateActive also clears a lockout, as on the device.
+func (u *User) SetState(s State) {
+	u.State = s
+	if s == StateActive {
+		u.Locked = false
+	}
+}
+
+// EffectiveState is StateBlock when the user is blocked by configuration or
+// locked out, for the State column of `display local-user`.
+func (u User) EffectiveState() State {
+	if u.Locked {
+		return StateBlock
+	}
+	return u.State
+}
+
+// LockoutPolicy is `local-aaa-user wrong-password retry-interval I retry-time T
+// block-time B`; `undo local-aaa-user wrong-password` disables it.
+type LockoutPolicy struct {
+	Enabled       bool
+	RetryInterval time.Duration // 5-65535 min
+	RetryTime     int           // 3-65535
+	BlockTime     time.Duration // 5-65535 min
+}
+
+// DefaultLockoutPolicy is the device default: enabled, 5 min, 3 tries, 5 min.
+func DefaultLockoutPolicy() LockoutPolicy {
+	return LockoutPolicy{Enabled: true, RetryInterval: 5 * time.Minute, RetryTime: 3, BlockTime: 5 * time.Minute}
+}
+
+// Validate checks the ranges of the device command.
+func (p LockoutPolicy) Validate() error {
+	if !p.Enabled {
+		return nil
+	}
+	minD, maxD := MinLockoutMins*time.Minute, MaxLockoutValue*time.Minute
+	switch {
+	case p.RetryInterval < minD || p.RetryInterval > maxD:
+		return fmt.Errorf("%w: retry-interval %v out of range 5-65535 minutes", ErrInvalidValue, p.RetryInterval)
+	case p.RetryTime < MinRetryTime || p.RetryTime > MaxLockoutValue:
+		return fmt.Errorf("%w: retry-time %d out of range 3-65535", ErrInvalidValue, p.RetryTime)
+	case p.BlockTime < minD || p.BlockTime > maxD:
+		return fmt.Errorf("%w: block-time %v out of range 5-65535 minutes", ErrInvalidValue, p.BlockTime)
+	}
+	return nil
+}
+
+// clamped returns p with its values moved into the device's ranges.
+func (p LockoutPolicy) clamped() LockoutPolicy {
+	minD, maxD := MinLockoutMins*time.Minute, MaxLockoutValue*time.Minute
+	p.RetryInterval = min(max(p.RetryInterval, minD), maxD)
+	p.BlockTime = min(max(p.BlockTime, minD), maxD)
+	p.RetryTime = min(max(p.RetryTime, MinRetryTime), MaxLockoutValue)
+	return p
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	EventLocked      EventKind = iota + 1 // AAA/6/LOCALACCOUNT_LOCK
+	EventUnlocked                         // AAA/6/LOCALACCOUNT_UNLOCK
+	EventLoginOK                          // Authenticate succeeded
+	EventLoginFailed                      // Authenticate refused; Reason says why
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventLocked:
+		return "locked"
+	case EventUnlocked:
+		return "unlocked"
+	case EventLoginOK:
+		return "login ok"
+	case EventLoginFailed:
+		return "login failed"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is something the device logs. Options.Log receives events after the DB
+// has released its lock, so the callback may call the DB.
+type Event struct {
+	Kind    EventKind
+	User    string // as given to Authenticate for logins, else the stored name
+	Reason  string // for EventLoginFailed and EventUnlocked
+	Service Service
+	Time    time.Time
+}
+
+// Options configure a DB. The zero value is usable.
+type Options struct {
+	Now func() time.Time // clock; time.Now if nil
+	Log func(Event)      // receives events; nil discards them
+	KDF KDFParams        // hashing cost for new passwords; DefaultKDFParams if zero
+	// MaxConcurrentHashes bounds the hashes computed at once (each holds
+	// KDF.MemoryKiB of memory); runtime.NumCPU()*2 if zero.
+	MaxConcurrentHashes int
+}

@@ -1,0 +1,542 @@
+package aaa
+
+import (
+	"crypto/rand"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Reasons given with EventUnlocked.
+const (
+	UnlockExpired  = "block time expired"
+	UnlockActive   = "state active"
+	UnlockDisabled = "lockout disabled"
+)
+
+// DB is the local-user database of one device.
+type DB struct {
+	now  func() time.Time
+	log  func(Event)
+	kdf  KDFParams
+	sem  chan struct{}
+	fake *passwordHash // hashed for unknown users, so they cost the same time
+
+	mu     sync.Mutex
+	users  map[string]*record // by folded name
+	order  []*record          // creation order
+	policy LockoutPolicy
+}
+
+// record is the stored state of one user.
+type record struct {
+	u           User          // configuration fields, Name, Created, PasswordSet, LastLogin
+	hash        *passwordHash // nil if no password
+	failures    int
+	windowEnd   time.Time
+	lockedUntil time.Time // zero if not locked
+	online      int
+}
+
+// New returns an empty DB with the default lockout policy.
+func New(opts Options) *DB {
+	db := &DB{
+		now:    opts.Now,
+		log:    opts.Log,
+		kdf:    opts.KDF,
+		users:  make(map[string]*record),
+		policy: DefaultLockoutPolicy(),
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.kdf == (KDFParams{}) {
+		db.kdf = DefaultKDFParams()
+	}
+	if err := db.kdf.validate(); err != nil {
+		panic("aaa: invalid Options.KDF: " + err.Error())
+	}
+	n := opts.MaxConcurrentHashes
+	if n <= 0 {
+		n = runtime.NumCPU() * 2
+	}
+	db.sem = make(chan struct{}, n)
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		panic("aaa: reading random bytes: " + err.Error())
+	}
+	fake, err := newHash(string(secret[:]), db.kdf)
+	if err != nil {
+		panic("aaa: " + err.Error())
+	}
+	db.fake = fake
+	return db
+}
+
+// foldName is the map key of a name: names are case-insensitive (ASCII).
+func foldName(name string) string { return strings.ToLower(name) }
+
+// ValidateName checks a user name against the device's rules (see the package
+// comment).
+func ValidateName(name string) error {
+	if name == "" || len(name) > MaxNameLen {
+		return fmt.Errorf("%w: %q: length must be 1-%d", ErrInvalidName, name, MaxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c > '~' || strings.IndexByte(`/\:*?"<>|`, c) >= 0 {
+			return fmt.Errorf("%w: %q: character %q not allowed", ErrInvalidName, name, c)
+		}
+	}
+	if at := strings.IndexByte(name, '@'); at == 0 || strings.Count(name, "@") > 1 || at == len(name)-1 {
+		return fmt.Errorf("%w: %q: the domain must follow one @ after a user part", ErrInvalidName, name)
+	}
+	return nil
+}
+
+// ValidatePassword checks a plaintext password: 1-128 printable ASCII
+// characters without spaces.
+func ValidatePassword(password string) error {
+	if password == "" || len(password) > MaxPasswordLen {
+		return fmt.Errorf("%w: length must be 1-%d", ErrInvalidPassword, MaxPasswordLen)
+	}
+	for i := 0; i < len(password); i++ {
+		if c := password[i]; c <= ' ' || c > '~' {
+			return fmt.Errorf("%w: only printable ASCII characters without spaces are allowed", ErrInvalidPassword)
+		}
+	}
+	return nil
+}
+
+// hashPassword runs the KDF under the semaphore.
+func (db *DB) hashPassword(password string) (*passwordHash, error) {
+	db.sem <- struct{}{}
+	defer func() { <-db.sem }()
+	return newHash(password, db.kdf)
+}
+
+// verify checks password against h (nil or opaque: against the dummy hash, and
+// fails) under the semaphore.
+func (db *DB) verify(h *passwordHash, password string) bool {
+	db.sem <- struct{}{}
+	defer func() { <-db.sem }()
+	if h == nil || h.opaque != "" {
+		db.fake.matches(password)
+		return false
+	}
+	return h.matches(password)
+}
+
+// emit sends events to the log callback; call it without db.mu held.
+func (db *DB) emit(events []Event) {
+	if db.log == nil {
+		return
+	}
+	for _, e := range events {
+		db.log(e)
+	}
+}
+
+// refresh ends an expired lock or retry interval of r at now, returning the
+// Unlocked event, if any. Call with db.mu held.
+func (db *DB) refresh(r *record, now time.Time, events []Event) []Event {
+	if !r.lockedUntil.IsZero() && !now.Before(r.lockedUntil) {
+		r.lockedUntil = time.Time{}
+		events = append(events, Event{Kind: EventUnlocked, User: r.u.Name, Reason: UnlockExpired, Time: now})
+	}
+	if r.failures > 0 && !now.Before(r.windowEnd) {
+		r.failures, r.windowEnd = 0, time.Time{}
+	}
+	return events
+}
+
+// unlock clears the lock and count of r. Call with db.mu held.
+func (db *DB) unlock(r *record, now time.Time, reason string, events []Event) []Event {
+	r.failures, r.windowEnd = 0, time.Time{}
+	if !r.lockedUntil.IsZero() {
+		r.lockedUntil = time.Time{}
+		events = append(events, Event{Kind: EventUnlocked, User: r.u.Name, Reason: reason, Time: now})
+	}
+	return events
+}
+
+// snapshot returns the user with its runtime fields. Call with db.mu held,
+// after refresh.
+func (r *record) snapshot() User {
+	u := r.u
+	u.HasPassword = r.hash != nil
+	u.PasswordVerifiable = r.hash != nil && r.hash.opaque == ""
+	u.Locked = !r.lockedUntil.IsZero()
+	u.LockedUntil = r.lockedUntil
+	u.FailCount = r.failures
+	u.FailWindowEnd = r.windowEnd
+	u.Online = r.online
+	return u
+}
+
+// lookup finds a user and refreshes its lockout. Call with db.mu held.
+func (db *DB) lookup(name string, now time.Time, events []Event) (*record, []Event) {
+	r := db.users[foldName(name)]
+	if r != nil {
+		events = db.refresh(r, now, events)
+	}
+	return r, events
+}
+
+// newRecord creates a user with the device defaults. Call with db.mu held.
+func (db *DB) newRecord(name string, now time.Time) *record {
+	r := &record{u: User{Name: name, Privilege: -1, State: StateActive, Created: now}}
+	db.users[foldName(name)] = r
+	db.order = append(db.order, r)
+	return r
+}
+
+// Create adds a user with no password and default attributes, for commands
+// that create a user without one. created is false if the user existed.
+func (db *DB) Create(name string) (created bool, err error) {
+	if err := ValidateName(name); err != nil {
+		return false, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.users[foldName(name)] != nil {
+		return false, nil
+	}
+	db.newRecord(name, db.now())
+	return true, nil
+}
+
+// SetPassword is `local-user NAME password cipher|irreversible-cipher ARG`. ARG
+// is a plaintext password, which is hashed, or a cipher text as CipherText
+// renders it (configuration replay), which is stored as it is; see the package
+// comment for foreign cipher texts. The user is created if missing (created is
+// then true). Setting a password does not clear a lockout.
+func (db *DB) SetPassword(name, password string, kind PasswordKind) (created bool, err error) {
+	if err := ValidateName(name); err != nil {
+		return false, err
+	}
+	if kind != Cipher && kind != IrreversibleCipher {
+		return false, fmt.Errorf("local user %q: %w: password kind %d", name, ErrInvalidValue, int(kind))
+	}
+	h, err := parseCipherText(password)
+	switch {
+	case err == errNotCipher:
+		if err := ValidatePassword(password); err != nil {
+			return false, fmt.Errorf("local user %q: %w", name, err)
+		}
+		if h, err = db.hashPassword(password); err != nil {
+			return false, fmt.Errorf("local user %q: %w", name, err)
+		}
+	case err != nil:
+		return false, fmt.Errorf("local user %q: %w: %v", name, ErrInvalidPassword, err)
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	now := db.now()
+	r := db.users[foldName(name)]
+	if r == nil {
+		r = db.newRecord(name, now)
+		created = true
+	}
+	r.hash = h
+	r.u.PasswordKind = kind
+	r.u.PasswordSet = now
+	return created, nil
+}
+
+// CipherText returns the text rendered after `password cipher ` or
+// `password irreversible-cipher ` (per User.PasswordKind) in the configuration.
+// It is false if the user does not exist or has no password. Passing it back to
+// SetPassword restores the same password.
+func (db *DB) CipherText(name string) (string, bool) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	r := db.users[foldName(name)]
+	if r == nil || r.hash == nil {
+		return "", false
+	}
+	return r.hash.cipherText(r.u.PasswordKind), true
+}
+
+// validate checks the configuration fields of u.
+func (u *User) validate() error {
+	switch {
+	case u.Privilege < -1 || u.Privilege > MaxPrivilege:
+		return fmt.Errorf("%w: privilege level %d out of range 0-%d", ErrInvalidValue, u.Privilege, MaxPrivilege)
+	case len(u.FTPDirectory) > MaxFTPDirLen:
+		return fmt.Errorf("%w: ftp-directory longer than %d characters", ErrInvalidValue, MaxFTPDirLen)
+	case u.AccessLimit < 0 || u.AccessLimit > MaxAccessLimit:
+		return fmt.Errorf("%w: access-limit %d out of range 1-%d", ErrInvalidValue, u.AccessLimit, MaxAccessLimit)
+	case u.IdleTimeout < 0 || u.IdleTimeout > MaxIdleTimeout:
+		return fmt.Errorf("%w: idle-timeout %v out of range", ErrInvalidValue, u.IdleTimeout)
+	case u.State != StateActive && u.State != StateBlock:
+		return fmt.Errorf("%w: state %d", ErrInvalidValue, int(u.State))
+	case u.PasswordKind != Cipher && u.PasswordKind != IrreversibleCipher:
+		return fmt.Errorf("%w: password kind %d", ErrInvalidValue, int(u.PasswordKind))
+	case u.Services&^ServiceAll != 0:
+		return fmt.Errorf("%w: service set %#x", ErrInvalidValue, uint16(u.Services))
+	}
+	for i := 0; i < len(u.FTPDirectory); i++ {
+		if c := u.FTPDirectory[i]; c <= ' ' || c > '~' {
+			return fmt.Errorf("%w: ftp-directory has invalid character %q", ErrInvalidValue, c)
+		}
+	}
+	return nil
+}
+
+// Edit calls fn with a snapshot of the user and stores the configuration
+// fields fn leaves (Name and the runtime fields are ignored, except that
+// setting HasPassword false removes the password and setting Locked false, as
+// User.SetState(StateActive) does, clears a lockout). It returns the user
+// before and after, so the caller can tell what changed (for example a
+// PasswordKind turned to IrreversibleCipher, which needs no re-hashing). If fn
+// returns an error nothing changes and the error is returned.
+func (db *DB) Edit(name string, fn func(u *User) error) (before, after User, err error) {
+	db.mu.Lock()
+	var events []Event
+	defer func() { db.mu.Unlock(); db.emit(events) }()
+	now := db.now()
+	r, events := db.lookup(name, now, events)
+	if r == nil {
+		return User{}, User{}, fmt.Errorf("local user %q: %w", name, ErrNoSuchUser)
+	}
+	before = r.snapshot()
+	u := before
+	if err := fn(&u); err != nil {
+		return before, before, err
+	}
+	if err := u.validate(); err != nil {
+		return before, before, fmt.Errorf("local user %q: %w", r.u.Name, err)
+	}
+	if u.HasPassword && r.hash == nil {
+		return before, before, fmt.Errorf("local user %q: %w: no password to keep", r.u.Name, ErrInvalidValue)
+	}
+	keep := r.u
+	r.u = u
+	r.u.Name, r.u.Created, r.u.PasswordSet, r.u.LastLogin = keep.Name, keep.Created, keep.PasswordSet, keep.LastLogin
+	if !u.HasPassword && r.hash != nil {
+		r.hash = nil
+		r.u.PasswordSet = time.Time{}
+	}
+	if before.Locked && !u.Locked {
+		events = db.unlock(r, now, UnlockActive, events)
+	}
+	return before, r.snapshot(), nil
+}
+
+// Update is Edit without the snapshots: `local-user NAME ATTRIBUTE ...` on an
+// existing user. It returns ErrNoSuchUser if the user does not exist (call
+// Create first to emulate commands that create users).
+func (db *DB) Update(name string, fn func(u *User) error) error {
+	_, _, err := db.Edit(name, fn)
+	return err
+}
+
+// Delete is `undo local-user NAME`. It fails with ErrOnline while the user has
+// sessions (Acquire).
+func (db *DB) Delete(name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	key := foldName(name)
+	r := db.users[key]
+	if r == nil {
+		return fmt.Errorf("local user %q: %w", name, ErrNoSuchUser)
+	}
+	if r.online > 0 {
+		return fmt.Errorf("local user %q: %w", r.u.Name, ErrOnline)
+	}
+	delete(db.users, key)
+	for i, o := range db.order {
+		if o == r {
+			db.order = append(db.order[:i:i], db.order[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+// Lookup returns a snapshot of a user.
+func (db *DB) Lookup(name string) (User, bool) {
+	db.mu.Lock()
+	var events []Event
+	defer func() { db.mu.Unlock(); db.emit(events) }()
+	r, events := db.lookup(name, db.now(), events)
+	if r == nil {
+		return User{}, false
+	}
+	return r.snapshot(), true
+}
+
+// Users returns snapshots of all users in creation order, the order of the
+// rendered configuration.
+func (db *DB) Users() []User {
+	db.mu.Lock()
+	var events []Event
+	defer func() { db.mu.Unlock(); db.emit(events) }()
+	now := db.now()
+	users := make([]User, len(db.order))
+	for i, r := range db.order {
+		events = db.refresh(r, now, events)
+		users[i] = r.snapshot()
+	}
+	return users
+}
+
+// SetLockoutPolicy sets the wrong-password policy. Values out of the device's
+// ranges (see LockoutPolicy.Validate, which the CLI should call first) are
+// clamped into them. Disabling the policy clears every count and lock; changing
+// it keeps running counts and locks as they are.
+func (db *DB) SetLockoutPolicy(p LockoutPolicy) {
+	p = p.clamped()
+	db.mu.Lock()
+	var events []Event
+	defer func() { db.mu.Unlock(); db.emit(events) }()
+	db.policy = p
+	if !p.Enabled {
+		now := db.now()
+		for _, r := range db.order {
+			events = db.unlock(r, now, UnlockDisabled, events)
+		}
+	}
+}
+
+// LockoutPolicy returns the wrong-password policy.
+func (db *DB) LockoutPolicy() LockoutPolicy {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.policy
+}
+
+// Authenticate checks a login by name and password for one service (a single
+// Service bit). Every refusal is an *AuthError matching ErrAuthFailed; its
+// Reason is for logs only. A password is hashed on every call, for unknown
+// users too, so the time taken does not reveal which names exist. Wrong
+// passwords count toward the lockout; a success clears the count. Privilege
+// and FTP directory checks are the caller's (they depend on device settings).
+func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
+	var events []Event
+	defer func() { db.emit(events) }()
+
+	db.mu.Lock()
+	now := db.now()
+	r, events := db.lookup(name, now, events)
+	var h *passwordHash
+	reason := ""
+	switch {
+	case r == nil:
+		reason = ReasonNoSuchUser
+	case r.u.State == StateBlock:
+		reason = ReasonBlocked
+	case !r.lockedUntil.IsZero():
+		reason = ReasonLocked
+	case r.hash == nil:
+		reason = ReasonNoPassword
+	case r.hash.opaque != "":
+		reason = ReasonUnverifiable
+	default:
+		h = r.hash
+	}
+	db.mu.Unlock()
+
+	ok := db.verify(h, password)
+
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	now = db.now()
+	// The user may have changed while the hash ran. The password is judged
+	// against the hash current when the attempt began (as if it had arrived a
+	// moment earlier); deletion, blocking and locking take effect at once.
+	if r != nil && db.users[foldName(name)] != r {
+		r, ok = nil, false
+		if reason == "" {
+			reason = ReasonNoSuchUser
+		}
+	}
+	if r != nil && reason == "" {
+		events = db.refresh(r, now, events)
+		switch {
+		case r.u.State == StateBlock:
+			reason = ReasonBlocked
+		case !r.lockedUntil.IsZero():
+			reason = ReasonLocked
+		}
+	}
+	if reason == "" && !ok {
+		reason = ReasonWrongPassword
+		events = db.countFailure(r, now, events)
+	}
+	if reason == "" && (svc == 0 || svc&(svc-1) != 0) {
+		reason = ReasonInvalidService
+	}
+	if reason == "" && r.u.Services&svc == 0 {
+		reason = ReasonServiceDenied
+	}
+	if reason != "" {
+		events = append(events, Event{Kind: EventLoginFailed, User: name, Reason: reason, Service: svc, Time: now})
+		return User{}, &AuthError{User: name, Reason: reason}
+	}
+	r.failures, r.windowEnd = 0, time.Time{}
+	r.u.LastLogin = now
+	events = append(events, Event{Kind: EventLoginOK, User: r.u.Name, Service: svc, Time: now})
+	return r.snapshot(), nil
+}
+
+// countFailure counts a wrong password and locks the account when the policy
+// says so. Call with db.mu held.
+func (db *DB) countFailure(r *record, now time.Time, events []Event) []Event {
+	p := db.policy
+	if !p.Enabled || !r.lockedUntil.IsZero() {
+		return events
+	}
+	events = db.refresh(r, now, events)
+	if r.failures == 0 {
+		r.windowEnd = now.Add(p.RetryInterval)
+	}
+	r.failures++
+	if r.failures >= p.RetryTime {
+		r.failures, r.windowEnd = 0, time.Time{}
+		r.lockedUntil = now.Add(p.BlockTime)
+		events = append(events, Event{Kind: EventLocked, User: r.u.Name, Time: now})
+	}
+	return events
+}
+
+// Acquire records a live session of the user, refusing with ErrAccessLimit
+// when the user's access-limit is reached. release ends the session; calling
+// it again does nothing.
+func (db *DB) Acquire(name string) (release func(), err error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	r := db.users[foldName(name)]
+	if r == nil {
+		return nil, fmt.Errorf("local user %q: %w", name, ErrNoSuchUser)
+	}
+	if r.u.AccessLimit > 0 && r.online >= r.u.AccessLimit {
+		return nil, fmt.Errorf("local user %q: %w (%d)", r.u.Name, ErrAccessLimit, r.u.AccessLimit)
+	}
+	r.online++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			db.mu.Lock()
+			r.online--
+			db.mu.Unlock()
+		})
+	}, nil
+}
+
+// Login is Authenticate followed by Acquire: a login that opens a session.
+func (db *DB) Login(name, password string, svc Service) (User, func(), error) {
+	u, err := db.Authenticate(name, password, svc)
+	if err != nil {
+		return User{}, nil, err
+	}
+	release, err := db.Acquire(u.Name)
+	if err != nil {
+		return User{}, nil, err
+	}
+	u.Online++
+	return u, release, nil
+}
