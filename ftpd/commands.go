@@ -131,9 +131,14 @@ func cmdPASS(s *session, arg string) bool {
 		return false
 	}
 	login, err := s.srv.cfg.Auth.Login(s.ctx, user, arg, s.remote)
-	root := normalizeRoot(login.Root)
+	var root string
 	if err == nil {
-		fi, serr := s.srv.cfg.FS.Stat(flashPath(root, "/"))
+		var fi flash.FileInfo
+		root, err = canonicalRoot(login.Root)
+		if err == nil {
+			fi, err = s.srv.cfg.FS.Stat(root)
+		}
+		serr := err
 		if serr == nil && !fi.IsDir {
 			serr = flash.ErrNotDir
 		}
@@ -171,7 +176,7 @@ func cmdPASS(s *session, arg string) bool {
 		return s.failures >= s.srv.cfg.MaxLoginFailures
 	}
 	s.mu.Lock()
-	s.loggedIn, s.root, s.cwd = true, root, "/"
+	s.loggedIn, s.root, s.topdir, s.cwd = true, root, login.Root, "/"
 	s.mu.Unlock()
 	s.release, s.readOnly = login.Release, login.ReadOnly
 	s.event(Event{Kind: EventLogin, Path: flashPath(root, "/")})
@@ -314,6 +319,10 @@ func cmdEPSV(s *session, arg string) bool {
 			return false
 		}
 	default:
+		if _, err := strconv.Atoi(arg); err == nil {
+			s.reply(522, "Network protocol not supported, use "+s.familyHint())
+			return false
+		}
 		s.reply(501, "Syntax error in parameters or arguments.")
 		return false
 	}
@@ -887,13 +896,14 @@ func (s *session) upload(arg, fpath string, appendTo bool, unique string) *trans
 		s.reply(554, "Requested action not taken: invalid REST parameter.")
 		return nil
 	}
-	if !s.dataReady() {
-		s.reply(425, "Use PORT or PASV first.")
-		return nil
-	}
 	w, err := fs.Create(fpath, offset)
 	if err != nil {
 		s.reply(fsError(arg, err))
+		return nil
+	}
+	if !s.dataReady() {
+		w.Abort()
+		s.reply(425, "Use PORT or PASV first.")
 		return nil
 	}
 	ascii := s.typ == 'A'

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vrpsim/vrpsim/flash"
 )
 
 // fakeAuth behaves like the device's AAA for FTP: a user needs the right
@@ -138,7 +140,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 
 type testServer struct {
 	srv    *Server
-	fs     *memFS
+	fs     flash.FS
 	auth   *fakeAuth
 	events *eventLog
 	addr   string // host:port
@@ -150,10 +152,12 @@ type testServer struct {
 // flash holding /test and a few files. mod may adjust the config.
 func startServer(t testing.TB, host string, mod func(*Config)) *testServer {
 	t.Helper()
-	fs := newMemFS(64 << 20)
-	fs.Mkdir("flash:/test")
-	fs.put("flash:/vrpcfg.zip", []byte("config\n"))
-	fs.put("flash:/test/inner.txt", []byte("inner\n"))
+	fs := flash.NewMemory(flash.Options{Capacity: 64 << 20})
+	if err := fs.Mkdir("flash:/test"); err != nil {
+		t.Fatal(err)
+	}
+	putFile(t, fs, "flash:/vrpcfg.zip", []byte("config\n"))
+	putFile(t, fs, "flash:/test/inner.txt", []byte("inner\n"))
 	ts := &testServer{fs: fs, auth: newFakeAuth(), events: &eventLog{}}
 	cfg := Config{
 		FS: fs, Auth: ts.auth, Log: ts.events.add,
@@ -179,6 +183,36 @@ func startServer(t testing.TB, host string, mod func(*Config)) *testServer {
 		}
 	})
 	return ts
+}
+
+// putFile stores a file on fs (test setup).
+func putFile(t testing.TB, fs flash.FS, p string, data []byte) {
+	t.Helper()
+	w, err := fs.Create(p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// getFile reads a file of fs; ok is false when it cannot be opened.
+func getFile(t testing.TB, fs flash.FS, p string) (data []byte, ok bool) {
+	t.Helper()
+	f, err := fs.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	data, err = io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, true
 }
 
 // ctrl is a raw control connection that returns replies verbatim.

@@ -9,15 +9,13 @@ import (
 	"github.com/vrpsim/vrpsim/flash"
 )
 
-// normalizeRoot turns a user's directory into the prefix its paths are built on:
-// "flash:", "flash:/" and "FLASH:" all become "flash:"; "flash:/test/" becomes
-// "flash:/test".
-func normalizeRoot(root string) string {
-	root = strings.TrimRight(root, "/")
-	if len(root) >= len(flash.Device) && strings.EqualFold(root[:len(flash.Device)], flash.Device) {
-		root = flash.Device + root[len(flash.Device):]
+// canonicalRoot turns a user's directory ("flash:", "flash:/test/", "FLASH:/Test")
+// into its canonical flash path ("flash:/", "flash:/Test").
+func canonicalRoot(root string) (string, error) {
+	if !strings.HasPrefix(strings.ToLower(root), flash.Device) {
+		return "", fmt.Errorf("%q is not a flash path: %w", root, flash.ErrInvalidPath)
 	}
-	return root
+	return flash.Resolve(flash.Root, root)
 }
 
 // virtualPath resolves a client's path argument against the current directory
@@ -30,13 +28,15 @@ func virtualPath(cwd, arg string) string {
 	return path.Clean(arg)
 }
 
-// flashPath maps a clean client path onto the flash path under root.
+// flashPath maps a clean client path onto the flash path under the canonical
+// root. The flash file system validates the names, so a name such as "flash:"
+// inside vpath is refused there (ErrInvalidPath) and cannot leave the root.
 func flashPath(root, vpath string) string {
-	if vpath == "/" {
-		if root == flash.Device {
-			return flash.Device + "/"
-		}
+	switch {
+	case vpath == "/":
 		return root
+	case root == flash.Root:
+		return flash.Device + vpath
 	}
 	return root + vpath
 }

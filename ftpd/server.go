@@ -183,7 +183,7 @@ type SessionInfo struct {
 	LoggedIn bool
 	Remote   netip.AddrPort
 	Local    netip.AddrPort
-	Root     string        // the user's top directory (flash path), "topdir"
+	Root     string        // the user's directory as Login returned it, "topdir"
 	Cwd      string        // current directory as the client sees it
 	Idle     time.Duration // since the last command
 	Since    time.Time     // connection time

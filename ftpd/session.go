@@ -32,7 +32,8 @@ type session struct {
 	mu         sync.Mutex // guards the fields below, read by Sessions
 	user       string
 	loggedIn   bool
-	root       string // flash path of the user's directory
+	root       string // canonical flash path of the user's directory
+	topdir     string // the directory as the authenticator gave it
 	cwd        string // client's view, "/" or "/a/b"
 	lastCmd    time.Time
 	kickReason string
@@ -79,7 +80,7 @@ func (s *session) info(now time.Time) SessionInfo {
 	defer s.mu.Unlock()
 	return SessionInfo{
 		ID: s.id, User: s.user, LoggedIn: s.loggedIn, Remote: s.remote, Local: s.local,
-		Root: s.root, Cwd: s.cwd, Idle: now.Sub(s.lastCmd), Since: s.since,
+		Root: s.topdir, Cwd: s.cwd, Idle: now.Sub(s.lastCmd), Since: s.since,
 	}
 }
 
