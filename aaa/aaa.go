@@ -89,6 +89,10 @@ type State int
 const (
 	StateActive State = iota // may log in
 	StateBlock               // refused; rendered `state block`
+
+	// stateLockedUnset is what Edit's fn sees in State while the user is
+	// locked out, until it assigns a state.
+	stateLockedUnset State = -1
 )
 
 // String returns the keyword of `state`: "active" or "block".

@@ -460,30 +460,50 @@ func TestLockoutBlockTimeAndDisplayFields(t *testing.T) {
 }
 
 func TestStateActiveClearsLock(t *testing.T) {
-	db, _, log := newTestDB(t)
-	addUser(t, db, "huawei", "huawei123", ServiceFTP)
-	for i := 0; i < 3; i++ {
-		_, _ = db.Authenticate("huawei", "bad", ServiceFTP)
+	tests := []struct {
+		name       string
+		fn         func(u *User)
+		locked     bool
+		state      State
+		events     []string
+		loginAfter string
+	}{
+		{"state active by assignment", func(u *User) { u.State = StateActive }, false, StateActive, []string{"unlocked huawei: " + UnlockActive}, "ok"},
+		{"state active by SetState", func(u *User) { u.SetState(StateActive) }, false, StateActive, []string{"unlocked huawei: " + UnlockActive}, "ok"},
+		{"Locked false", func(u *User) { u.Locked = false }, false, StateActive, []string{"unlocked huawei: " + UnlockActive}, "ok"},
+		{"state block", func(u *User) { u.State = StateBlock }, true, StateBlock, nil, ReasonBlocked},
+		{"privilege", func(u *User) { u.Privilege = 15 }, true, StateActive, nil, ReasonLocked},
+		{"no change", func(u *User) {}, true, StateActive, nil, ReasonLocked},
 	}
-	log.Take()
-	if u, _ := db.Lookup("huawei"); !u.Locked {
-		t.Fatal("not locked after 3 wrong passwords")
-	}
-	// An unrelated attribute change keeps the lock.
-	if err := db.Update("huawei", func(u *User) error { u.Privilege = 15; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if u, _ := db.Lookup("huawei"); !u.Locked {
-		t.Fatal("privilege change cleared the lock")
-	}
-	if err := db.Update("huawei", func(u *User) error { u.SetState(StateActive); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"unlocked huawei: " + UnlockActive}, log.Take()); diff != "" {
-		t.Errorf("events (-want +got):\n%s", diff)
-	}
-	if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); err != nil {
-		t.Errorf("after state active: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _, log := newTestDB(t)
+			addUser(t, db, "huawei", "huawei123", ServiceFTP)
+			for i := 0; i < 3; i++ {
+				_, _ = db.Authenticate("huawei", "bad", ServiceFTP)
+			}
+			log.Take()
+			if u, _ := db.Lookup("huawei"); !u.Locked || u.EffectiveState() != StateBlock {
+				t.Fatal("not locked after 3 wrong passwords")
+			}
+			before, after, err := db.Edit("huawei", func(u *User) error { tt.fn(u); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if before.State != StateActive || !before.Locked || after.State != tt.state || after.Locked != tt.locked {
+				t.Errorf("before %v locked=%v, after %v locked=%v; want active true, %v %v",
+					before.State, before.Locked, after.State, after.Locked, tt.state, tt.locked)
+			}
+			if u, _ := db.Lookup("huawei"); u.State != tt.state || u.Locked != tt.locked {
+				t.Errorf("Lookup: %v locked=%v", u.State, u.Locked)
+			}
+			if diff := cmp.Diff(tt.events, log.Take()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+			if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); reason(err) != tt.loginAfter {
+				t.Errorf("login after: %v, want %s", err, tt.loginAfter)
+			}
+		})
 	}
 }
 

@@ -287,12 +287,17 @@ func (u *User) validate() error {
 }
 
 // Edit calls fn with a snapshot of the user and stores the configuration
-// fields fn leaves (Name and the runtime fields are ignored, except that
-// setting HasPassword false removes the password and setting Locked false, as
-// User.SetState(StateActive) does, clears a lockout). It returns the user
-// before and after, so the caller can tell what changed (for example a
-// PasswordKind turned to IrreversibleCipher, which needs no re-hashing). If fn
-// returns an error nothing changes and the error is returned.
+// fields fn leaves. Name and the runtime fields are ignored, except that
+// setting HasPassword false removes the password and setting Locked false
+// clears a lockout. Assigning State = StateActive (the `state active` command;
+// User.SetState does the same) also clears a lockout: while the user is locked,
+// fn sees State holding a value that is neither StateActive nor StateBlock, so
+// that an assignment can be told apart; a State left alone keeps the configured
+// state, and the lock.
+//
+// Edit returns the user before and after, so the caller can tell what changed
+// (for example a PasswordKind turned to IrreversibleCipher, which needs no
+// re-hashing). If fn returns an error nothing changes and the error is returned.
 func (db *DB) Edit(name string, fn func(u *User) error) (before, after User, err error) {
 	db.mu.Lock()
 	var events []Event
@@ -304,8 +309,19 @@ func (db *DB) Edit(name string, fn func(u *User) error) (before, after User, err
 	}
 	before = r.snapshot()
 	u := before
+	if before.Locked {
+		// Let an assignment of State be told from no assignment, so that
+		// `u.State = StateActive` (the `state active` command) clears the lock
+		// and other changes keep it.
+		u.State = stateLockedUnset
+	}
 	if err := fn(&u); err != nil {
 		return before, before, err
+	}
+	if u.State == stateLockedUnset {
+		u.State = before.State
+	} else if u.State == StateActive {
+		u.Locked = false
 	}
 	if err := u.validate(); err != nil {
 		return before, before, fmt.Errorf("local user %q: %w", r.u.Name, err)
