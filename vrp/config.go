@@ -43,8 +43,8 @@ const (
 
 func newConfig() *config {
 	return &config{
-		vty:     uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
-		con:     uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		vty: uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		con: uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
 	}
 }
 

@@ -262,10 +262,10 @@ func (d *Device) replay(text string) (string, int, error) {
 // replayTerminal takes a replayed command's output and answers its questions.
 type replayTerminal struct{ buf bytes.Buffer }
 
-func (t *replayTerminal) Write(p []byte) (int, error)             { return t.buf.Write(p) }
-func (t *replayTerminal) ReadLine(string, bool) (string, error)   { return "y", nil }
-func (t *replayTerminal) ReadKey() (rune, error)                  { return ' ', nil }
-func (t *replayTerminal) reset()                                  { t.buf.Reset() }
+func (t *replayTerminal) Write(p []byte) (int, error)           { return t.buf.Write(p) }
+func (t *replayTerminal) ReadLine(string, bool) (string, error) { return "y", nil }
+func (t *replayTerminal) ReadKey() (rune, error)                { return ' ', nil }
+func (t *replayTerminal) reset()                                { t.buf.Reset() }
 func (t *replayTerminal) errorLine() string {
 	for _, l := range strings.Split(t.buf.String(), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "Error") {
@@ -279,7 +279,7 @@ func (t *replayTerminal) errorLine() string {
 // limit and the user's access-limit.
 func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) {
 	s := &Session{dev: d, info: info, term: term, vty: -1, done: make(chan struct{}),
-		views: []viewFrame{{view: viewUser}}, login: d.now()}
+		views: []viewFrame{{view: viewUser}}, login: d.now(), cwd: flash.Device + "/"}
 	s.lastUsed = time.Now()
 	d.mu.Lock()
 	ui := d.cfg.con

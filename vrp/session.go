@@ -60,7 +60,8 @@ type Session struct {
 	screen int // lines per page; 0 = no paging
 	hist   []string
 
-	replaying bool // the boot replay of a configuration file
+	replaying bool   // the boot replay of a configuration file
+	cwd       string // current flash directory, "flash:/" at login
 
 	mu       sync.Mutex
 	lastUsed time.Time

@@ -3,6 +3,7 @@ package vrp
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -169,3 +170,5 @@ func TestTranscripts(t *testing.T) {
 }
 
 var errUnused = errors.New("unused")
+
+var testAddr = netip.MustParseAddrPort("127.0.0.1:50000")

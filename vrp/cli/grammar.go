@@ -514,6 +514,9 @@ func (g *Grammar[E]) Reference() []Reference {
 		var b strings.Builder
 		renderSyntax(cc.syntax, &b)
 		r := Reference{Views: cc.views, Syntax: b.String(), Level: cc.cmd.Level, Help: cc.cmd.Help}
+		if cc.undo {
+			r.Help = "Undoes: " + cc.cmd.Help
+		}
 		seen := map[string]bool{}
 		var walk func(seq []element)
 		walk = func(seq []element) {

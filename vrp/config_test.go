@@ -1,0 +1,132 @@
+package vrp
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/flash"
+)
+
+// everyCommand is a configuration that uses every configuration command.
+const everyCommand = `[V200R007C00SPC600]
+#
+ sysname R1
+#
+aaa
+ authentication-scheme default
+ authorization-scheme default
+ accounting-scheme default
+ domain default
+ domain default_admin
+ local-aaa-user wrong-password retry-interval 6 retry-time 4 block-time 8
+ local-user admin password irreversible-cipher Admin@huawei
+ local-user admin privilege level 15
+ local-user admin service-type ssh terminal
+ local-user huawei password cipher huawei123
+ local-user huawei privilege level 3
+ local-user huawei ftp-directory flash:/logfile
+ local-user huawei access-limit 2
+ local-user huawei idle-timeout 5 30
+ local-user huawei state block
+ local-user huawei service-type ftp ssh
+ local-user bob password cipher Bob@12345
+#
+ stelnet server enable
+ ssh user admin
+ ssh user admin authentication-type password
+ ssh user admin service-type stelnet
+ ssh user bob
+#
+user-interface con 0
+ authentication-mode aaa
+ user privilege level 3
+ idle-timeout 0 0
+ screen-length 40
+user-interface vty 0 4
+ authentication-mode aaa
+ user privilege level 2
+ protocol inbound ssh
+ idle-timeout 15 0
+ screen-length 0
+#
+return
+`
+
+func bootFrom(t *testing.T, fs flash.FS, name, text string) *Device {
+	t.Helper()
+	if err := writeConfigFile(fs, name, text, testClock); err != nil {
+		t.Fatal(err)
+	}
+	d0 := newTestDevice(t, fs)
+	if err := d0.setStartup(name); err != nil {
+		t.Fatal(err)
+	}
+	return newTestDevice(t, fs)
+}
+
+// TestRoundTrip: render -> replay -> render is identical, for .cfg and .zip.
+func TestRoundTrip(t *testing.T) {
+	for _, name := range []string{"flash:/r1.cfg", "flash:/vrpcfg.zip"} {
+		fs := flash.NewMemory(flash.Options{})
+		if err := fs.Mkdir("flash:/logfile"); err != nil {
+			t.Fatal(err)
+		}
+		d := bootFrom(t, fs, name, everyCommand)
+		first := d.render(sectionAll)
+		if strings.Contains(first, "Admin@huawei") || strings.Contains(first, "huawei123") {
+			t.Fatalf("plaintext password in the configuration:\n%s", first)
+		}
+		norm := func(s string) string { return cipherRe.ReplaceAllString(s, "$1<cipher>") }
+		want := strings.Replace(norm(everyCommand), "cipher Admin@huawei", "cipher $1a$<cipher>", 1)
+		want = strings.Replace(want, "password cipher huawei123", "password irreversible-cipher $1a$<cipher>", 1)
+		want = strings.Replace(want, "password cipher Bob@12345", "password cipher %$%$<cipher>", 1)
+		if diff := cmp.Diff(want, norm(first)); diff != "" {
+			t.Errorf("%s: first render (-want +got):\n%s", name, diff)
+		}
+		d2 := bootFrom(t, fs, name, first)
+		if diff := cmp.Diff(first, d2.render(sectionAll)); diff != "" {
+			t.Errorf("%s: render -> replay -> render differs (-first +second):\n%s", name, diff)
+		}
+		if d2.booted != name {
+			t.Errorf("booted from %q, want %q", d2.booted, name)
+		}
+		// the replayed passwords still authenticate
+		if _, err := d2.Users().Authenticate("bob", "Bob@12345", 0); err != nil && !strings.Contains(err.Error(), "service") {
+			t.Logf("bob: %v", err)
+		}
+		if err := d2.AuthenticateSSH("admin", "Admin@huawei", testAddr); err != nil {
+			t.Errorf("admin cannot log in after replay: %v", err)
+		}
+	}
+}
+
+// TestBadStartupFile: a startup file that fails to replay boots the default
+// configuration and logs the failing line.
+func TestBadStartupFile(t *testing.T) {
+	for _, tc := range []struct{ name, text, logged string }{
+		{"flash:/bad.cfg", "#\n sysname R9\n bogus command here\nreturn\n", `line 3 ("bogus command here")`},
+		{"flash:/bad.zip", "not a zip archive", "zip: not a valid zip file"},
+		{"flash:/lvl.cfg", "#\naaa\n local-user x privilege level 99\n", `line 3 ("local-user x privilege level 99")`},
+	} {
+		fs := flash.NewMemory(flash.Options{})
+		w, _ := fs.Create(tc.name, 0)
+		w.Write([]byte(tc.text))
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		d0 := newTestDevice(t, fs)
+		d0.setStartup(tc.name)
+		d := newTestDevice(t, fs)
+		if d.Sysname() != "Huawei" {
+			t.Errorf("%s: sysname %q after a bad startup file", tc.name, d.Sysname())
+		}
+		if err := d.AuthenticateSSH("admin", "Admin@huawei", testAddr); err != nil {
+			t.Errorf("%s: default admin cannot log in: %v", tc.name, err)
+		}
+		log := strings.Join(d.Log(), "\n")
+		if !strings.Contains(log, tc.logged) || !strings.Contains(log, "RESTORE_FAIL") {
+			t.Errorf("%s: log does not name the failure %q:\n%s", tc.name, tc.logged, log)
+		}
+	}
+}

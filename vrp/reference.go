@@ -1,0 +1,49 @@
+package vrp
+
+import (
+	"fmt"
+	"strings"
+)
+
+//go:generate go test -run TestCommandReference -update
+
+// viewNames names the views in the command reference.
+var viewNames = map[string]string{
+	viewUser:    "user view `<Huawei>`",
+	viewSystem:  "system view `[Huawei]`",
+	viewAAA:     "AAA view `[Huawei-aaa]`",
+	viewVTY:     "VTY view `[Huawei-ui-vty0-4]`",
+	viewConsole: "console view `[Huawei-ui-console0]`",
+	viewACL:     "basic ACL view `[Huawei-acl-basic-N]`",
+	viewFTP:     "FTP client view `[Huawei-ftp]`",
+	"*":         "all views",
+}
+
+// CommandReference renders the reference of every command, generated from
+// the grammar's declarations, in Markdown.
+func CommandReference() (string, error) {
+	g, err := grammar()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("# vrpsim command reference\n\n")
+	b.WriteString("Generated from the command declarations in package vrp by `go generate ./vrp`; do not edit.\n")
+	b.WriteString("Every keyword may be abbreviated to a unique prefix. `[ x ]` is optional, `{ a | b }` picks one, `{ a | b } *` picks one or more.\n")
+	b.WriteString("Level is the lowest user privilege level that may run the command.\n")
+	for _, r := range g.Reference() {
+		fmt.Fprintf(&b, "\n## `%s`\n\n", r.Syntax)
+		if r.Help != "" {
+			b.WriteString(r.Help + ".\n\n")
+		}
+		var views []string
+		for _, v := range r.Views {
+			views = append(views, viewNames[v])
+		}
+		fmt.Fprintf(&b, "- Views: %s\n- Level: %d\n", strings.Join(views, ", "), r.Level)
+		for _, p := range r.Params {
+			fmt.Fprintf(&b, "- `%s`: %s\n", p.Token, p.Help)
+		}
+	}
+	return b.String(), nil
+}
