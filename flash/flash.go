@@ -177,3 +177,12 @@ type FS interface {
 	// Usage reports capacity and free bytes (files in the recycle bin count as used).
 	Usage() (total, free int64)
 }
+
+// reserveUpTo claims up to n bytes and returns how many it claimed.
+func (s *space) reserveUpTo(n int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n = max(min(n, s.total-s.used), 0)
+	s.used += n
+	return n
+}
