@@ -60,8 +60,9 @@ var (
 // ErrAuthFailed with errors.Is, which is all a peer may learn; Reason says why,
 // for logs only.
 type AuthError struct {
-	User   string
+	User   string // the name given, made safe to log
 	Reason string // one of the Reason constants
+	Err    error  // the cause, if any (ctx.Err() for ReasonCanceled)
 }
 
 // Reasons for a refused login, in AuthError.Reason and Event.Reason.
@@ -74,6 +75,7 @@ const (
 	ReasonLocked         = "account locked after wrong passwords"
 	ReasonServiceDenied  = "service type not allowed"
 	ReasonInvalidService = "no service given"
+	ReasonCanceled       = "canceled"
 )
 
 func (e *AuthError) Error() string {
@@ -82,6 +84,9 @@ func (e *AuthError) Error() string {
 
 // Is makes errors.Is(err, ErrAuthFailed) true.
 func (e *AuthError) Is(target error) bool { return target == ErrAuthFailed }
+
+// Unwrap returns the cause.
+func (e *AuthError) Unwrap() error { return e.Err }
 
 // State is the configured state of a user (`local-user NAME state`).
 type State int

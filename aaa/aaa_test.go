@@ -1,6 +1,7 @@
 package aaa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -383,6 +384,72 @@ func TestAuthenticateUniformErrors(t *testing.T) {
 	}
 }
 
+func TestAuthenticateHostileInput(t *testing.T) {
+	db, _, log := newTestDB(t)
+	addUser(t, db, "huawei", "huawei123", ServiceFTP)
+	log.Take()
+	long := "huawei123" + strings.Repeat("x", 1<<20)
+	if _, err := db.Authenticate("huawei", long, ServiceFTP); reason(err) != ReasonWrongPassword {
+		t.Errorf("1 MiB password: %v", err)
+	}
+	// A password that matches once cut to the maximum length still fails.
+	addUser(t, db, "max", strings.Repeat("p", MaxPasswordLen), ServiceFTP)
+	if _, err := db.Authenticate("max", strings.Repeat("p", MaxPasswordLen+1), ServiceFTP); reason(err) != ReasonWrongPassword {
+		t.Errorf("129-character password: %v", err)
+	}
+	log.Take()
+	_, err := db.Authenticate("evil\r\nFTPS/5/LOGIN_OK\x00"+strings.Repeat("n", 100), "x", ServiceFTP)
+	var ae *AuthError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v is not an AuthError", err)
+	}
+	want := "evil??FTPS/5/LOGIN_OK?" + strings.Repeat("n", 42) + "..."
+	if ae.User != want {
+		t.Errorf("AuthError.User = %q, want %q", ae.User, want)
+	}
+	if diff := cmp.Diff([]string{"login failed " + want + ": " + ReasonNoSuchUser}, log.Take()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+func TestAuthenticateCanceled(t *testing.T) {
+	db, _, log := newTestDB(t)
+	addUser(t, db, "huawei", "huawei123", ServiceFTP)
+	log.Take()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := 0; i < 5; i++ {
+		_, err := db.AuthenticateContext(ctx, "huawei", "bad", ServiceFTP)
+		if reason(err) != ReasonCanceled || !errors.Is(err, context.Canceled) {
+			t.Fatalf("canceled: %v", err)
+		}
+		if _, _, err := db.Login(ctx, "huawei", "huawei123", ServiceFTP); !errors.Is(err, context.Canceled) {
+			t.Fatalf("canceled Login: %v", err)
+		}
+	}
+	if u, _ := db.Lookup("huawei"); u.FailCount != 0 || u.Locked {
+		t.Errorf("canceled attempts counted: %+v", u)
+	}
+	if got := len(log.Take()); got != 10 {
+		t.Errorf("%d events, want 10 login failures", got)
+	}
+
+	// Waiting for a hashing slot ends with the context.
+	one := New(Options{KDF: cheapKDF, MaxConcurrentHashes: 1})
+	one.sem <- struct{}{} // the only slot is taken
+	ctx, cancel = context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := one.AuthenticateContext(ctx, "x", "y", ServiceFTP)
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("waiting for a slot: %v", err)
+	}
+	<-one.sem
+}
+
 func TestLockoutTimeline(t *testing.T) {
 	db, clk, log := newTestDB(t)
 	addUser(t, db, "huawei", "huawei123", ServiceFTP)
@@ -561,7 +628,7 @@ func TestAccessLimitAndDelete(t *testing.T) {
 	if err := db.Update("huawei", func(u *User) error { u.AccessLimit = 2; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	_, r1, err := db.Login("huawei", "huawei123", ServiceFTP)
+	_, r1, err := db.Login(context.Background(), "huawei", "huawei123", ServiceFTP)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -572,7 +639,7 @@ func TestAccessLimitAndDelete(t *testing.T) {
 	if _, err := db.Acquire("huawei"); !errors.Is(err, ErrAccessLimit) {
 		t.Errorf("third session: %v, want ErrAccessLimit", err)
 	}
-	if _, _, err := db.Login("huawei", "huawei123", ServiceFTP); !errors.Is(err, ErrAccessLimit) {
+	if _, _, err := db.Login(context.Background(), "huawei", "huawei123", ServiceFTP); !errors.Is(err, ErrAccessLimit) {
 		t.Errorf("third login: %v, want ErrAccessLimit", err)
 	}
 	if u, _ := db.Lookup("huawei"); u.Online != 2 {
@@ -762,7 +829,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := 0; i < 50; i++ {
 				switch i % 5 {
 				case 0:
-					if _, release, err := db.Login(name, "pw", ServiceFTP); err != nil {
+					if _, release, err := db.Login(context.Background(), name, "pw", ServiceFTP); err != nil {
 						errs <- err
 					} else {
 						release()

@@ -1,6 +1,7 @@
 package aaa
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"runtime"
@@ -118,15 +119,46 @@ func (db *DB) hashPassword(password string) (*passwordHash, error) {
 }
 
 // verify checks password against h (nil or opaque: against the dummy hash, and
-// fails) under the semaphore.
-func (db *DB) verify(h *passwordHash, password string) bool {
-	db.sem <- struct{}{}
+// fails) under the semaphore. A password longer than any that can be set is
+// hashed cut to that length, so its cost stays bounded, and fails.
+func (db *DB) verify(ctx context.Context, h *passwordHash, password string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	select {
+	case db.sem <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
 	defer func() { <-db.sem }()
+	tooLong := len(password) > MaxPasswordLen
+	if tooLong {
+		password = password[:MaxPasswordLen]
+	}
 	if h == nil || h.opaque != "" {
 		db.fake.matches(password)
-		return false
+		return false, nil
 	}
-	return h.matches(password)
+	return h.matches(password) && !tooLong, nil
+}
+
+// logName makes a name given by a peer safe to log: bytes outside printable
+// ASCII become '?' and a name longer than MaxNameLen is cut, with "...".
+func logName(name string) string {
+	cut := len(name) > MaxNameLen
+	if cut {
+		name = name[:MaxNameLen]
+	}
+	b := []byte(name)
+	for i, c := range b {
+		if c < ' ' || c > '~' {
+			b[i] = '?'
+		}
+	}
+	if cut {
+		return string(b) + "..."
+	}
+	return string(b)
 }
 
 // emit sends events to the log callback; call it without db.mu held.
@@ -432,8 +464,19 @@ func (db *DB) LockoutPolicy() LockoutPolicy {
 // passwords count toward the lockout; a success clears the count. Privilege
 // and FTP directory checks are the caller's (they depend on device settings).
 func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
+	return db.AuthenticateContext(context.Background(), name, password, svc)
+}
+
+// AuthenticateContext is Authenticate, giving up while it waits for a free
+// hashing slot if ctx ends (the refusal then also matches ctx.Err(), and
+// counts toward nothing).
+func (db *DB) AuthenticateContext(ctx context.Context, name, password string, svc Service) (User, error) {
 	var events []Event
 	defer func() { db.emit(events) }()
+	refuse := func(reason string, cause error) (User, error) {
+		events = append(events, Event{Kind: EventLoginFailed, User: logName(name), Reason: reason, Service: svc, Time: db.now()})
+		return User{}, &AuthError{User: logName(name), Reason: reason, Err: cause}
+	}
 
 	db.mu.Lock()
 	now := db.now()
@@ -456,7 +499,10 @@ func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
 	}
 	db.mu.Unlock()
 
-	ok := db.verify(h, password)
+	ok, err := db.verify(ctx, h, password)
+	if err != nil {
+		return refuse(ReasonCanceled, err)
+	}
 
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -490,8 +536,7 @@ func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
 		reason = ReasonServiceDenied
 	}
 	if reason != "" {
-		events = append(events, Event{Kind: EventLoginFailed, User: name, Reason: reason, Service: svc, Time: now})
-		return User{}, &AuthError{User: name, Reason: reason}
+		return refuse(reason, nil)
 	}
 	r.failures, r.windowEnd = 0, time.Time{}
 	r.u.LastLogin = now
@@ -543,9 +588,10 @@ func (db *DB) Acquire(name string) (release func(), err error) {
 	}, nil
 }
 
-// Login is Authenticate followed by Acquire: a login that opens a session.
-func (db *DB) Login(name, password string, svc Service) (User, func(), error) {
-	u, err := db.Authenticate(name, password, svc)
+// Login is AuthenticateContext followed by Acquire: a login that opens a
+// session. The returned User counts the new session in Online.
+func (db *DB) Login(ctx context.Context, name, password string, svc Service) (User, func(), error) {
+	u, err := db.AuthenticateContext(ctx, name, password, svc)
 	if err != nil {
 		return User{}, nil, err
 	}
