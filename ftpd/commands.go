@@ -666,10 +666,7 @@ func cmdMLST(s *session, arg string) bool {
 // ls options ("-la") and expands a wildcard in the last path element. On failure
 // it returns nil and the reply.
 func (s *session) buildListing(arg string) (*listing, int, string) {
-	for strings.HasPrefix(arg, "-") {
-		_, rest, _ := strings.Cut(arg, " ")
-		arg = strings.TrimLeft(rest, " ")
-	}
+	arg = stripListOptions(arg)
 	shown := arg
 	if arg == "" {
 		arg = "."
@@ -714,7 +711,16 @@ func (s *session) buildListing(arg string) (*listing, int, string) {
 			parent = p
 		}
 	}
-	return &listing{self: fi, parent: parent, entries: entries, isDir: true}, 0, ""
+	return &listing{self: fi, parent: parent, entries: entries, isDir: true, noDots: glob != ""}, 0, ""
+}
+
+// stripListOptions removes the ls options ("-la") clients put before a LIST path.
+func stripListOptions(arg string) string {
+	for strings.HasPrefix(arg, "-") {
+		_, rest, _ := strings.Cut(arg, " ")
+		arg = strings.TrimLeft(rest, " ")
+	}
+	return arg
 }
 
 // transferBuffer is the copy buffer size of a transfer.
@@ -757,7 +763,7 @@ func listTransfer(verb string) func(s *session, arg string) *transfer {
 			s.reply(501, fmt.Sprintf("%s: Not a directory.", arg))
 			return nil
 		}
-		shown := arg
+		shown := stripListOptions(arg)
 		if shown == "" {
 			shown = "*"
 		}

@@ -166,6 +166,7 @@ func startServer(t testing.TB, host string, mod func(*Config)) *testServer {
 	if mod != nil {
 		mod(&cfg)
 	}
+	ts.fs = cfg.FS
 	ts.srv = New(cfg)
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {

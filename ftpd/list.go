@@ -65,6 +65,7 @@ type listing struct {
 	self, parent flash.FileInfo // the directory and its parent (dir listings)
 	entries      []flash.FileInfo
 	isDir        bool
+	noDots       bool   // a wildcard listing: no "." and ".."
 	display      string // for a single file: the name as the client gave it
 }
 
@@ -75,11 +76,15 @@ func (l *listing) writeLIST(w io.Writer, now time.Time, loc *time.Location) erro
 	if !l.isDir {
 		b.WriteString(listLine(l.entries[0], l.display, now, loc))
 	} else {
-		b.WriteString(listLine(l.parent, "..", now, loc))
+		if !l.noDots {
+			b.WriteString(listLine(l.parent, "..", now, loc))
+		}
 		for _, fi := range l.entries {
 			b.WriteString(listLine(fi, fi.Name, now, loc))
 		}
-		b.WriteString(listLine(l.self, ".", now, loc))
+		if !l.noDots {
+			b.WriteString(listLine(l.self, ".", now, loc))
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -91,11 +96,15 @@ func (l *listing) writeNLST(w io.Writer) error {
 	if !l.isDir {
 		b.WriteString(l.display + "\r\n")
 	} else {
-		b.WriteString("..\r\n")
+		if !l.noDots {
+			b.WriteString("..\r\n")
+		}
 		for _, fi := range l.entries {
 			b.WriteString(fi.Name + "\r\n")
 		}
-		b.WriteString(".\r\n")
+		if !l.noDots {
+			b.WriteString(".\r\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -104,8 +113,10 @@ func (l *listing) writeNLST(w io.Writer) error {
 // writeMLSD writes RFC 3659 entries: cdir, pdir, then the directory's entries.
 func (l *listing) writeMLSD(w io.Writer, facts map[string]bool, readOnly bool) error {
 	var b strings.Builder
-	b.WriteString(mlsxFacts(l.self, "cdir", facts, readOnly) + " .\r\n")
-	b.WriteString(mlsxFacts(l.parent, "pdir", facts, readOnly) + " ..\r\n")
+	if !l.noDots {
+		b.WriteString(mlsxFacts(l.self, "cdir", facts, readOnly) + " .\r\n")
+		b.WriteString(mlsxFacts(l.parent, "pdir", facts, readOnly) + " ..\r\n")
+	}
 	for _, fi := range l.entries {
 		typ := "file"
 		if fi.IsDir {

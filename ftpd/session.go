@@ -344,9 +344,6 @@ func (s *session) handle(text string, lines <-chan line) (quit bool, pending []l
 	if name != "RNFR" {
 		s.renameFrom = "" // RNTO must follow RNFR directly
 	}
-	if name != "REST" {
-		s.restOffset = 0
-	}
 	return quit, nil
 }
 
