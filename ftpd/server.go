@@ -492,7 +492,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // clients get a 421 reply). It returns when every goroutine has ended.
 func (s *Server) Close() error {
 	s.stopListening()
-	s.cancel()
 	s.mu.Lock()
 	list := make([]*session, 0, len(s.sessions))
 	for _, sess := range s.sessions {
@@ -502,6 +501,7 @@ func (s *Server) Close() error {
 	for _, sess := range list {
 		sess.kick("server closed")
 	}
+	s.cancel()
 	s.wg.Wait()
 	return nil
 }
