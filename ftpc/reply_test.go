@@ -66,9 +66,9 @@ func TestReadReply(t *testing.T) {
 			wantErr: io.EOF,
 		},
 		{
-			name: "FEAT with leading spaces, other code and code-dash inside",
-			in:   "211-Features:\r\n EPSV\r\n 200 not the end\r\n211-still not\r\n211 End\r\n",
-			want: []Reply{{211, []string{"211-Features:", " EPSV", " 200 not the end", "211-still not", "211 End"}}},
+			name:    "FEAT with leading spaces, other code and code-dash inside",
+			in:      "211-Features:\r\n EPSV\r\n 200 not the end\r\n211-still not\r\n211 End\r\n",
+			want:    []Reply{{211, []string{"211-Features:", " EPSV", " 200 not the end", "211-still not", "211 End"}}},
 			wantErr: io.EOF,
 		},
 		{
