@@ -175,6 +175,15 @@ type User struct {
 	PasswordVerifiable bool
 }
 
+// Level returns the user's privilege level: Privilege, or the device default 0
+// when it is not set.
+func (u User) Level() int {
+	if u.Privilege < 0 {
+		return 0
+	}
+	return u.Privilege
+}
+
 // SetState sets the configured state, as `local-user NAME state active|block`.
 // StateActive also clears a lockout, as on the device.
 func (u *User) SetState(s State) {
