@@ -101,6 +101,23 @@ var keywordHelp = map[string]string{
 	"default":               "Default",
 	"default_admin":         "Default administrator domain",
 	"logbuffer":             "Display the information of log buffer",
+	"acl":                   "Specify ACL configuration information",
+	"ftp-server":            "FTP server information",
+	"ftp-users":             "FTP user information",
+	"server-source":         "Specify the source address of the FTP server",
+	"timeout":               "Set the idle timeout of FTP connections",
+	"port":                  "Set the listening port",
+	"number":                "Specify the ACL number",
+	"rule":                  "Specify an ACL rule",
+	"permit":                "Specify matched packets to be permitted",
+	"deny":                  "Specify matched packets to be denied",
+	"source":                "Specify a source address",
+	"any":                   "Any source address",
+	"free":                  "Release a user terminal interface",
+	"user-name":             "Specify a user name",
+	"user-id":               "Specify a session ID",
+	"set":                   "Set the system parameters",
+	"-a":                    "Specify the source IP address",
 }
 
 // sharedParams are the parameter types used across commands.
@@ -133,5 +150,6 @@ func commands() []*command {
 	cmds = append(cmds, aaaCommands()...)
 	cmds = append(cmds, uiCommands()...)
 	cmds = append(cmds, sshCommands()...)
+	cmds = append(cmds, ftpServerCommands()...)
 	return cmds
 }

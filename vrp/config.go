@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,10 +16,12 @@ import (
 // config is the running configuration, apart from the local users (kept in
 // the AAA database). Guarded by Device.mu.
 type config struct {
-	stelnet  bool
-	sshUsers []*sshUser
-	vty      uiConfig
-	con      uiConfig
+	stelnet   bool
+	sshUsers  []*sshUser
+	vty       uiConfig
+	con       uiConfig
+	ftpServer ftpServerConfig
+	acls      map[int]*acl
 }
 
 type sshUser struct {
@@ -43,8 +46,10 @@ const (
 
 func newConfig() *config {
 	return &config{
-		vty: uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
-		con: uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout},
+		acls:      map[int]*acl{},
+		vty:       uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		con:       uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
 	}
 }
 
@@ -72,7 +77,22 @@ func (d *Device) render(sec section) string {
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", sysname)
+		renderFTPServer(&b, c.ftpServer)
 		b.WriteString("#\n")
+	}
+	if sec == sectionAll && len(c.acls) > 0 {
+		var nums []int
+		for n := range c.acls {
+			nums = append(nums, n)
+		}
+		sort.Ints(nums)
+		for _, n := range nums {
+			fmt.Fprintf(&b, "acl number %d\n", n)
+			for _, r := range c.acls[n].rules {
+				fmt.Fprintf(&b, " %s\n", r)
+			}
+			b.WriteString("#\n")
+		}
 	}
 	if sec == sectionAll || sec == sectionAAA {
 		b.WriteString("aaa\n")
@@ -113,6 +133,27 @@ func (d *Device) render(sec section) string {
 	b.WriteString("return\n")
 	d.mu.Unlock()
 	return b.String()
+}
+
+func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
+	if f.port != defaultFTPPort {
+		fmt.Fprintf(b, " ftp server port %d\n", f.port)
+	}
+	if f.timeout != defaultFTPTimeout {
+		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))
+	}
+	if f.acl != 0 {
+		fmt.Fprintf(b, " ftp acl %d\n", f.acl)
+	}
+	if f.source.IsValid() {
+		fmt.Fprintf(b, " ftp server-source -a %s\n", f.source)
+	}
+	if f.enabled {
+		b.WriteString(" ftp server enable\n")
+	}
+	if f.defaultDir != "" {
+		fmt.Fprintf(b, " set default ftp-directory %s\n", f.defaultDir)
+	}
 }
 
 func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {

@@ -1,8 +1,11 @@
 package vrp
 
 import (
+	"github.com/vrpsim/vrpsim/aaa"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vrpsim/vrpsim/flash"
@@ -12,6 +15,16 @@ import (
 const everyCommand = `[V200R007C00SPC600]
 #
  sysname R1
+ ftp server port 2121
+ ftp timeout 5
+ ftp acl 2000
+ ftp server-source -a 127.0.0.1
+ ftp server enable
+ set default ftp-directory flash:
+#
+acl number 2000
+ rule 5 permit source 127.0.0.0 0.0.0.255
+ rule 10 deny
 #
 aaa
  authentication-scheme default
@@ -62,7 +75,14 @@ func bootFrom(t *testing.T, fs flash.FS, name, text string) *Device {
 	if err := d0.setStartup(name); err != nil {
 		t.Fatal(err)
 	}
-	return newTestDevice(t, fs)
+	d0.Close()
+	d, err := New(Options{Flash: fs, Now: func() time.Time { return testClock }, AAA: aaa.Options{KDF: cheapKDF},
+		Listen: func(network, addr string) (net.Listener, error) { return net.Listen(network, "127.0.0.1:0") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
 
 // TestRoundTrip: render -> replay -> render is identical, for .cfg and .zip.
@@ -73,6 +93,9 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := bootFrom(t, fs, name, everyCommand)
+		if d.FTPAddr() == nil {
+			t.Fatalf("%s: the FTP server did not start at boot: %s", name, strings.Join(d.Log(), "\n"))
+		}
 		first := d.render(sectionAll)
 		if strings.Contains(first, "Admin@huawei") || strings.Contains(first, "huawei123") {
 			t.Fatalf("plaintext password in the configuration:\n%s", first)

@@ -13,6 +13,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/ftpd"
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
@@ -50,8 +52,15 @@ type Options struct {
 	DefaultConfig string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// HashCost, when set, is passed to the AAA database (tests make it cheap).
+	// AAA configures the AAA database (tests make password hashing cheap).
 	AAA aaa.Options
+	// Listen opens the device's listeners (the FTP server); net.Listen when nil.
+	Listen func(network, address string) (net.Listener, error)
+	// FTPFailureDelay is the FTP server's pause before refusing a login
+	// (ftpd.DefaultFailureDelay when zero, none when negative).
+	FTPFailureDelay time.Duration
+	// FTPPassivePorts is the FTP server's passive port range (any when zero).
+	FTPPassivePorts ftpd.PortRange
 }
 
 // Device is one simulated router.
@@ -68,6 +77,7 @@ type Device struct {
 	startup  string // next startup file, "" for none
 	booted   string // file the device booted from, "" for none
 	sessions []*Session
+	ftp      *ftpRuntime            // the running FTP server, nil when stopped
 	name     atomic.Pointer[string] // sysname, read without the lock
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -89,6 +99,9 @@ func New(opts Options) (*Device, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Listen == nil {
+		opts.Listen = net.Listen
+	}
 	if opts.DefaultConfig == "" {
 		opts.DefaultConfig = DefaultConfig
 	}
@@ -102,12 +115,23 @@ func New(opts Options) (*Device, error) {
 	d.reset()
 	d.startup = d.readStartupName()
 	d.bootConfig()
+	d.mu.Lock()
+	if d.cfg.ftpServer.enabled {
+		if err := d.startFTPLocked(); err != nil {
+			d.cfg.ftpServer.enabled = false
+			defer d.logf("FTPS", 3, "FTPS_START_FAIL", "Failed to start the FTP server: %v.", err)
+		}
+	}
+	d.mu.Unlock()
 	return d, nil
 }
 
 // Close ends every session of the device.
 func (d *Device) Close() error {
 	d.cancel()
+	d.mu.Lock()
+	d.stopFTPLocked()
+	d.mu.Unlock()
 	d.mu.Lock()
 	ss := append([]*Session(nil), d.sessions...)
 	d.mu.Unlock()
@@ -153,6 +177,7 @@ func (d *Device) reset() {
 		}
 	}
 	d.mu.Lock()
+	d.stopFTPLocked()
 	d.cfg = newConfig()
 	d.setSysname(d.opts.Sysname)
 	d.users = aaa.New(aopts)
