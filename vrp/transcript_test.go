@@ -152,7 +152,13 @@ func TestTranscripts(t *testing.T) {
 			}
 			golden := string(data)
 			d := newTestDevice(t, nil)
-			info := SessionInfo{Line: LineVTY, User: "admin", Protocol: "SSH", Interactive: true}
+			info := SessionInfo{Line: LineVTY, User: "admin", Remote: testAddr, Protocol: "SSH", Interactive: true}
+			if strings.HasPrefix(filepath.Base(f), "level1-") {
+				// a monitoring user: level 1
+				run(t, d, "system-view", "aaa", "local-user viewer password cipher Viewer@123",
+					"local-user viewer privilege level 1", "local-user viewer service-type ssh")
+				info.User = "viewer"
+			}
 			got := runTranscript(t, d, info, golden)
 			// the golden ends with the last prompt, as the screen does
 			if !strings.HasSuffix(got, "\n") {
