@@ -28,6 +28,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/vrpsim/vrpsim/flash"
@@ -371,6 +372,9 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) accept(c net.Conn) {
 	remote := addrPort(c.RemoteAddr())
 	local := addrPort(c.LocalAddr())
+	if sc, ok := c.(syscall.Conn); ok {
+		setOOBInline(sc) // best effort: without it only urgent ABORs suffer
+	}
 	refuse := func(reason string) {
 		s.log(Event{Kind: EventRejected, Remote: remote, Local: local, Reason: reason})
 		c.SetWriteDeadline(time.Now().Add(time.Second))
