@@ -282,6 +282,7 @@ type Options struct {
 	Log func(Event)      // receives events; nil discards them
 	KDF KDFParams        // hashing cost for new passwords; DefaultKDFParams if zero
 	// MaxConcurrentHashes bounds the hashes computed at once (each holds
-	// KDF.MemoryKiB of memory); runtime.NumCPU()*2 if zero.
+	// KDF.MemoryKiB of memory); runtime.NumCPU() if zero. Hashing is CPU-bound,
+	// so more slots than CPUs add memory but no throughput.
 	MaxConcurrentHashes int
 }

@@ -1015,7 +1015,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 
 // BenchmarkAuthenticateParallel runs logins from 100 goroutines per CPU (about
 // 200 FTP clients logging in at once on a 2-core machine); ns/op is the
-// throughput, and the semaphore keeps at most 2*NumCPU hashes in memory.
+// throughput, and the semaphore keeps at most NumCPU hashes in memory.
 func BenchmarkAuthenticateParallel(b *testing.B) {
 	db := New(Options{})
 	if _, err := db.SetPassword("huawei", "huawei123", Cipher); err != nil {

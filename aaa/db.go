@@ -61,7 +61,7 @@ func New(opts Options) *DB {
 	}
 	n := opts.MaxConcurrentHashes
 	if n <= 0 {
-		n = runtime.NumCPU() * 2
+		n = runtime.NumCPU()
 	}
 	db.sem = make(chan struct{}, n)
 	var secret [16]byte
