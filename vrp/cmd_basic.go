@@ -19,6 +19,10 @@ func basicCommands() []*command {
 			Views: all, Syntax: "quit", Level: 0,
 			Help: "Exit from the current view; in user view, end the session",
 			Run: func(e *callEnv, c *cli.Call) error {
+				if e.view().view == viewFTP {
+					e.ftpBye()
+					return nil
+				}
 				if len(e.views) > 1 {
 					e.views = e.views[:len(e.views)-1]
 					return nil

@@ -151,5 +151,6 @@ func commands() []*command {
 	cmds = append(cmds, uiCommands()...)
 	cmds = append(cmds, sshCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
+	cmds = append(cmds, ftpClientCommands()...)
 	return cmds
 }

@@ -345,8 +345,3 @@ func (e deviceError) Error() string { return strings.TrimSpace(string(e)) }
 
 // refuse makes a deviceError of one line.
 func refuse(format string, a ...any) error { return deviceError(fmt.Sprintf(format, a...) + "\n") }
-
-// ftpClientState is the FTP client view's connection (see ftpclient.go).
-type ftpClientState struct{}
-
-func (f *ftpClientState) close() {}
