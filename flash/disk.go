@@ -599,7 +599,7 @@ func (w *diskWriter) commit() error {
 	default:
 		return err
 	}
-	if err := fsys.root.Rename(w.tmp, hostPath(append(dir, name))); err != nil {
+	if err := fsys.replace(w.tmp, dir, name, fi != nil); err != nil {
 		return mapErr(err)
 	}
 	fsys.space.release(oldSize)
@@ -607,6 +607,26 @@ func (w *diskWriter) commit() error {
 		fsys.syncDir(dir)
 	}
 	return nil
+}
+
+// replace moves the temporary file tmp to name in dir. When a file is there
+// (exists), the two are swapped atomically and the old file, now at tmp, is
+// removed; where the swap is not supported, tmp is renamed over the file.
+// The caller holds fsys.mu.
+func (fsys *diskFS) replace(tmp string, dir []string, name string, exists bool) error {
+	target := hostPath(append(slices.Clip(dir), name))
+	if exists {
+		err := exchange(fsys.root, tmpDir, tmp[len(tmpDir)+1:], hostPath(dir), name)
+		if err == nil {
+			fsys.root.Remove(tmp)
+			return nil
+		}
+		if !errors.Is(err, errors.ErrUnsupported) && !errors.Is(err, syscall.EINVAL) &&
+			!errors.Is(err, syscall.ENOSYS) && !errors.Is(err, syscall.EOPNOTSUPP) {
+			return err
+		}
+	}
+	return fsys.root.Rename(tmp, target)
 }
 
 // syncDir flushes a directory, making a rename in it durable.
