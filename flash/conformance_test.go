@@ -36,6 +36,7 @@ func testConformance(t *testing.T, newFS newFSFunc) {
 		{"RecycleBin", testRecycleBin},
 		{"RecycleBinDirs", testRecycleBinDirs},
 		{"Capacity", testCapacity},
+		{"CapacityCopy", testCapacityCopy},
 		{"OldReader", testOldReader},
 		{"RenameCopy", testRenameCopy},
 		{"ConcurrentWriters", testConcurrentWriters},
@@ -720,5 +721,52 @@ func testConcurrentMixed(t *testing.T, newFS newFSFunc) {
 		})
 	}
 	wg.Wait()
+	checkUsage(t, fsys, capacity)
+}
+
+// onlyReader hides every method but Read, so io.Copy uses the writer's ReadFrom.
+type onlyReader struct{ io.Reader }
+
+// copyIn writes data to path with io.Copy, as a network transfer does.
+func copyIn(fsys FS, path string, data string) error {
+	w, err := fsys.Create(path, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, onlyReader{strings.NewReader(data)}); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+func testCapacityCopy(t *testing.T, newFS newFSFunc) {
+	const capacity = 1000
+	fsys := newFS(t, Options{Clock: fixedClock, Capacity: capacity})
+	writeFile(t, fsys, "flash:/a", strings.Repeat("a", 600))
+	if err := copyIn(fsys, "flash:/b", strings.Repeat("b", 401)); !errors.Is(err, ErrNoSpace) {
+		t.Errorf("io.Copy of 401 bytes into 400 free: %v, want ErrNoSpace", err)
+	}
+	if err := copyIn(fsys, "flash:/a", strings.Repeat("c", 500)); !errors.Is(err, ErrNoSpace) {
+		t.Errorf("io.Copy of 500 bytes over a file into 400 free: %v, want ErrNoSpace", err)
+	}
+	if diff := cmp.Diff([]string{"a 600"}, listing(t, fsys, Root)); diff != "" {
+		t.Errorf("after failed copies (-want +got):\n%s", diff)
+	}
+	if _, free := fsys.Usage(); free != 400 {
+		t.Errorf("free %d after failed copies, want 400", free)
+	}
+	if err := copyIn(fsys, "flash:/b", strings.Repeat("b", 400)); err != nil {
+		t.Errorf("io.Copy of exactly the free space: %v", err)
+	}
+	if got := readFile(t, fsys, "flash:/b"); got != strings.Repeat("b", 400) {
+		t.Errorf("copied file has %d bytes", len(got))
+	}
+	if err := copyIn(fsys, "flash:/empty", ""); err != nil {
+		t.Errorf("io.Copy of nothing into a full flash: %v", err)
+	}
+	if diff := cmp.Diff([]string{"a 600", "b 400", "empty 0"}, listing(t, fsys, Root)); diff != "" {
+		t.Errorf("listing (-want +got):\n%s", diff)
+	}
 	checkUsage(t, fsys, capacity)
 }

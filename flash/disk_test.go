@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -184,4 +185,62 @@ func TestDiskHostFiles(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("outside directory has %d entries, want 1", len(entries))
 	}
+}
+
+// TestDiskCopyFromTCP writes files from a loopback TCP connection, as an FTP
+// upload does (io.Copy from the connection: splice on Linux).
+func TestDiskCopyFromTCP(t *testing.T) {
+	const capacity = 3 << 20
+	fsys := newDisk(t, t.TempDir(), Options{Capacity: capacity})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	send := func(data []byte) error {
+		go func() {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				return
+			}
+			c.Write(data)
+			c.Close()
+		}()
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		w, err := fsys.Create("flash:/upload.bin", 0)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, c); err != nil {
+			w.Abort()
+			return err
+		}
+		return w.Commit()
+	}
+	data := make([]byte, 2<<20+12345)
+	for i := range data {
+		data[i] = byte(i * 7 / 3)
+	}
+	if err := send(data); err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	if got := readFile(t, fsys, "flash:/upload.bin"); got != string(data) {
+		t.Errorf("uploaded file differs (%d bytes, want %d)", len(got), len(data))
+	}
+	// Replacing it needs room for both: this one does not fit and changes nothing.
+	if err := send(make([]byte, 1<<20)); !errors.Is(err, ErrNoSpace) {
+		t.Errorf("upload beyond capacity: %v, want ErrNoSpace", err)
+	}
+	if got := readFile(t, fsys, "flash:/upload.bin"); got != string(data) {
+		t.Errorf("old file changed by a failed upload (%d bytes)", len(got))
+	}
+	tmp, _ := os.ReadDir(filepath.Join(fsys.(*diskFS).root.Name(), tmpDir))
+	if len(tmp) != 0 {
+		t.Errorf("%d temporary files left after a failed upload", len(tmp))
+	}
+	checkUsage(t, fsys, capacity)
 }
