@@ -28,7 +28,8 @@ import (
 
 // DefaultConfig is the configuration a device boots when its flash holds no
 // startup file: user admin (password Admin@huawei, level 15, ssh and terminal)
-// and the STelnet server enabled.
+// and the STelnet server enabled. The password is there as its cipher text
+// only (an argon2id hash), so no plaintext is stored and booting costs no hash.
 //
 //go:embed default.cfg
 var DefaultConfig string
@@ -150,6 +151,13 @@ func (d *Device) Sysname() string {
 }
 
 func (d *Device) setSysname(name string) { d.name.Store(&name) }
+
+// InitialPassword reports whether user admin still has the password of the
+// default configuration (Admin@huawei).
+func (d *Device) InitialPassword() bool {
+	ct, ok := d.Users().CipherText("admin")
+	return ok && strings.Contains(d.opts.DefaultConfig, " local-user admin password irreversible-cipher "+ct+"\n")
+}
 
 // Address is the device's own address.
 func (d *Device) Address() netip.Addr { return d.opts.Address }
