@@ -55,14 +55,19 @@ func toCRLF(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 
 // fromCRLF copies src to dst converting the network's CRLF to LF (TYPE A
 // upload). A CR not followed by LF is kept. It returns the bytes written to dst.
+// buf must hold at least 3 bytes.
 func fromCRLF(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 	var written int64
 	pendingCR := false
+	// A CR held back from the previous read may precede the converted bytes, so
+	// they go into a buffer of their own, one byte larger than the input.
+	half := (len(buf) - 1) / 2
+	in, outBuf := buf[:half], buf[half:]
 	for {
-		n, rerr := src.Read(buf)
+		n, rerr := src.Read(in)
 		if n > 0 {
-			out := buf[:0]
-			for _, c := range buf[:n] {
+			out := outBuf[:0]
+			for _, c := range in[:n] {
 				if pendingCR {
 					pendingCR = false
 					if c != '\n' {
@@ -75,7 +80,6 @@ func fromCRLF(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
 				}
 				out = append(out, c)
 			}
-			// out never overtakes the read position, so converting in place is safe.
 			m, err := dst.Write(out)
 			written += int64(m)
 			if err != nil {
