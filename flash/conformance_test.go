@@ -28,6 +28,7 @@ func testConformance(t *testing.T, newFS newFSFunc) {
 		run  func(t *testing.T, newFS newFSFunc)
 	}{
 		{"Init", testInit},
+		{"Format", testFormat},
 		{"WriteRead", testWriteRead},
 		{"CaseInsensitive", testCaseInsensitive},
 		{"CommitVisibility", testCommitVisibility},
@@ -769,4 +770,29 @@ func testCapacityCopy(t *testing.T, newFS newFSFunc) {
 		t.Errorf("listing (-want +got):\n%s", diff)
 	}
 	checkUsage(t, fsys, capacity)
+}
+
+func testFormat(t *testing.T, newFS newFSFunc) {
+	const capacity = 1000
+	fsys := newFS(t, Options{Clock: fixedClock, Capacity: capacity})
+	mustMkdir(t, fsys, "flash:/a")
+	mustMkdir(t, fsys, "flash:/a/b")
+	writeFile(t, fsys, "flash:/a/b/c", "ccc")
+	writeFile(t, fsys, "flash:/a/d", "dd")
+	writeFile(t, fsys, "flash:/e", "e")
+	if err := fsys.Remove("flash:/a/d", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Format(fsys); err != nil {
+		t.Fatalf("Format: %v", err)
+	}
+	if diff := cmp.Diff([]string{"dhcp/", "logfile/"}, listing(t, fsys, Root)); diff != "" {
+		t.Errorf("root after Format (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{}, binListing(t, fsys, Root)); diff != "" {
+		t.Errorf("recycle bin after Format (-want +got):\n%s", diff)
+	}
+	if total, free := fsys.Usage(); total != capacity || free != capacity {
+		t.Errorf("Usage() = %d, %d after Format; want %d, %d", total, free, capacity, capacity)
+	}
 }

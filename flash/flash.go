@@ -148,34 +148,98 @@ type WriteFile interface {
 	Abort()
 }
 
-// FS is a flash file system. All methods are safe for concurrent use. Paths are
-// canonical absolute paths ("flash:/a/b") as returned by Resolve.
+// FS is a flash file system. All methods are safe for concurrent use.
+//
+// Paths are canonical absolute paths ("flash:/a/b") as Resolve returns them;
+// anything else fails with ErrInvalidPath. Names are matched case-insensitively
+// and keep the case they were created with; FileInfo.Path gives that stored case.
+// Errors are *PathError values wrapping the Err* variables above.
 type FS interface {
+	// Stat describes a file or directory; Stat("flash:/") is the root.
 	Stat(path string) (FileInfo, error)
-	// ReadDir lists a directory, sorted by name (case-insensitive).
+	// ReadDir lists a directory, sorted by name (case-insensitive). Deleted files
+	// are not listed (see RecycleBin).
 	ReadDir(path string) ([]FileInfo, error)
+	// Open opens a file for reading. A reader keeps reading the contents it
+	// opened even if the file is replaced or removed meanwhile.
 	Open(path string) (ReadFile, error)
 	// Create starts an atomic replacement of path. The new contents begin with the
 	// first offset bytes of the existing file (0: empty); offset is how FTP REST
-	// and APPE resume an upload. The parent directory must exist.
+	// and APPE resume an upload (ErrNotExist without a file, ErrInvalidOffset
+	// beyond its end). The parent directory must exist and path must not be a
+	// directory (ErrIsDir); both are checked again at Commit. Until Commit the
+	// old file, if any, still counts as used space.
 	Create(path string, offset int64) (WriteFile, error)
+	// Mkdir creates a directory in an existing one (ErrExist if the name is taken).
 	Mkdir(path string) error
-	// Rmdir removes an empty directory.
+	// Rmdir removes an empty directory (ErrNotEmpty otherwise). Deleted files that
+	// were in it are purged: they cannot be recovered.
 	Rmdir(path string) error
-	// Remove deletes a file: into the recycle bin, or for good when unreserved.
+	// Remove deletes a file (ErrIsDir for a directory): into the recycle bin,
+	// where it keeps its space, or for good when unreserved. A deleted file
+	// replaces an older deleted file of the same path in the bin.
 	Remove(path string, unreserved bool) error
-	// Undelete restores a file from the recycle bin to its original path.
+	// Undelete restores a file from the recycle bin to its original path. It
+	// fails with ErrNotExist when the bin has no such file or its directory is
+	// gone, and with ErrExist when a file of that name exists again.
 	Undelete(path string) error
-	// RecycleBin lists the deleted files under dir (recursively when dir is the root).
+	// RecycleBin lists the deleted files whose original directory is dir, or all
+	// of them when dir is the root, sorted by path; each has Deleted set and the
+	// path it was deleted from.
 	RecycleBin(dir string) ([]FileInfo, error)
-	// Purge frees a file in the recycle bin for good.
+	// Purge frees a file in the recycle bin for good; path is its original path.
 	Purge(path string) error
-	// Rename moves a file or directory; the destination must not exist.
+	// Rename moves a file or directory (with the deleted files under it) to a new
+	// path in any existing directory. The destination must not exist (ErrExist),
+	// except that a rename may change only the case of a name; a directory cannot
+	// move into itself (ErrInvalidPath).
 	Rename(oldPath, newPath string) error
-	// Copy copies a file atomically, replacing dst if it exists.
+	// Copy copies a file atomically, replacing dst if it is a file (ErrIsDir if
+	// it is a directory); it fails with ErrNoSpace, leaving dst as it was, when
+	// the copy does not fit.
 	Copy(src, dst string) error
-	// Usage reports capacity and free bytes (files in the recycle bin count as used).
+	// Usage reports the capacity and the free bytes. Files in the recycle bin and
+	// writes in progress count as used.
 	Usage() (total, free int64)
+}
+
+// Format empties a file system, as the device's "format flash:" does: it
+// removes every file and directory and purges the recycle bin, then calls Init.
+func Format(fsys FS) error {
+	var clear func(dir string) error
+	clear = func(dir string) error {
+		list, err := fsys.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, fi := range list {
+			if fi.IsDir {
+				if err := clear(fi.Path); err != nil {
+					return err
+				}
+				err = fsys.Rmdir(fi.Path)
+			} else {
+				err = fsys.Remove(fi.Path, true)
+			}
+			if err != nil && !errors.Is(err, ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := clear(Root); err != nil {
+		return fmt.Errorf("flash: format: %w", err)
+	}
+	bin, err := fsys.RecycleBin(Root)
+	if err != nil {
+		return fmt.Errorf("flash: format: %w", err)
+	}
+	for _, fi := range bin {
+		if err := fsys.Purge(fi.Path); err != nil && !errors.Is(err, ErrNotExist) {
+			return fmt.Errorf("flash: format: %w", err)
+		}
+	}
+	return Init(fsys)
 }
 
 // reserveUpTo claims up to n bytes and returns how many it claimed.

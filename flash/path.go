@@ -160,3 +160,21 @@ func parentOf(names []string) string {
 	}
 	return joinNames(names[:len(names)-1])
 }
+
+// Base returns the last name of a canonical path ("" for the root).
+func Base(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return ""
+}
+
+// Dir returns the canonical path of the directory holding a canonical path
+// (the root for the root).
+func Dir(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 || i <= len(Device) {
+		return Root
+	}
+	return Root[:len(Device)] + path[len(Device):i]
+}

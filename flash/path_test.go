@@ -123,3 +123,20 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+func TestBaseDir(t *testing.T) {
+	tests := []struct{ path, dir, base string }{
+		{"flash:/", "flash:/", ""},
+		{"flash:/a", "flash:/", "a"},
+		{"flash:/a/b.txt", "flash:/a", "b.txt"},
+		{"flash:/a/b/c", "flash:/a/b", "c"},
+	}
+	for _, tt := range tests {
+		if got := Dir(tt.path); got != tt.dir {
+			t.Errorf("Dir(%q) = %q, want %q", tt.path, got, tt.dir)
+		}
+		if got := Base(tt.path); got != tt.base {
+			t.Errorf("Base(%q) = %q, want %q", tt.path, got, tt.base)
+		}
+	}
+}
