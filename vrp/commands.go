@@ -152,5 +152,6 @@ func commands() []*command {
 	cmds = append(cmds, sshCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
+	cmds = append(cmds, fileCommands()...)
 	return cmds
 }
