@@ -38,7 +38,12 @@ type command struct {
 var commands map[string]command
 
 // unimplemented verbs answer 502 and are marked '*' in HELP.
-var unimplemented = map[string]struct{}{"SMNT": {}, "REIN": {}}
+// The security extensions (RFC 2228/4217) are among them, so that clients that
+// try AUTH TLS first fall back to plain FTP.
+var unimplemented = map[string]struct{}{
+	"SMNT": {}, "REIN": {}, "AUTH": {}, "ADAT": {}, "PBSZ": {}, "PROT": {}, "CCC": {},
+	"MIC": {}, "CONF": {}, "ENC": {},
+}
 
 func init() {
 	commands = map[string]command{

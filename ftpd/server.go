@@ -406,9 +406,6 @@ func (s *Server) accept(c net.Conn) {
 		sess.serve()
 		s.mu.Lock()
 		delete(s.sessions, sess.id)
-		if sess.countedLogin {
-			s.loggedIn--
-		}
 		s.mu.Unlock()
 	}()
 }

@@ -158,6 +158,12 @@ func (s *session) serve() {
 		s.cancel()
 		s.conn.Close()
 		s.closeData()
+		s.srv.mu.Lock()
+		if s.countedLogin {
+			s.srv.loggedIn--
+			s.countedLogin = false
+		}
+		s.srv.mu.Unlock()
 		s.mu.Lock()
 		loggedIn := s.loggedIn
 		if s.kickReason != "" {
@@ -382,6 +388,7 @@ func (s *session) runTransfer(t *transfer, lines <-chan line) (quit bool, pendin
 		select {
 		case <-t.done:
 			s.closeData()
+			s.touch() // the idle time starts at the end of a transfer
 			s.reply(t.code, t.text)
 			return false, nil
 		case l, ok := <-lines:
