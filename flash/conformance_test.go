@@ -229,6 +229,14 @@ func testWriteRead(t *testing.T, newFS newFSFunc) {
 		t.Errorf("after Seek(7) read %q, want %q", b, "world")
 	}
 	checkUsage(t, fsys, 1<<20)
+	// Directories carry the clock's time too, after every kind of change.
+	fsys.Rename("flash:/a/z.txt", "flash:/a/b/z.txt")
+	fsys.Remove("flash:/a/Y.txt", false)
+	for _, p := range []string{"flash:/a", "flash:/a/b"} {
+		if fi, err := fsys.Stat(p); err != nil || !fi.ModTime.Equal(testTime) {
+			t.Errorf("Stat(%q) = %v, %v; want ModTime %v", p, fi.ModTime, err, testTime)
+		}
+	}
 }
 
 func testCaseInsensitive(t *testing.T, newFS newFSFunc) {

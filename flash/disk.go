@@ -37,7 +37,8 @@ const readChunk = 4 << 20
 // symbolic links in dir are ignored, so nothing outside dir can be reached.
 //
 // NewDisk removes temporary files a crash left behind, loads the recycle bin and
-// adds up the size of the files to know the free space. Only one FS may use a
+// adds up the size of the files to know the free space (files the device cannot
+// show, such as names it does not accept, count as used too). Only one FS may use a
 // directory at a time (it holds a lock on it); the FS also implements io.Closer,
 // and Close releases the directory. Open returns an *os.File.
 func NewDisk(dir string, opts Options) (FS, error) {
@@ -69,16 +70,25 @@ type diskFS struct {
 
 // diskDeleted is a file in the recycle bin.
 type diskDeleted struct {
-	id    string
-	names []string
-	size  int64
-	mod   time.Time
+	id      string
+	names   []string
+	size    int64
+	mod     time.Time
+	deleted time.Time // used at start to tell which of two deletions is newer
 }
 
 // start prepares the directory: lock, clean temporary files, load the bin, count.
 func (fsys *diskFS) start() error {
-	if err := fsys.root.MkdirAll(binDir, 0o755); err != nil {
+	if err := fsys.root.Mkdir(metaDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
+	}
+	for _, d := range []string{metaDir, binDir} {
+		if err := fsys.root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if fi, err := fsys.root.Lstat(d); err != nil || !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", d)
+		}
 	}
 	lock, err := fsys.root.OpenFile(lockFile, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -131,6 +141,10 @@ func (fsys *diskFS) loadBin() error {
 		if err != nil {
 			return err
 		}
+		recorded, err := e.Info() // when the file was deleted
+		if err != nil {
+			return err
+		}
 		names, err := splitPath(strings.TrimSuffix(string(text), "\n"))
 		fi, ok := data[id]
 		if err != nil || len(names) == 0 || !ok {
@@ -138,13 +152,14 @@ func (fsys *diskFS) loadBin() error {
 			continue
 		}
 		key := pathKey(names)
-		if old, dup := fsys.bin[key]; dup && !fi.ModTime().Before(old.mod) {
+		if old, dup := fsys.bin[key]; dup && !recorded.ModTime().Before(old.deleted) {
 			fsys.purgeFiles(old.id)
 		} else if dup {
 			fsys.purgeFiles(id)
+			delete(data, id)
 			continue
 		}
-		fsys.bin[key] = &diskDeleted{id: id, names: names, size: fi.Size(), mod: fi.ModTime()}
+		fsys.bin[key] = &diskDeleted{id: id, names: names, size: fi.Size(), mod: fi.ModTime(), deleted: recorded.ModTime()}
 		delete(data, id)
 	}
 	for id := range data { // data without a path: the deletion did not finish
@@ -603,6 +618,7 @@ func (w *diskWriter) commit() error {
 		return mapErr(err)
 	}
 	fsys.space.release(oldSize)
+	fsys.touch(dir)
 	if fsys.opts.Sync {
 		fsys.syncDir(dir)
 	}
@@ -627,6 +643,15 @@ func (fsys *diskFS) replace(tmp string, dir []string, name string, exists bool) 
 		}
 	}
 	return fsys.root.Rename(tmp, target)
+}
+
+// touch sets the modification time of a changed directory when the clock is
+// not the system's, as the memory backend does. The caller holds fsys.mu.
+func (fsys *diskFS) touch(dir []string) {
+	if fsys.opts.Clock != nil {
+		now := fsys.opts.now()
+		fsys.root.Chtimes(hostPath(dir), now, now)
+	}
 }
 
 // syncDir flushes a directory, making a rename in it durable.
@@ -679,10 +704,8 @@ func (fsys *diskFS) Mkdir(path string) error {
 	if err := fsys.root.Mkdir(p, 0o755); err != nil {
 		return pathErr("mkdir", path, mapErr(err))
 	}
-	if fsys.opts.Clock != nil {
-		now := fsys.opts.now()
-		fsys.root.Chtimes(p, now, now)
-	}
+	fsys.touch(append(dir, name))
+	fsys.touch(dir)
 	return nil
 }
 
@@ -706,6 +729,7 @@ func (fsys *diskFS) Rmdir(path string) error {
 	if err := fsys.root.Remove(hostPath(real)); err != nil {
 		return pathErr("rmdir", path, mapErr(err))
 	}
+	fsys.touch(real[:len(real)-1])
 	// Deleted files of a removed directory cannot be recovered.
 	prefix := pathKey(names) + "/"
 	for k, d := range fsys.bin {
@@ -749,6 +773,7 @@ func (fsys *diskFS) Remove(path string, unreserved bool) error {
 		if err := fsys.root.Remove(hostPath(real)); err != nil {
 			return pathErr("remove", path, mapErr(err))
 		}
+		fsys.touch(real[:len(real)-1])
 		fsys.space.release(fi.Size())
 		return nil
 	}
@@ -760,6 +785,7 @@ func (fsys *diskFS) Remove(path string, unreserved bool) error {
 		fsys.root.Remove(binDir + "/" + id + binExt)
 		return pathErr("remove", path, mapErr(err))
 	}
+	fsys.touch(real[:len(real)-1])
 	key := pathKey(real)
 	if old, ok := fsys.bin[key]; ok { // a newer deletion replaces an older one
 		fsys.purge(key, old)
@@ -813,6 +839,7 @@ func (fsys *diskFS) Undelete(path string) error {
 	if err := fsys.root.Rename(binDir+"/"+d.id, hostPath(append(dir, name))); err != nil {
 		return pathErr("undelete", path, mapErr(err))
 	}
+	fsys.touch(dir)
 	fsys.root.Remove(binDir + "/" + d.id + binExt)
 	delete(fsys.bin, key)
 	return nil
@@ -900,6 +927,8 @@ func (fsys *diskFS) Rename(oldPath, newPath string) error {
 	if err := fsys.root.Rename(hostPath(oreal), hostPath(nreal)); err != nil {
 		return pathErr("rename", newPath, mapErr(err))
 	}
+	fsys.touch(oreal[:len(oreal)-1])
+	fsys.touch(ndir)
 	if ofi.IsDir() { // deleted files inside move along
 		prefix := oldKey + "/"
 		for k, d := range fsys.bin {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -243,4 +244,48 @@ func TestDiskCopyFromTCP(t *testing.T) {
 		t.Errorf("%d temporary files left after a failed upload", len(tmp))
 	}
 	checkUsage(t, fsys, capacity)
+}
+
+// TestDiskMetaDirLink refuses a data directory whose hidden directory is a link.
+func TestDiskMetaDirLink(t *testing.T) {
+	for _, target := range []string{"/etc", "visible"} {
+		dir := t.TempDir()
+		os.Mkdir(filepath.Join(dir, "visible"), 0o755)
+		os.Symlink(target, filepath.Join(dir, metaDir))
+		if fsys, err := NewDisk(dir, Options{}); err == nil {
+			fsys.(io.Closer).Close()
+			t.Errorf("NewDisk accepted %s linked to %s", metaDir, target)
+		}
+		entries, _ := os.ReadDir(filepath.Join(dir, "visible"))
+		if len(entries) != 0 {
+			t.Errorf("NewDisk wrote %d entries through the link", len(entries))
+		}
+	}
+}
+
+// TestDiskBinDuplicate: a crash between recording a deletion and dropping the
+// older deleted file of the same path leaves two; the newer deletion wins.
+func TestDiskBinDuplicate(t *testing.T) {
+	dir := t.TempDir()
+	fsys := newDisk(t, dir, Options{})
+	writeFile(t, fsys, "flash:/f", "first")
+	fsys.Remove("flash:/f", false)
+	fsys.(io.Closer).Close()
+	// Plant an older-looking file deleted later.
+	bin := filepath.Join(dir, binDir)
+	os.WriteFile(filepath.Join(bin, "later"), []byte("second!"), 0o644)
+	os.Chtimes(filepath.Join(bin, "later"), testTime, testTime)
+	os.WriteFile(filepath.Join(bin, "later"+binExt), []byte("flash:/F\n"), 0o644)
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(bin, "later"+binExt), future, future)
+
+	fsys = newDisk(t, dir, Options{})
+	if diff := cmp.Diff([]string{"[F] flash:/F 7"}, binListing(t, fsys, Root)); diff != "" {
+		t.Errorf("recycle bin (-want +got):\n%s", diff)
+	}
+	entries, _ := os.ReadDir(bin)
+	if len(entries) != 2 {
+		t.Errorf("bin directory has %d entries, want 2", len(entries))
+	}
+	checkUsage(t, fsys, DefaultCapacity)
 }

@@ -141,7 +141,9 @@ type ReadFile interface {
 // WriteFile is a file being written. Nothing is visible at its path until
 // Commit succeeds; Abort (or a failed Write or Commit) discards it and leaves the
 // previous file, if any, untouched. Write fails with ErrNoSpace when the data
-// would exceed the capacity.
+// would exceed the capacity, and the write is then aborted. A WriteFile is used
+// by one goroutine at a time: to stop a transfer, end its source (close the
+// data connection) and Abort when the copy returns.
 type WriteFile interface {
 	io.Writer
 	Commit() error
