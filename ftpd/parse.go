@@ -12,7 +12,6 @@ import (
 
 var (
 	errLineTooLong = errors.New("command line too long")
-	errBadLine     = errors.New("malformed command line")
 	errBadEncoding = errors.New("invalid character encoding")
 	errBadCommand  = errors.New("malformed command verb")
 )

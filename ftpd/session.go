@@ -274,7 +274,7 @@ func (s *session) readLoop(lines chan<- line) {
 	r := bufio.NewReaderSize(s.conn, MaxLineLength)
 	for {
 		text, err := readCommandLine(r)
-		if err != nil && !errors.Is(err, errLineTooLong) && !errors.Is(err, errBadLine) {
+		if err != nil && !errors.Is(err, errLineTooLong) {
 			return
 		}
 		select {
