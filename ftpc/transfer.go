@@ -193,8 +193,19 @@ func (c *Conn) transfer(ctx context.Context, line string, offset int64, ascii bo
 
 // abort ends a transfer that is in progress (the server sent its 1xx reply)
 // because of cause: it sends ABOR, closes the data connection (if any), then
-// reads the two replies owed, the transfer's (e.g. 426) and ABOR's (225 or
-// 226). The connection stays usable unless the control connection failed.
+// reads the replies. Servers differ in what they send:
+//
+//   - the transfer's failure (426, 451) and then ABOR's reply (225 or 226):
+//     RFC 959's sequence, and vsftpd's, which notices the closed data
+//     connection first;
+//   - 225 alone, when the server dropped the transfer before it began
+//     (pyftpdlib);
+//   - 226 for the transfer, which had ended, and then ABOR's reply; or 226
+//     alone as ABOR's reply.
+//
+// The last case cannot be told apart by codes, so after a 226 the client
+// sends NOOP and reads up to its reply (200, or 500/502 from a server without
+// NOOP). The connection stays usable unless the control connection failed.
 func (c *Conn) abort(verb string, tr Transfer, data net.Conn, cause error) (Transfer, error) {
 	// The caller's context may be done; the replies are read within the
 	// reply timeout only.
@@ -206,17 +217,51 @@ func (c *Conn) abort(verb string, tr Transfer, data net.Conn, cause error) (Tran
 	if sendErr != nil {
 		return tr, fmt.Errorf("ftp: %s: %w (and ABOR failed: %w)", verb, cause, sendErr)
 	}
-	c.pending += 2
-	for c.pending > 0 {
-		r, err := c.readReply(ctx)
-		if err != nil {
-			return tr, fmt.Errorf("ftp: %s: %w (and reading the replies to ABOR failed: %w)", verb, cause, err)
+	failed := func(err error) (Transfer, error) {
+		return tr, fmt.Errorf("ftp: %s: %w (and reading the replies to ABOR failed: %w)", verb, cause, err)
+	}
+	next := func() (Reply, error) {
+		for {
+			r, err := c.readReply(ctx)
+			if err != nil || r.Class() != 1 {
+				return r, err
+			}
 		}
-		if r.Class() == 1 {
-			continue
+	}
+	r, err := next()
+	if err != nil {
+		if c.broken == nil {
+			c.pending += 2
 		}
-		c.pending--
+		return failed(err)
+	}
+	tr.Reply = r
+	switch {
+	case r.Code == 225:
+	case r.Class() >= 3:
+		if r, err = next(); err != nil {
+			if c.broken == nil {
+				c.pending++
+			}
+			return failed(err)
+		}
 		tr.Reply = r
+	default:
+		if err := c.send(ctx, "NOOP", "NOOP"); err != nil {
+			return failed(err)
+		}
+		for {
+			if r, err = next(); err != nil {
+				if c.broken == nil {
+					c.pending++
+				}
+				return failed(err)
+			}
+			if r.Code == 200 || r.Code == 202 || r.Code == 500 || r.Code == 502 {
+				break
+			}
+			tr.Reply = r
+		}
 	}
 	return tr, fmt.Errorf("ftp: %s aborted: %w", verb, cause)
 }
