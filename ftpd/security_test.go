@@ -228,6 +228,17 @@ func TestFailureDelay(t *testing.T) {
 	}
 }
 
+func TestBanner(t *testing.T) {
+	ts := startServer(t, "127.0.0.1", func(c *Config) {
+		c.Banner = []string{"Warning: Ftp is not a secure protocol, and it is recommended to use Sftp."}
+	})
+	c := dialCtrl(t, ts.addr)
+	want := "220-Warning: Ftp is not a secure protocol, and it is recommended to use Sftp.\n220 FTP service ready."
+	if got := c.reply(); got != want {
+		t.Errorf("banner %q, want %q", got, want)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	t.Run("max sessions", func(t *testing.T) {
 		ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxSessions = 2 })

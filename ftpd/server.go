@@ -116,6 +116,10 @@ type Config struct {
 	ActiveFromPort20 bool
 	// Allow filters clients by address (the device's "ftp acl"); nil allows all.
 	Allow func(netip.Addr) bool
+	// Banner lines are sent before "220 FTP service ready." as a multi-line
+	// greeting, as newer builds do with "Warning: Ftp is not a secure protocol,
+	// and it is recommended to use Sftp.". Empty: the one-line banner.
+	Banner []string
 	// Location is the time zone of LIST times. Default UTC. MDTM and MLST are
 	// always UTC.
 	Location *time.Location

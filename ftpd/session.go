@@ -50,7 +50,6 @@ type session struct {
 	pasv       net.Listener
 	active     netip.AddrPort // from PORT/EPRT; valid when set
 	mlstFacts  map[string]bool
-	xfer       *transfer // the transfer in progress, if any
 }
 
 // line is one command line read from the client, or a read error.
@@ -178,7 +177,7 @@ func (s *session) serve() {
 		}
 	}()
 	s.event(Event{Kind: EventConnect})
-	s.reply(220, "FTP service ready.")
+	s.replyLines(220, append(append([]string(nil), s.srv.cfg.Banner...), "FTP service ready.")...)
 
 	lines := make(chan line)
 	s.srv.wg.Add(1)
@@ -376,8 +375,7 @@ type transfer struct {
 func (s *session) runTransfer(t *transfer, lines <-chan line) (quit bool, pending []line) {
 	t.ctx, t.cancel = context.WithCancel(s.ctx)
 	t.done = make(chan struct{})
-	s.xfer = t
-	defer func() { s.xfer = nil; t.cancel() }()
+	defer t.cancel()
 	s.srv.wg.Add(1)
 	go func() {
 		defer s.srv.wg.Done()
