@@ -1,0 +1,88 @@
+package sshd
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// LoadOrCreateHostKey returns the ed25519 host key stored at path (OpenSSH
+// PEM format). When the file does not exist it generates a key and stores it
+// there with mode 0600, creating the directory (0700) if needed, so that the
+// device presents the same host key after a restart and the clients'
+// known_hosts entries stay valid.
+func LoadOrCreateHostKey(path string) (gossh.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		signer, err := gossh.ParsePrivateKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("sshd: host key %s: %w", path, err)
+		}
+		return signer, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("sshd: host key: %w", err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("sshd: generate host key: %w", err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return nil, fmt.Errorf("sshd: encode host key: %w", err)
+	}
+	if err := writeFileAtomic(path, pem.EncodeToMemory(block)); err != nil {
+		if errors.Is(err, fs.ErrExist) { // stored meanwhile by another start
+			return LoadOrCreateHostKey(path)
+		}
+		return nil, fmt.Errorf("sshd: store host key: %w", err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("sshd: host key: %w", err)
+	}
+	return signer, nil
+}
+
+// writeFileAtomic writes data to a new file beside path and renames it into
+// place, so that a crash never leaves a truncated key. An existing file (a key
+// stored by a concurrent start) is not replaced.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".hostkey-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	// os.Link fails when path exists, unlike os.Rename: the first key stored wins.
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	return nil
+}

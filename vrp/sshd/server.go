@@ -1,0 +1,367 @@
+// Package sshd is the SSH (STelnet) front end of a simulated VRP device: an
+// SSH server (github.com/gliderlabs/ssh) that authenticates users against the
+// device's AAA database and gives each session the device's CLI.
+//
+// A session with a pty gets the interactive CLI: the login banner, prompts,
+// line editing and history (golang.org/x/term's Terminal as the line
+// discipline), "?" help, Tab completion, Ctrl+Z, Ctrl+C and the pager. An exec
+// request ("ssh host 'display version'") runs its lines as commands and prints
+// only their output; a shell without a pty ("ssh -T host") reads command
+// lines from its input without echo.
+//
+// Every Server serves one device and owns its listeners, connections and
+// goroutines; Close and Shutdown end them all.
+package sshd
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gliderlabs/ssh"
+	"github.com/vrpsim/vrpsim/vrp"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Defaults for the Server's settings.
+const (
+	// DefaultFailureDelay is how long a refused password attempt waits before
+	// the client learns of the refusal.
+	DefaultFailureDelay = 2 * time.Second
+	// DefaultLoginTimeout is how long a connection may take to authenticate
+	// ("SSH connection timeout: 60 seconds" on the device).
+	DefaultLoginTimeout = 60 * time.Second
+	// MaxAuthTries is how many failed authentication attempts a connection
+	// gets ("SSH authentication retries: 3 times").
+	MaxAuthTries = 3
+	// serverVersion is the identification string, after "SSH-2.0-".
+	serverVersion = "HUAWEI-1.5"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Close or
+// Shutdown.
+var ErrServerClosed = errors.New("sshd: server closed")
+
+// Server serves one device over SSH. Set its fields before the first call to
+// Serve or ListenAndServe and do not change them afterwards. Its methods are
+// safe for concurrent use.
+type Server struct {
+	// Device is the device the sessions log in to (required).
+	Device *vrp.Device
+	// Addr is the address ListenAndServe listens on, "127.0.0.1:22" if empty.
+	Addr string
+	// HostKey is the server's host key. When nil, the key is loaded from
+	// HostKeyPath (created there on first use, see LoadOrCreateHostKey); when
+	// that is empty too, a new key is generated for the server's lifetime.
+	HostKey     gossh.Signer
+	HostKeyPath string
+	// FailureDelay delays the answer to a refused password; 0 means
+	// DefaultFailureDelay, a negative value no delay. The delay holds only
+	// the connection concerned.
+	FailureDelay time.Duration
+	// LoginTimeout closes a connection that has not authenticated in time;
+	// 0 means DefaultLoginTimeout.
+	LoginTimeout time.Duration
+	// Logger receives connection and login events; nil discards them.
+	Logger *slog.Logger
+
+	initOnce sync.Once
+	initErr  error
+	ssh      *ssh.Server
+	log      *slog.Logger
+
+	mu        sync.Mutex
+	closed    bool
+	done      chan struct{} // closed by Close/Shutdown
+	listeners map[net.Listener]struct{}
+	conns     map[*trackedConn]struct{}
+	wg        sync.WaitGroup // accept loops, connections and sessions
+}
+
+// connKey is the context key of a connection's *trackedConn.
+type connKey struct{}
+
+// trackedConn is an accepted connection, closed by Close and Shutdown.
+type trackedConn struct {
+	net.Conn
+	authenticated atomic.Bool
+}
+
+func (srv *Server) init() error {
+	srv.initOnce.Do(func() {
+		if srv.Device == nil {
+			srv.initErr = errors.New("sshd: Server.Device is nil")
+			return
+		}
+		srv.log = srv.Logger
+		if srv.log == nil {
+			srv.log = slog.New(slog.DiscardHandler)
+		}
+		signer := srv.HostKey
+		if signer == nil && srv.HostKeyPath != "" {
+			s, err := LoadOrCreateHostKey(srv.HostKeyPath)
+			if err != nil {
+				srv.initErr = err
+				return
+			}
+			signer = s
+		}
+		if signer == nil {
+			_, priv, err := ed25519.GenerateKey(rand.Reader)
+			if err == nil {
+				signer, err = gossh.NewSignerFromKey(priv)
+			}
+			if err != nil {
+				srv.initErr = fmt.Errorf("sshd: host key: %w", err)
+				return
+			}
+		}
+		srv.ssh = &ssh.Server{
+			Handler:         srv.handleSession,
+			HostSigners:     []ssh.Signer{signer},
+			Version:         serverVersion,
+			PasswordHandler: srv.checkPassword,
+			ConnCallback: func(ctx ssh.Context, c net.Conn) net.Conn {
+				ctx.SetValue(connKey{}, c)
+				return c
+			},
+			ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{MaxAuthTries: MaxAuthTries}
+			},
+			ConnectionFailedCallback: func(c net.Conn, err error) {
+				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+			},
+			ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+		}
+	})
+	return srv.initErr
+}
+
+func (srv *Server) failureDelay() time.Duration {
+	switch {
+	case srv.FailureDelay < 0:
+		return 0
+	case srv.FailureDelay == 0:
+		return DefaultFailureDelay
+	}
+	return srv.FailureDelay
+}
+
+func (srv *Server) loginTimeout() time.Duration {
+	if srv.LoginTimeout <= 0 {
+		return DefaultLoginTimeout
+	}
+	return srv.LoginTimeout
+}
+
+// doneChan returns the channel closed by Close and Shutdown.
+func (srv *Server) doneChan() chan struct{} {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return srv.doneChanLocked()
+}
+
+func (srv *Server) doneChanLocked() chan struct{} {
+	if srv.done == nil {
+		srv.done = make(chan struct{})
+	}
+	return srv.done
+}
+
+// ListenAndServe listens on srv.Addr (TCP) and serves connections from it.
+func (srv *Server) ListenAndServe() error {
+	addr := srv.Addr
+	if addr == "" {
+		addr = "127.0.0.1:22"
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sshd: %w", err)
+	}
+	return srv.Serve(l)
+}
+
+// Serve accepts connections on l and serves each in its own goroutine. It
+// returns ErrServerClosed after Close or Shutdown, or the error that stopped
+// accepting; l is closed either way.
+func (srv *Server) Serve(l net.Listener) error {
+	defer l.Close()
+	if err := srv.init(); err != nil {
+		return err
+	}
+	srv.mu.Lock()
+	if srv.closed {
+		srv.mu.Unlock()
+		return ErrServerClosed
+	}
+	if srv.listeners == nil {
+		srv.listeners = map[net.Listener]struct{}{}
+	}
+	srv.listeners[l] = struct{}{}
+	srv.wg.Add(1)
+	done := srv.doneChanLocked()
+	srv.mu.Unlock()
+	defer func() {
+		srv.mu.Lock()
+		delete(srv.listeners, l)
+		srv.mu.Unlock()
+		srv.wg.Done()
+	}()
+
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			select {
+			case <-done:
+				return ErrServerClosed
+			default:
+			}
+			if isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+				case <-done:
+					return ErrServerClosed
+				}
+				continue
+			}
+			return fmt.Errorf("sshd: accept: %w", err)
+		}
+		backoff = 0
+		tc := &trackedConn{Conn: c}
+		srv.mu.Lock()
+		if srv.closed {
+			srv.mu.Unlock()
+			c.Close()
+			continue
+		}
+		if srv.conns == nil {
+			srv.conns = map[*trackedConn]struct{}{}
+		}
+		srv.conns[tc] = struct{}{}
+		srv.wg.Add(1)
+		srv.mu.Unlock()
+		go srv.serveConn(tc)
+	}
+}
+
+// isTemporary reports accept errors worth retrying after a pause (out of
+// file descriptors, timeouts).
+func isTemporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (srv *Server) serveConn(tc *trackedConn) {
+	defer srv.wg.Done()
+	login := time.AfterFunc(srv.loginTimeout(), func() {
+		if !tc.authenticated.Load() {
+			tc.Close()
+		}
+	})
+	defer login.Stop()
+	srv.ssh.HandleConn(tc)
+	tc.Close()
+	srv.mu.Lock()
+	delete(srv.conns, tc)
+	srv.mu.Unlock()
+}
+
+// checkPassword authenticates one password attempt. A refused attempt waits
+// FailureDelay (only this connection waits) and counts toward the user's
+// lockout in the device's AAA database.
+func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
+	remote := addrPort(ctx.RemoteAddr())
+	err := srv.Device.AuthenticateSSH(ctx.User(), password, remote)
+	if err == nil {
+		if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
+			tc.authenticated.Store(true)
+		}
+		srv.log.Info("ssh login", "user", ctx.User(), "remote", remote.String())
+		return true
+	}
+	srv.log.Info("ssh login refused", "user", ctx.User(), "remote", remote.String())
+	if d := srv.failureDelay(); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		case <-srv.doneChan():
+		}
+	}
+	return false
+}
+
+// addrPort converts a TCP address; other addresses give the zero value.
+func addrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		ap := t.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// Close stops accepting, closes every connection (ending their sessions) and
+// waits for the server's goroutines to finish.
+func (srv *Server) Close() error {
+	return srv.Shutdown(context.Background())
+}
+
+// Shutdown stops accepting, closes every connection (ending their sessions:
+// the device is going away) and waits until the server's goroutines have
+// finished or ctx is done.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.mu.Lock()
+	if !srv.closed {
+		srv.closed = true
+		close(srv.doneChanLocked())
+	}
+	var err error
+	for l := range srv.listeners {
+		if cerr := l.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+			err = cerr
+		}
+	}
+	for c := range srv.conns {
+		c.Close()
+	}
+	srv.mu.Unlock()
+
+	finished := make(chan struct{})
+	go func() {
+		srv.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// track registers a session goroutine; it reports false once the server is
+// closed.
+func (srv *Server) track() bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.closed {
+		return false
+	}
+	srv.wg.Add(1)
+	return true
+}
