@@ -841,6 +841,7 @@ func cmdRETR(s *session, arg string) *transfer {
 		defer f.Close()
 		c, code, text := s.startData(ctx, opening)
 		if c == nil {
+			s.event(Event{Kind: EventDownload, Path: fpath, Err: fmt.Errorf("data connection: %d %s", code, text)})
 			return code, text
 		}
 		defer c.Close()
@@ -928,6 +929,7 @@ func (s *session) upload(arg, fpath string, appendTo bool, unique string) *trans
 		c, code, text := s.startData(ctx, opening)
 		if c == nil {
 			w.Abort()
+			s.event(Event{Kind: EventUpload, Path: fpath, Err: fmt.Errorf("data connection: %d %s", code, text)})
 			return code, text
 		}
 		defer c.Close()

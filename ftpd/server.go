@@ -16,7 +16,18 @@
 //
 // A Server is started with [Server.Serve] on one or more listeners; the address a
 // client connected to is the address PASV and EPSV announce. [Server.Shutdown] and
-// [Server.Close] stop it and end every goroutine it started.
+// [Server.Close] stop it and end every goroutine it started; a stopped Server
+// cannot be started again ("ftp server enable" after "undo ftp server" makes a new
+// one). The idle timeout, the user limit and the client filter change at run time.
+//
+// Choices where the RFCs leave room:
+//   - TYPE A converts line ends both ways (LF to CRLF on RETR, unless already
+//     CRLF; CRLF to LF on STOR). REST offsets and SIZE count file bytes in both
+//     types, as vsftpd and proftpd do.
+//   - DELE removes a file for good; it does not go to the recycle bin.
+//   - LIST and NLST include "." and ".." like the device (".." first, "." last).
+//   - A command sent during a transfer waits for its end, except ABOR, QUIT,
+//     STAT and NOOP.
 package ftpd
 
 import (
