@@ -924,6 +924,9 @@ func (fsys *diskFS) Rename(oldPath, newPath string) error {
 	if ofi.IsDir() && strings.HasPrefix(newKey+"/", oldKey+"/") && newKey != oldKey {
 		return pathErr("rename", newPath, ErrInvalidPath) // into itself
 	}
+	if hostPath(oreal) == hostPath(nreal) {
+		return nil // nothing to do
+	}
 	if err := fsys.root.Rename(hostPath(oreal), hostPath(nreal)); err != nil {
 		return pathErr("rename", newPath, mapErr(err))
 	}

@@ -518,6 +518,13 @@ func (fs *memFS) Copy(src, dst string) error {
 	if n.dir {
 		return pathErr("copy", src, ErrIsDir)
 	}
+	dir, _, err := fs.parent(dstNames)
+	if err != nil {
+		return pathErr("copy", dst, err)
+	}
+	if d, ok := dir.children[foldKey(dstNames[len(dstNames)-1])]; ok && d.dir {
+		return pathErr("copy", dst, ErrIsDir)
+	}
 	if !fs.space.reserve(int64(len(n.data))) {
 		return pathErr("copy", dst, ErrNoSpace)
 	}
