@@ -320,7 +320,7 @@ func parseArchiveName(name string) (stamp string, n int, ok bool) {
 		return stamp, 0, true
 	}
 	digits, ok := strings.CutPrefix(rest, "-")
-	if !ok || digits == "" || len(digits) > 6 || strings.TrimLeft(digits, "0123456789") != "" {
+	if !ok || digits == "" || digits[0] == '0' || len(digits) > 6 || strings.TrimLeft(digits, "0123456789") != "" {
 		return "", 0, false
 	}
 	n, _ = strconv.Atoi(digits)
