@@ -72,6 +72,21 @@ func ftpServerCommands() []*command {
 			},
 		},
 		{
+			// VRPv8 syntax: VRP5 devices have a fixed limit of 5 users.
+			Views: systemView, Syntax: "ftp server max-sessions <sessions>", Level: 3,
+			Params: map[string]*cli.Param{"sessions": cli.Integer(1, 1000, "Maximum number of FTP users logged in at once")},
+			Help:   "Set how many users may be logged in to the FTP server at once (default 5)",
+			Run: func(e *callEnv, c *cli.Call) error {
+				e.dev.setFTPMaxSessions(c.Int("sessions"))
+				return nil
+			},
+			Undo: "undo ftp server max-sessions",
+			RunUndo: func(e *callEnv, c *cli.Call) error {
+				e.dev.setFTPMaxSessions(defaultFTPMaxSessions)
+				return nil
+			},
+		},
+		{
 			Views: systemView, Syntax: "ftp timeout <ftp-minutes>", Level: 3,
 			Params: map[string]*cli.Param{"ftp-minutes": cli.Integer(1, 35791, "Idle timeout, in minutes")},
 			Help:   "Set the idle timeout of FTP connections",
@@ -350,6 +365,15 @@ func (d *Device) setFTPPort(port int) error {
 	return nil
 }
 
+func (d *Device) setFTPMaxSessions(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.maxSessions = n
+	if d.ftp != nil {
+		d.ftp.srv.SetMaxSessions(n)
+	}
+}
+
 func (d *Device) setFTPTimeout(t time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -372,12 +396,10 @@ func (d *Device) ftpServerText() string {
 		b.WriteString("   FTP server is stopped\n")
 	}
 	users := 0
-	max := 5
 	if rt != nil {
 		users = rt.srv.UserCount()
-		max = rt.srv.MaxSessions()
 	}
-	row("Max user number", strconv.Itoa(max))
+	row("Max user number", strconv.Itoa(c.maxSessions))
 	row("User count", strconv.Itoa(users))
 	row("Timeout value(in minute)", strconv.Itoa(int(c.timeout/time.Minute)))
 	row("Listening port", strconv.Itoa(c.port))

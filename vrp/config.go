@@ -46,7 +46,7 @@ const (
 
 func newConfig() *config {
 	return &config{
-		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout},
+		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout, maxSessions: defaultFTPMaxSessions},
 		acls:      map[int]*acl{},
 		vty:       uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
 		con:       uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
@@ -138,6 +138,9 @@ func (d *Device) render(sec section) string {
 func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
 	if f.port != defaultFTPPort {
 		fmt.Fprintf(b, " ftp server port %d\n", f.port)
+	}
+	if f.maxSessions != defaultFTPMaxSessions {
+		fmt.Fprintf(b, " ftp server max-sessions %d\n", f.maxSessions)
 	}
 	if f.timeout != defaultFTPTimeout {
 		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))

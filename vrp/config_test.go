@@ -16,6 +16,7 @@ const everyCommand = `[V200R007C00SPC600]
 #
  sysname R1
  ftp server port 2121
+ ftp server max-sessions 50
  ftp timeout 5
  ftp acl 2000
  ftp server-source -a 127.0.0.1

@@ -17,17 +17,19 @@ import (
 
 // ftpServerConfig is the configuration of the device's FTP server.
 type ftpServerConfig struct {
-	enabled    bool
-	port       int           // 21 by default
-	timeout    time.Duration // idle timeout, 30 minutes by default
-	acl        int           // 0: none
-	source     netip.Addr    // ftp server-source -a; invalid: not set
-	defaultDir string        // set default ftp-directory; "" when not set
+	enabled     bool
+	port        int           // 21 by default
+	maxSessions int           // users logged in at once, 5 by default
+	timeout     time.Duration // idle timeout, 30 minutes by default
+	acl         int           // 0: none
+	source      netip.Addr    // ftp server-source -a; invalid: not set
+	defaultDir  string        // set default ftp-directory; "" when not set
 }
 
 const (
-	defaultFTPPort    = 21
-	defaultFTPTimeout = 30 * time.Minute
+	defaultFTPPort        = 21
+	defaultFTPTimeout     = 30 * time.Minute
+	defaultFTPMaxSessions = 5
 )
 
 // acl is a basic ACL (2000-3999): rules matched in order of their IDs.
@@ -97,6 +99,7 @@ func (d *Device) startFTPLocked() error {
 		FS:               d.fs,
 		Auth:             ftpd.AuthenticatorFunc(d.ftpLogin),
 		IdleTimeout:      c.timeout,
+		MaxSessions:      c.maxSessions,
 		FailureDelay:     d.opts.FTPFailureDelay,
 		PassivePorts:     d.opts.FTPPassivePorts,
 		ActiveFromPort20: true,
