@@ -272,7 +272,10 @@ func runDir(e *callEnv, c *cli.Call) error {
 			case err == nil && fi.IsDir:
 				dir = fi.Path
 			case err == nil || errors.Is(err, flash.ErrNotExist):
-				// a file name: list the files of that name
+				// a file name: list the file of that name
+				if err == nil {
+					dir = fi.Path
+				}
 				title, pattern, exact = dir, dir[strings.LastIndexByte(dir, '/')+1:], true
 				dir = parentPath(dir)
 			case errors.Is(err, flash.ErrNotDir):
