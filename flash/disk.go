@@ -22,7 +22,7 @@ const (
 	metaDir  = ".vrpsim"
 	tmpDir   = metaDir + "/tmp" // files being written; emptied at start
 	binDir   = metaDir + "/bin" // deleted files: ID (data) and ID.path (original path)
-	lockFile = metaDir + "/lock"
+	lockName = metaDir + "/lock"
 	binExt   = ".path"
 )
 
@@ -90,12 +90,12 @@ func (fsys *diskFS) start() error {
 			return fmt.Errorf("%s is not a directory", d)
 		}
 	}
-	lock, err := fsys.root.OpenFile(lockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	lock, err := fsys.root.OpenFile(lockName, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}
 	fsys.lock = lock
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(lock); err != nil {
 		return fmt.Errorf("directory in use by another flash file system: %w", err)
 	}
 	if err := fsys.root.RemoveAll(tmpDir); err != nil {

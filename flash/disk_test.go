@@ -289,3 +289,11 @@ func TestDiskBinDuplicate(t *testing.T) {
 	}
 	checkUsage(t, fsys, DefaultCapacity)
 }
+
+// TestDiskSync runs the conformance tests with Sync, which adds flushes.
+func TestDiskSync(t *testing.T) {
+	testConformance(t, func(t *testing.T, opts Options) FS {
+		opts.Sync = true
+		return newDisk(t, t.TempDir(), opts)
+	})
+}
