@@ -39,6 +39,7 @@ const (
 func fileCommands() []*command {
 	params := map[string]*cli.Param{
 		"path":        cli.String(1, 160, "[drive][path][file name]"),
+		"offset":      cli.Integer(0, 2147483647, "Offset in the file, in bytes"),
 		"file-path":   cli.String(1, 160, "[drive][path][file name]"),
 		"source":      cli.String(1, 160, "[drive][path][file name] Source file"),
 		"destination": cli.String(1, 160, "[drive][path][file name] Destination file"),
@@ -47,33 +48,34 @@ func fileCommands() []*command {
 		"dir-path":    cli.String(1, 160, "[drive][path][directory name]"),
 	}
 	words := map[string]string{
-		"dir":         "List files on a file system",
-		"/all":        "List all files, including those in the recycle bin",
-		"cd":          "Change current directory",
-		"pwd":         "Display current working directory",
-		"more":        "Display the contents of a file",
-		"all":         "Display the whole file without pausing",
-		"copy":        "Copy from one file to another",
-		"move":        "Move the file",
-		"rename":      "Rename a file or directory",
-		"delete":      "Delete a file",
-		"/unreserved": "Delete the file permanently",
-		"/force":      "Delete the file without confirmation",
-		"undelete":    "Recover a deleted file",
-		"recycle-bin": "Clear the recycle bin",
-		"mkdir":       "Create a new directory",
-		"rmdir":       "Remove an existing directory",
-		"logbuffer":   "Clear the information in the log buffer",
-		"reset":       "Reset operation",
+		"dir":              "List files on a file system",
+		"/all":             "List all files, including those in the recycle bin",
+		"/all-filesystems": "List files on all file systems",
+		"cd":               "Change current directory",
+		"pwd":              "Display current working directory",
+		"more":             "Display the contents of a file",
+		"all":              "Display the whole file without pausing",
+		"copy":             "Copy from one file to another",
+		"move":             "Move the file",
+		"rename":           "Rename a file or directory",
+		"delete":           "Delete a file",
+		"/unreserved":      "Delete the file permanently",
+		"/force":           "Delete the file without confirmation",
+		"undelete":         "Recover a deleted file",
+		"recycle-bin":      "Clear the recycle bin",
+		"mkdir":            "Create a new directory",
+		"rmdir":            "Remove an existing directory",
+		"logbuffer":        "Clear the information in the log buffer",
+		"reset":            "Reset operation",
 	}
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
 		return &command{Views: userView, Syntax: syntax, Level: 3, Help: help, Run: run, Params: params, Words: words}
 	}
 	return []*command{
-		cmd("dir [ /all ] [ <path> ]", "List the files of a directory, or those matching a name with * wildcards", runDir),
+		cmd("dir [ /all ] [ { <path> | /all-filesystems } ]", "List the files of a directory, or those matching a name with * wildcards", runDir),
 		cmd("cd [ <dir-path> ]", "Change the current directory (the root without a path)", runCd),
 		cmd("pwd", "Display the current directory", runPwd),
-		cmd("more <file-path> [ all ]", "Display a file through the pager", runMore),
+		cmd("more <file-path> [ <offset> ] [ all ]", "Display a file through the pager, from an offset", runMore),
 		cmd("copy <source> <destination>", "Copy a file; into a directory it keeps its name", runCopy),
 		cmd("move <source> <destination>", "Move a file; into a directory it keeps its name", runMove),
 		cmd("rename <old-name> <new-name>", "Rename a file or directory in its directory", runRename),
@@ -259,6 +261,9 @@ func runDir(e *callEnv, c *cli.Call) error {
 	fsys := e.dev.fs
 	dir, pattern, title := e.cwd, "", ""
 	exact := false
+	if c.Has("/all-filesystems") {
+		dir = flash.Root // flash: is the only file system
+	}
 	if arg, ok := c.Lookup("path"); ok {
 		var err error
 		if dir, pattern, err = splitPattern(e.cwd, arg); err != nil {
@@ -390,6 +395,11 @@ func runMore(e *callEnv, c *cli.Call) error {
 		return fileError(err)
 	}
 	defer f.Close()
+	if off := c.Int("offset"); off > 0 {
+		if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
+			return fileError(err)
+		}
+	}
 	if c.Has("all") {
 		screen := e.screen
 		e.screen = 0
