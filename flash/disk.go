@@ -79,9 +79,6 @@ type diskDeleted struct {
 
 // start prepares the directory: lock, clean temporary files, load the bin, count.
 func (fsys *diskFS) start() error {
-	if err := fsys.root.Mkdir(metaDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
 	for _, d := range []string{metaDir, binDir} {
 		if err := fsys.root.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
