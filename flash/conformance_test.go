@@ -32,6 +32,7 @@ func testConformance(t *testing.T, newFS newFSFunc) {
 		{"WriteRead", testWriteRead},
 		{"CaseInsensitive", testCaseInsensitive},
 		{"CommitVisibility", testCommitVisibility},
+		{"CommitConflicts", testCommitConflicts},
 		{"Resume", testResume},
 		{"Errors", testErrors},
 		{"RecycleBin", testRecycleBin},
@@ -803,4 +804,32 @@ func testFormat(t *testing.T, newFS newFSFunc) {
 	if total, free := fsys.Usage(); total != capacity || free != capacity {
 		t.Errorf("Usage() = %d, %d after Format; want %d, %d", total, free, capacity, capacity)
 	}
+}
+
+// testCommitConflicts changes the tree under a write in progress.
+func testCommitConflicts(t *testing.T, newFS newFSFunc) {
+	const capacity = 1000
+	fsys := newFS(t, Options{Clock: fixedClock, Capacity: capacity})
+	mustMkdir(t, fsys, "flash:/d")
+	w, err := fsys.Create("flash:/d/f", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "data")
+	if err := fsys.Rmdir("flash:/d"); err != nil {
+		t.Fatalf("Rmdir with a write in progress: %v", err)
+	}
+	wantErr(t, "Commit into a removed directory", w.Commit(), ErrNotExist)
+
+	w, err = fsys.Create("flash:/x", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "data")
+	mustMkdir(t, fsys, "flash:/X")
+	wantErr(t, "Commit onto a new directory", w.Commit(), ErrIsDir)
+	if diff := cmp.Diff([]string{"X/"}, listing(t, fsys, Root)); diff != "" {
+		t.Errorf("root (-want +got):\n%s", diff)
+	}
+	checkUsage(t, fsys, capacity)
 }

@@ -153,14 +153,6 @@ func pathKey(names []string) string {
 	return strings.Join(keys, "/")
 }
 
-// parentOf returns the canonical path of the directory holding p.
-func parentOf(names []string) string {
-	if len(names) == 0 {
-		return Root
-	}
-	return joinNames(names[:len(names)-1])
-}
-
 // Base returns the last name of a canonical path ("" for the root).
 func Base(path string) string {
 	if i := strings.LastIndexByte(path, '/'); i >= 0 {
