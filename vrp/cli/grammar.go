@@ -146,21 +146,35 @@ type thread[E any] struct {
 }
 
 func closure[E any](ts []thread[E]) []thread[E] {
-	seen := map[*node[E]]bool{}
+	// Threads are told apart by node and by the keywords that led there, so
+	// two readings of a line that meet again stay visible to unique().
+	type key struct {
+		n     *node[E]
+		words string
+	}
+	seen := map[key]bool{}
 	var out []thread[E]
-	var visit func(t thread[E])
-	visit = func(t thread[E]) {
-		if seen[t.n] {
+	var visit func(t thread[E], words string)
+	visit = func(t thread[E], words string) {
+		k := key{t.n, words}
+		if seen[k] {
 			return
 		}
-		seen[t.n] = true
+		seen[k] = true
 		out = append(out, t)
 		for _, n := range t.n.eps {
-			visit(thread[E]{n: n, args: t.args})
+			visit(thread[E]{n: n, args: t.args}, words)
 		}
 	}
 	for _, t := range ts {
-		visit(t)
+		var b strings.Builder
+		for _, a := range t.args {
+			if a.Keyword {
+				b.WriteString(a.Name)
+				b.WriteByte(' ')
+			}
+		}
+		visit(t, b.String())
 	}
 	return out
 }
