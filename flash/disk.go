@@ -330,6 +330,8 @@ func mapErr(err error) error {
 		return ErrNotDir
 	case errors.Is(err, syscall.EISDIR):
 		return ErrIsDir
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return ErrInvalidPath
 	case errors.Is(err, os.ErrClosed):
 		return ErrClosed
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -296,4 +297,21 @@ func TestDiskSync(t *testing.T) {
 		opts.Sync = true
 		return newDisk(t, t.TempDir(), opts)
 	})
+}
+
+// TestDiskLongNames stores the longest names Resolve accepts.
+func TestDiskLongNames(t *testing.T) {
+	fsys := newDisk(t, t.TempDir(), Options{})
+	mustMkdir(t, fsys, "flash:/dirs")
+	for _, name := range []string{strings.Repeat("n", MaxNameLen), strings.Repeat("😀", 63), strings.Repeat("Ж", MaxNameLen)} {
+		p, err := Resolve(Root, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, fsys, p, name)
+		if got := readFile(t, fsys, p); got != name {
+			t.Errorf("read %q, want %q", got, name)
+		}
+		mustMkdir(t, fsys, "flash:/dirs/"+name)
+	}
 }

@@ -11,8 +11,11 @@ import (
 // files uploaded by ordinary FTP clients fit.
 const (
 	MaxPathLen = 160 // characters in an argument and in a canonical path
-	MaxNameLen = 64  // characters in one file or directory name
+	MaxNameLen = 64  // characters in one file or directory name (and at most 255 bytes)
 )
+
+// maxNameBytes is the longest name, in bytes, that host file systems store.
+const maxNameBytes = 255
 
 // Root is the canonical path of the root directory.
 const Root = Device + "/"
@@ -32,11 +35,11 @@ const forbiddenNameChars = `~*/\:'"`
 //
 // "." and empty components are ignored, ".." goes to the parent (staying at the
 // root), and a trailing slash is allowed. The case of names is kept; FS methods
-// match names case-insensitively. Resolve fails with ErrInvalidPath (wrapped in a
-// *PathError) when arg is empty or longer than MaxPathLen characters, a name is
-// longer than MaxNameLen characters or contains a control character or one of
-// ~ * / \ : ' ", the text is not valid UTF-8, or the result is longer than
-// MaxPathLen characters. Resolve does not look at any file system.
+// match names case-insensitively. Resolve fails with ErrInvalidPath (wrapped in
+// a *PathError) when arg is empty or longer than MaxPathLen characters, a name
+// is longer than MaxNameLen characters or 255 bytes or contains a control
+// character or one of ~ * / \ : ' ", the text is not valid UTF-8, or the result
+// is longer than MaxPathLen characters. Resolve does not look at any file system.
 func Resolve(cwd, arg string) (string, error) {
 	names, err := resolveNames(cwd, arg)
 	if err != nil {
@@ -106,7 +109,7 @@ func joinNames(names []string) string {
 // validName reports whether name may be the name of a file or directory.
 func validName(name string) bool {
 	n := utf8.RuneCountInString(name)
-	if n == 0 || n > MaxNameLen || name == "." || name == ".." {
+	if n == 0 || n > MaxNameLen || len(name) > maxNameBytes || name == "." || name == ".." {
 		return false
 	}
 	if strings.Trim(name, ". ") == "" || strings.TrimSpace(name) != name {

@@ -35,6 +35,9 @@ func TestResolve(t *testing.T) {
 		{"flash:/", ".hidden", "flash:/.hidden"},
 		{"flash:/", long, "flash:/" + long},
 		{"flash:/", "a/" + long + "/../b", "flash:/a/b"},
+		{"flash:/", strings.Repeat("é", MaxNameLen), "flash:/" + strings.Repeat("é", MaxNameLen)},
+		{"flash:/", strings.Repeat("😀", 63), "flash:/" + strings.Repeat("😀", 63)},
+		{"flash:/", strings.Repeat("😀", 64), ""}, // 256 bytes
 		// Invalid.
 		{"flash:/", "", ""},
 		{"flash:/", long + "x", ""},
