@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -106,4 +107,79 @@ func TestDiskKilledWriterChild(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Minute) // wait for the kill
+}
+
+// TestDiskKilledReplacer kills a process that keeps replacing a file (and
+// deleting and restoring another) and checks that afterwards each file holds
+// one complete version, nothing is left over and the space adds up.
+func TestDiskKilledReplacer(t *testing.T) {
+	if os.Getenv(crashDirEnv) != "" {
+		t.Skip("in the child")
+	}
+	for round := range 3 {
+		dir := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDiskKilledReplacerChild$")
+		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() && lines.Text() != "looping" {
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("round %d: child ended with %v, not by SIGKILL", round, cmd.ProcessState)
+		}
+
+		fsys := newDisk(t, dir, Options{})
+		got := readFile(t, fsys, "flash:/f")
+		if !slices.Contains(replacerVersions, got) {
+			t.Errorf("round %d: flash:/f holds %d bytes that are no complete version", round, len(got))
+		}
+		_, errLive := fsys.Stat("flash:/g")
+		bin, _ := fsys.RecycleBin(Root)
+		if (errLive == nil) == (len(bin) == 1) {
+			t.Errorf("round %d: flash:/g live: %v, in the bin: %d; want exactly one", round, errLive, len(bin))
+		}
+		tmp, _ := os.ReadDir(filepath.Join(dir, tmpDir))
+		if len(tmp) != 0 {
+			t.Errorf("round %d: %d temporary files after restart", round, len(tmp))
+		}
+		checkUsage(t, fsys, DefaultCapacity)
+		fsys.(interface{ Close() error }).Close()
+	}
+}
+
+// replacerVersions are the contents TestDiskKilledReplacerChild writes.
+var replacerVersions = []string{strings.Repeat("A", 100000), strings.Repeat("B", 300000), "C"}
+
+func TestDiskKilledReplacerChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("run by TestDiskKilledReplacer")
+	}
+	fsys, err := NewDisk(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, fsys, "flash:/g", "g")
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; time.Now().Before(deadline); i++ {
+		writeFile(t, fsys, "flash:/f", replacerVersions[i%len(replacerVersions)])
+		if err := fsys.Remove("flash:/g", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.Undelete("flash:/g"); err != nil {
+			t.Fatal(err)
+		}
+		if i == 20 {
+			fmt.Println("looping")
+		}
+	}
 }
