@@ -37,6 +37,10 @@ func newDevice(t testing.TB) *vrp.Device {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
+	// Re-hash the default admin password with the cheap parameters.
+	if _, err := d.Users().SetPassword(adminUser, adminPassword, aaa.IrreversibleCipher); err != nil {
+		t.Fatal(err)
+	}
 	return d
 }
 

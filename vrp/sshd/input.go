@@ -126,6 +126,120 @@ func (in *input) consume(n int) {
 	}
 }
 
+// scanLine returns how many pending bytes, at most limit, make the next
+// piece of input for the line editor: up to and including a line ending,
+// stopping before a control key the line discipline handles itself and
+// before an incomplete UTF-8 sequence (waiting for its end when it comes
+// first). Invalid UTF-8 bytes are removed: x/term's Terminal stops reading
+// at them until more input arrives. It returns 0 when it removed bytes only.
+func (in *input) scanLine(limit int) (int, error) {
+	n := 0
+	for n < len(in.pending) && n < limit {
+		c := in.pending[n]
+		if c == keyCtrlC || c == keyCtrlZ || c == keyCtrlD {
+			break
+		}
+		if c == keyEscape {
+			size, state := escapeSequence(in.pending[n:])
+			switch {
+			case state == escInvalid:
+				in.pending = append(in.pending[:n], in.pending[n+1:]...)
+				continue
+			case state == escPartial && n > 0:
+				return n, nil
+			case state == escPartial:
+				if err := in.fill(); err != nil {
+					in.pending = nil
+					return 0, err
+				}
+				continue
+			case n+size > limit:
+				return n, nil
+			}
+			n += size
+			continue
+		}
+		if c < utf8.RuneSelf {
+			n++
+			if c == '\r' || c == '\n' {
+				break
+			}
+			continue
+		}
+		if !utf8.FullRune(in.pending[n:]) {
+			if n > 0 {
+				break
+			}
+			if err := in.fill(); err != nil {
+				in.pending = nil
+				return 0, err
+			}
+			continue
+		}
+		r, size := utf8.DecodeRune(in.pending[n:])
+		if r == utf8.RuneError && size == 1 {
+			in.pending = append(in.pending[:n], in.pending[n+1:]...)
+			continue
+		}
+		if n+size > limit {
+			break
+		}
+		n += size
+	}
+	return n, nil
+}
+
+const keyEscape = 0x1b
+
+// maxEscape is the longest escape sequence passed to the line editor.
+const maxEscape = 16
+
+const (
+	escComplete = iota
+	escPartial
+	escInvalid
+)
+
+// escapeSequence checks the escape sequence at the start of p (p[0] is ESC)
+// and returns its length. The line editor is given only complete sequences
+// of the forms ESC [ params final and ESC O final, at most maxEscape bytes:
+// it takes any letter as the end of a sequence, so an ESC followed by
+// anything else would swallow the keys after it, an Enter included.
+func escapeSequence(p []byte) (int, int) {
+	if len(p) < 2 {
+		return 0, escPartial
+	}
+	switch p[1] {
+	case 'O':
+		if len(p) < 3 {
+			return 0, escPartial
+		}
+		if isFinal(p[2]) {
+			return 3, escComplete
+		}
+		return 0, escInvalid
+	case '[':
+	default:
+		return 0, escInvalid
+	}
+	for i := 2; i < len(p) && i < maxEscape; i++ {
+		switch c := p[i]; {
+		case c >= '0' && c <= '9' || c == ';':
+		case isFinal(c):
+			return i + 1, escComplete
+		default:
+			return 0, escInvalid
+		}
+	}
+	if len(p) < maxEscape {
+		return 0, escPartial
+	}
+	return 0, escInvalid
+}
+
+// isFinal reports the bytes that end an escape sequence for x/term.
+func isFinal(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '~' }
+
 // readKey returns one key press for the pager: a byte, or a UTF-8 character.
 // It does not decode escape sequences; the pager ignores their bytes.
 func (in *input) readKey() (rune, error) {

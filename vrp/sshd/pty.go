@@ -108,7 +108,7 @@ func (p *ptyTerminal) run() {
 		line, err := p.editor.ReadLine()
 		p.flush()
 		act := p.takeAction()
-		if err != nil {
+		if err != nil && err != term.ErrPasteIndicator {
 			return
 		}
 		switch act {
@@ -183,7 +183,7 @@ func (p *ptyTerminal) ReadLine(prompt string, echo bool) (string, error) {
 	if p.takeAction() == actCancel {
 		return "", errInterrupted
 	}
-	if err != nil {
+	if err != nil && err != term.ErrPasteIndicator {
 		return "", err
 	}
 	return line, nil
@@ -221,16 +221,12 @@ func (p *ptyTerminal) editorRead(b []byte) (int, error) {
 			p.in.consume(1)
 			continue
 		}
-		n := 0
-		for n < len(p.in.pending) && n < len(b) {
-			c := p.in.pending[n]
-			if c == keyCtrlC || c == keyCtrlZ || c == keyCtrlD {
-				break
-			}
-			n++
-			if c == '\r' || c == '\n' {
-				break
-			}
+		n, err := p.in.scanLine(len(b))
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			continue
 		}
 		copy(b, p.in.pending[:n])
 		p.in.consume(n)

@@ -1,0 +1,136 @@
+package sshd
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// run runs an exec request with stdin and returns its output and exit status.
+func run(t *testing.T, c *gossh.Client, command, stdin string) (string, int) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out, stderr bytes.Buffer
+	s.Stdout = &out
+	s.Stderr = &stderr
+	s.Stdin = strings.NewReader(stdin)
+	err = s.Run(command)
+	if stderr.Len() > 0 {
+		t.Errorf("%q: stderr %q", command, stderr.String())
+	}
+	status := 0
+	var exit *gossh.ExitError
+	switch {
+	case errors.As(err, &exit):
+		status = exit.ExitStatus()
+	case err != nil:
+		t.Fatalf("%q: %v", command, err)
+	}
+	return out.String(), status
+}
+
+func TestExec(t *testing.T) {
+	lf := func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+	tests := []struct {
+		name, command, stdin, want string
+	}{
+		{"one command", "display version", "", lf(versionOutput)},
+		{"no banner, no prompt, errors as on the CLI", "displya", "",
+			"        ^\nError: Unrecognized command found at '^' position.\n"},
+		{"several lines are several commands", "system-view\nsysname R1\ndisplay current-configuration | include sysname", "",
+			"Enter system view, return user view with Ctrl+Z.\n sysname R1\n"},
+		{"no paging", "screen-length 2 temporary\ndisplay current-configuration | begin user-interface", "",
+			"Info: The configuration takes effect on the current user terminal interface only.\n" +
+				"user-interface con 0\nuser-interface vty 0 4\n authentication-mode aaa\n protocol inbound ssh\n#\nreturn\n"},
+		{"a question answered from stdin", "save", "y\n",
+			"  The current configuration will be written to the device.\n" +
+				"  Are you sure to continue? (y/n)[n]:\n" +
+				"  It will take several minutes to save configuration file, please wait.........\n" +
+				"  Configuration file had been saved successfully\n" +
+				"  Note: The configuration file will take effect after being activated\n"},
+		{"a question at the end of stdin gets no", "save", "",
+			"  The current configuration will be written to the device.\n" +
+				"  Are you sure to continue? (y/n)[n]:\n"},
+		{"quit ends the commands", "quit\ndisplay version", "", "\n  Configuration console exit, please retry to log on\n"},
+	}
+	d := newDevice(t)
+	_, addr := startServer(t, d)
+	c := mustDial(t, addr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, status := run(t, c, tt.command, tt.stdin)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+			if status != 0 {
+				t.Errorf("exit status %d, want 0", status)
+			}
+		})
+	}
+}
+
+// TestShellWithoutPty reads command lines from stdin: banner and prompts,
+// no echo of the lines.
+func TestShellWithoutPty(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d)
+	c := mustDial(t, addr)
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out bytes.Buffer
+	s.Stdout = &out
+	s.Stdin = strings.NewReader("system-view\r\nsysname R1\nquit\n\ndisplay current-configuration | include sysname\n")
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	want := strings.ReplaceAll(banner, "\r\n", "\n") +
+		"<Huawei>Enter system view, return user view with Ctrl+Z.\n" +
+		"[Huawei][R1]<R1><R1> sysname R1\n<R1>"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+// TestExecAnswerTyped: a question waits for its answer while the client
+// keeps stdin open, as a person typing would.
+func TestExecAnswerTyped(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d)
+	c := mustDial(t, addr)
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in, _ := s.StdinPipe()
+	out, _ := s.StdoutPipe()
+	tr := newTranscript(out)
+	if err := s.Start("save"); err != nil {
+		t.Fatal(err)
+	}
+	tr.waitFor(t, 0, "(y/n)[n]:")
+	io.WriteString(in, "n\n")
+	got := tr.waitEOF(t)
+	want := "  The current configuration will be written to the device.\n  Are you sure to continue? (y/n)[n]:\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+	if err := s.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+}
