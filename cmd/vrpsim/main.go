@@ -1,0 +1,122 @@
+// Command vrpsim runs a simulated Huawei VRP device: an SSH server that
+// gives a VRP CLI, whose commands configure an embedded FTP server and use an
+// FTP client to move files between the device's flash and remote hosts.
+//
+// Usage:
+//
+//	vrpsim [--ssh ADDR:PORT] [--data DIR] [--sysname NAME]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/sshd"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run starts the device and serves until ctx ends. It returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("vrpsim", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	sshAddr := fl.String("ssh", "127.0.0.1:2222", "`ADDR:PORT` of the device's SSH server")
+	dataDir := fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key")
+	sysname := fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none")
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: vrpsim [flags]\n\nRuns a simulated Huawei VRP device reachable by SSH.\n\nFlags:\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "vrpsim: unexpected argument %q\n", fl.Arg(0))
+		fl.Usage()
+		return 2
+	}
+	if err := serve(ctx, *sshAddr, *dataDir, *sysname, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, sshAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
+	host, _, err := net.SplitHostPort(sshAddr)
+	if err != nil {
+		return fmt.Errorf("--ssh %q: %w", sshAddr, err)
+	}
+	devAddr := netip.MustParseAddr("127.0.0.1")
+	if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
+		devAddr = ip
+	}
+	if err := os.MkdirAll(filepath.Join(dataDir, "flash"), 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	fs, err := flash.NewDisk(filepath.Join(dataDir, "flash"), flash.Options{})
+	if err != nil {
+		return fmt.Errorf("flash: %w", err)
+	}
+	if c, ok := fs.(io.Closer); ok {
+		defer c.Close()
+	}
+	dev, err := vrp.New(vrp.Options{Sysname: sysname, Flash: fs, Address: devAddr})
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	key, err := sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key"))
+	if err != nil {
+		return fmt.Errorf("host key: %w", err)
+	}
+	l, err := net.Listen("tcp", sshAddr)
+	if err != nil {
+		return err
+	}
+	srv := &sshd.Server{Device: dev, HostKey: key}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+
+	addr := l.Addr().(*net.TCPAddr)
+	ip := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		ip = "127.0.0.1"
+	}
+	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", dev.Sysname(), dataDir)
+	fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
+	if !addr.IP.IsLoopback() && dev.InitialPassword() {
+		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", l.Addr())
+	}
+	fmt.Fprintf(stdout, "Press Ctrl+C to stop (nothing is saved implicitly: use save on the device).\n")
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fmt.Errorf("ssh server: %w", err)
+	}
+	fmt.Fprintf(stdout, "vrpsim: shutting down\n")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	return nil
+}

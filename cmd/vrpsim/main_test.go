@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var sshCmdRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
+
+// start runs vrpsim in-process on a free port and returns the port.
+func start(t *testing.T, data string) (port string, stop func() string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"--ssh", "127.0.0.1:0", "--data", data}, &out, &errOut) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := sshCmdRe.FindStringSubmatch(out.String()); m != nil {
+			return m[1], func() string {
+				cancel()
+				select {
+				case code := <-done:
+					if code != 0 {
+						t.Errorf("exit code %d; stderr: %s", code, errOut.String())
+					}
+				case <-time.After(10 * time.Second):
+					t.Error("vrpsim did not stop")
+				}
+				return out.String()
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("vrpsim exited with %d: %s%s", code, out.String(), errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("vrpsim did not print the ssh command:\n%s", out.String())
+	return "", nil
+}
+
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing (CI=true)", tool)
+			}
+			t.Skipf("%s is missing", tool)
+		}
+	}
+}
+
+func sshExec(t *testing.T, port, knownHosts, password, command string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("sshpass", "-p", password, "ssh", "-p", port,
+		"-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile="+knownHosts,
+		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-o", "NumberOfPasswordPrompts=1",
+		"admin@127.0.0.1", command)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestRunWithOpenSSH starts vrpsim as a user would, logs in with OpenSSH,
+// saves the configuration, restarts on the same data directory and checks
+// that the host key (known_hosts) and the saved configuration are kept.
+func TestRunWithOpenSSH(t *testing.T) {
+	need(t, "ssh", "sshpass")
+	data := t.TempDir()
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	port, stop := start(t, data)
+	got, err := sshExec(t, port, known, "Admin@huawei", "display version | include VRP")
+	if err != nil || got != "VRP (R) software, Version 5.160 (AR2200 V200R007C00SPC600)\n" {
+		t.Fatalf("exec: %v %q", err, got)
+	}
+	if _, err := sshExec(t, port, known, "wrong", "display version"); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	got, err = sshExec(t, port, known, "Admin@huawei", "system-view\nsysname R7\nreturn\nsave\ny")
+	if err != nil || !strings.Contains(got, "Configuration file had been saved successfully") {
+		t.Fatalf("save: %v %q", err, got)
+	}
+	out := stop()
+	for _, want := range []string{"Log in with user admin, password Admin@huawei:", "vrpsim: shutting down"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "flash", "vrpcfg.zip")); err != nil {
+		t.Errorf("saved configuration: %v", err)
+	}
+	// restart: same host key (StrictHostKeyChecking would refuse a new one)
+	// and the saved sysname
+	port, stop = start(t, data)
+	defer stop()
+	known2, _ := os.ReadFile(known)
+	// known_hosts names [127.0.0.1]:PORT; the port changed, so rewrite it
+	entry := regexp.MustCompile(`^\[127\.0\.0\.1\]:\d+`).ReplaceAllString(string(known2), "[127.0.0.1]:"+port)
+	if err := os.WriteFile(known, []byte(entry), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sshpass", "-p", "Admin@huawei", "ssh", "-p", port, "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile="+known, "-o", "LogLevel=ERROR", "admin@127.0.0.1", "display current-configuration | include sysname")
+	b, err := cmd.CombinedOutput()
+	if err != nil || string(b) != " sysname R7\n" {
+		t.Fatalf("after restart: %v %q", err, b)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, &out, &errOut); code != 0 {
+		t.Errorf("--help exit code %d", code)
+	}
+	for _, want := range []string{"-ssh ADDR:PORT", "-data DIR", "-sysname NAME"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("usage lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if code := run(context.Background(), []string{"--nope"}, &out, &errOut); code != 2 {
+		t.Errorf("bad flag: exit code %d", code)
+	}
+}
