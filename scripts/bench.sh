@@ -1,0 +1,608 @@
+#!/usr/bin/env bash
+# bench.sh: vrpsim's FTP server against vsftpd, on loopback, in one run.
+#
+# Both servers run on this machine at the same time and serve files from tmpfs
+# (/dev/shm); curl is the client of every transfer. The script prints, per
+# server, medians over several runs:
+#
+#   - RETR and STOR of a large binary file (1 GiB), MiB/s;
+#   - ASCII (TYPE A) RETR of a text file (256 MiB of LF-terminated lines); both
+#     servers convert to CRLF (vsftpd gets ascii_download_enable=YES), the rate
+#     counts the bytes on the wire;
+#   - one session's setup: connect, log in, SIZE, QUIT (curl -I), seconds;
+#   - 200 clients downloading a 1 MiB file at once (one curl process,
+#     --parallel): wall time and failures, each client bounded by --max-time;
+#   - server memory (PSS; for vsftpd the sum over all its processes) with no
+#     session and with 200 idle logged-in sessions.
+#
+# vsftpd comes from scripts/ftp-peers.sh (unpacked from Debian's package, user
+# vrpsimftp with a SHA-512 crypt hash, as fair as its login gets). vsftpd's
+# listen backlog is hard-coded to 32: with 200 clients at once some wait for
+# SYN retransmissions. That is part of the result, not tuned away.
+#
+# vrpsim's FTP server lets 5 users log in at once by default (the AR's "Max user
+# number 5") and accepts 2*5+2 control connections. The crowd test runs once at
+# that default, then the device is reconfigured with "ftp server max-sessions"
+# (VRPv8 syntax) and the FTP server restarted, and the memory and crowd tests
+# run against the raised limit.
+#
+# Usage (as root, after scripts/test.sh installed curl, sshpass and ssh):
+#
+#   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 5 runs
+#   scripts/bench.sh --quick    # 64 MiB, 16 MiB, 50 clients, 1 run
+#
+# Options: --runs N (transfer runs per figure), --crowd-runs N, --keep (leave
+# the work directory in /dev/shm for inspection). Everything listens on
+# 127.0.0.1 only; everything started is stopped on exit (also on Ctrl+C), and
+# a watchdog ends the script if it overruns its time limit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+# ---------------------------------------------------------------- parameters
+
+big_size=$((1024 * 1024 * 1024))  # RETR / STOR file
+text_size=$((256 * 1024 * 1024))  # ASCII RETR file
+small_size=$((1024 * 1024))       # file of the crowd test
+clients=200                       # crowd test
+idle_sessions=200                 # memory test
+runs=5                            # runs per transfer figure
+crowd_runs=3                      # runs of the crowd test (raised limit)
+client_max_time=30                # seconds each crowd client may take
+raised_sessions=256               # vrpsim: ftp server max-sessions
+limit_seconds=1200                # watchdog for the whole script
+keep=no
+mode=full
+
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--quick)
+		mode=quick
+		big_size=$((64 * 1024 * 1024))
+		text_size=$((16 * 1024 * 1024))
+		clients=50
+		idle_sessions=50
+		runs=1
+		crowd_runs=1
+		client_max_time=15
+		raised_sessions=64
+		limit_seconds=300
+		;;
+	--runs) runs=${2:?--runs needs a number}; shift ;;
+	--crowd-runs) crowd_runs=${2:?--crowd-runs needs a number}; shift ;;
+	--keep) keep=yes ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*) echo "bench.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $runs =~ ^[1-9][0-9]*$ && $crowd_runs =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: runs must be positive numbers" >&2; exit 2; }
+
+host=127.0.0.1
+vrp_user=bench
+vrp_pass=Bench@123
+admin_pass=Admin@huawei
+
+log() { printf '%s bench: %s\n' "$(date -u +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ------------------------------------------------------------------- cleanup
+
+work=""
+vrpsim_pid=""
+vsftpd_pid=""
+watchdog_pid=""
+idle_fds=()
+
+# descendants PID: PID and every process below it, one per line.
+descendants() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{ pid = $1; sub(/.*\) /, ""); parent[pid] = $2 }
+		END {
+			keep[root] = 1; changed = 1
+			while (changed) {
+				changed = 0
+				for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; changed = 1 }
+			}
+			for (p in keep) if (p in parent) print p
+		}'
+}
+
+# stop_pids SECONDS PID...: TERM, wait up to SECONDS for them to go, then KILL.
+stop_pids() {
+	local wait_s=$1 p alive deadline
+	shift
+	[[ $# -gt 0 ]] || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	deadline=$((SECONDS + wait_s))
+	while ((SECONDS < deadline)); do
+		alive=no
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=yes; done
+		[[ $alive == no ]] && return 0
+		sleep 0.1
+	done
+	kill -KILL "$@" 2>/dev/null || true
+}
+
+close_idle() {
+	local fd
+	for fd in "${idle_fds[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+	idle_fds=()
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	close_idle
+	if [[ -n $vsftpd_pid ]]; then
+		# The listener and its session processes (they stay in its process group,
+		# but walk the tree too in case one left it).
+		mapfile -t pids < <(descendants "$vsftpd_pid")
+		kill -TERM -- "-$vsftpd_pid" 2>/dev/null || true
+		stop_pids 5 "${pids[@]}" "$vsftpd_pid"
+		wait "$vsftpd_pid" 2>/dev/null || true
+	fi
+	if [[ -n $vrpsim_pid ]]; then
+		stop_pids 10 "$vrpsim_pid"
+		wait "$vrpsim_pid" 2>/dev/null || true
+	fi
+	if [[ -n $watchdog_pid ]]; then
+		kill -TERM "$watchdog_pid" 2>/dev/null || true
+		wait "$watchdog_pid" 2>/dev/null || true
+	fi
+	if [[ -n $work && -d $work ]]; then
+		if [[ $keep == yes || $rc -ne 0 ]]; then
+			log "work directory kept: $work (remove it with rm -rf)"
+		else
+			rm -rf -- "$work"
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "stopped (time limit of ${limit_seconds}s or SIGTERM)"; exit 124' TERM
+
+# ------------------------------------------------------------------- helpers
+
+# port_in_use PORT: something accepts connections on host:PORT.
+port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/$host/$1" 2>/dev/null; }
+
+# free_port: a port nobody listens on (and not handed out before in this run).
+taken_ports=" "
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
+		[[ $taken_ports == *" $p "* ]] && continue
+		if ! port_in_use "$p"; then
+			taken_ports+="$p "
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
+# wait_port PORT SECONDS: until host:PORT accepts connections.
+wait_port() {
+	local deadline=$((SECONDS + $2))
+	until port_in_use "$1"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+# median N...: the median (mean of the middle two for an even count).
+median() {
+	[[ $# -gt 0 ]] || { echo nan; return; }
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# Per-server settings, filled in when the servers start.
+declare -A port user pass dir
+
+# ftp_url SERVER PATH
+ftp_url() { echo "ftp://$host:${port[$1]}/$2"; }
+
+# curl_ftp SERVER ARGS...: curl with the server's login, bounded; prints what -w
+# asks for (nothing when timeout had to kill it).
+curl_ftp() {
+	local s=$1
+	shift
+	timeout 300 curl -sS --max-time 240 -u "${user[$s]}:${pass[$s]}" "$@" 2>>"$work/curl.err" || true
+}
+
+# ftp_delete SERVER NAME: DELE over FTP (so vrpsim's flash accounts for it).
+ftp_delete() {
+	local out
+	out=$(curl_ftp "$1" -o /dev/null -Q "DELE $2" -w '%{exitcode}' "$(ftp_url "$1" "")")
+	[[ $out == 0 ]] || die "$1: DELE $2 failed (curl exit ${out:-killed}; see $work/curl.err)"
+}
+
+# mib_per_s BYTES_PER_SECOND
+mib_per_s() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
+
+# memory_kib SERVER: "PSS_KiB RSS_KiB PROCESSES" of the server's processes.
+memory_kib() {
+	local pids=() p files=()
+	if [[ $1 == vsftpd ]]; then
+		mapfile -t pids < <(descendants "$vsftpd_pid")
+	else
+		pids=("$vrpsim_pid")
+	fi
+	for p in "${pids[@]}"; do files+=("/proc/$p/smaps_rollup"); done
+	cat "${files[@]}" 2>/dev/null | awk -v n="${#pids[@]}" '
+		/^Rss:/ { r += $2 } /^Pss:/ { p += $2 } END { printf "%d %d %d\n", p, r, n }'
+}
+
+# device_exec COMMANDS: run CLI lines on the device over SSH exec.
+device_exec() {
+	local out
+	if ! out=$(timeout 60 sshpass -p "$admin_pass" ssh -n -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 \
+		-p "${port[ssh]}" "admin@$host" "$1" 2>&1); then
+		printf '%s\n' "$out" >&2
+		die "device configuration over SSH failed"
+	fi
+	printf '%s\n' "$out" >>"$work/device.log"
+	if grep -q '^Error' <<<"$out"; then
+		printf '%s\n' "$out" >&2
+		die "the device refused a configuration line"
+	fi
+}
+
+# ------------------------------------------------------------------- prepare
+
+[[ $(id -u) -eq 0 ]] || die "run as root (scripts/ftp-peers.sh installs vsftpd's libraries and its user)"
+for tool in curl sshpass ssh go timeout awk; do
+	command -v "$tool" >/dev/null || die "$tool is missing (scripts/test.sh installs the Debian packages)"
+done
+[[ -d /dev/shm && -w /dev/shm ]] || die "/dev/shm (tmpfs) is not writable"
+
+# The watchdog: TERM to this shell when the run overruns; the TERM trap cleans up.
+(
+	sleep "$limit_seconds" &
+	sleep_pid=$!
+	trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
+	wait "$sleep_pid" && kill -TERM $$ 2>/dev/null
+) &
+watchdog_pid=$!
+
+log "mode $mode: file $((big_size >> 20)) MiB, text $((text_size >> 20)) MiB, $clients clients x $((small_size >> 10)) KiB, $idle_sessions idle sessions, $runs run(s)"
+
+work=$(mktemp -d /dev/shm/vrpsim-bench.XXXXXX)
+chmod 0755 "$work" # vsftpd's sessions run as vrpsimftp and must reach their root
+files=$work/files
+mkdir -p "$files"
+
+log "building vrpsim"
+timeout 600 go build -o "$work/vrpsim" ./cmd/vrpsim || die "go build ./cmd/vrpsim failed"
+
+log "fetching vsftpd (scripts/ftp-peers.sh)"
+eval "$(timeout 600 scripts/ftp-peers.sh --env)"
+vsftpd_bin=$VRPSIM_PEERS_DIR/root/usr/sbin/vsftpd
+[[ -x $vsftpd_bin ]] || die "vsftpd missing at $vsftpd_bin"
+
+log "making test files in $files"
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$files/chunk.bin"
+{ while cat "$files/chunk.bin"; do :; done; } 2>/dev/null | head -c "$big_size" >"$files/big.bin" || true
+head -c "$small_size" "$files/chunk.bin" >"$files/small.bin"
+rm "$files/chunk.bin"
+head -c $((12 * 1024 * 1024)) /dev/urandom | base64 -w 76 >"$files/chunk.txt"
+{ while cat "$files/chunk.txt"; do :; done; } 2>/dev/null | head -c "$text_size" >"$files/text.txt" || true
+rm "$files/chunk.txt"
+[[ $(stat -c %s "$files/big.bin") -eq $big_size && $(stat -c %s "$files/text.txt") -eq $text_size ]] ||
+	die "test files have the wrong size"
+text_lines=$(wc -l <"$files/text.txt")
+text_wire=$((text_size + text_lines)) # every LF goes out as CRLF
+chmod 0644 "$files"/*
+
+# ------------------------------------------------------------ start vsftpd
+
+vs_root=$work/vsftpd
+mkdir -p "$vs_root" "$work/vsftpd-empty"
+ln "$files/big.bin" "$files/text.txt" "$files/small.bin" "$vs_root/"
+chown vrpsimftp "$vs_root"
+port[vsftpd]=$(free_port)
+user[vsftpd]=vrpsimftp
+pass[vsftpd]=vrpsim-peer-pw
+dir[vsftpd]=$vs_root
+cat >"$work/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=$host
+listen_port=${port[vsftpd]}
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+local_root=$vs_root
+ascii_upload_enable=YES
+ascii_download_enable=YES
+seccomp_sandbox=NO
+secure_chroot_dir=$work/vsftpd-empty
+pam_service_name=vrpsim-bench
+xferlog_enable=NO
+connect_from_port_20=NO
+max_per_ip=0
+max_clients=0
+EOF
+chmod 0600 "$work/vsftpd.conf"
+log "starting vsftpd on $host:${port[vsftpd]}"
+# setsid: its own process group, so that cleanup reaches every session process.
+setsid "$vsftpd_bin" "$work/vsftpd.conf" >"$work/vsftpd.log" 2>&1 &
+vsftpd_pid=$!
+wait_port "${port[vsftpd]}" 20 || { cat "$work/vsftpd.log" >&2; die "vsftpd did not start"; }
+
+# ------------------------------------------------------------ start vrpsim
+
+data=$work/vrpsim-data
+mkdir -p "$data/flash"
+# The flash holds 1,090,732 KB (an AR2220's): the large file and the small one
+# fit; the text file is uploaded after the large one is deleted.
+ln "$files/big.bin" "$files/small.bin" "$data/flash/"
+port[ssh]=$(free_port)
+port[vrpsim]=$(free_port)
+user[vrpsim]=$vrp_user
+pass[vrpsim]=$vrp_pass
+dir[vrpsim]=$data/flash
+log "starting vrpsim (SSH on $host:${port[ssh]})"
+"$work/vrpsim" --ssh "$host:${port[ssh]}" --data "$data" >"$work/vrpsim.log" 2>&1 &
+vrpsim_pid=$!
+deadline=$((SECONDS + 30))
+until grep -q 'ssh -p' "$work/vrpsim.log"; do
+	kill -0 "$vrpsim_pid" 2>/dev/null || { cat "$work/vrpsim.log" >&2; die "vrpsim exited"; }
+	((SECONDS < deadline)) || die "vrpsim did not report ready within 30 s"
+	sleep 0.1
+done
+log "configuring the device's FTP server on $host:${port[vrpsim]} (default limit of 5 users)"
+device_exec "system-view
+ftp server port ${port[vrpsim]}
+ftp server enable
+set default ftp-directory flash:
+aaa
+local-user $vrp_user password cipher $vrp_pass
+local-user $vrp_user service-type ftp
+local-user $vrp_user privilege level 15
+local-user $vrp_user ftp-directory flash:"
+wait_port "${port[vrpsim]}" 20 || die "the device's FTP server did not start"
+
+servers=(vrpsim vsftpd)
+# in_order RUN: both servers, the first one alternating from run to run.
+in_order() { if (($1 % 2)); then echo vrpsim vsftpd; else echo vsftpd vrpsim; fi; }
+
+# Sanity check: each server serves the small file whole.
+for s in "${servers[@]}"; do
+	got=$(curl_ftp "$s" -o /dev/null -w '%{size_download} %{exitcode}' "$(ftp_url "$s" small.bin)")
+	[[ $got == "$small_size 0" ]] || die "$s: RETR small.bin gave '$got' (see $work/curl.err)"
+done
+
+# ------------------------------------------------------------- crowd test
+
+# crowd SERVER: $clients transfers of small.bin at once from one curl process.
+# Sets crowd_wall (seconds), crowd_failed (count) and crowd_why (failure kinds).
+crowd() {
+	local s=$1 cfg=$work/crowd.curlrc out=$work/crowd.out i t0 t1 ok
+	: >"$cfg"
+	for ((i = 0; i < clients; i++)); do
+		printf 'url = "%s"\noutput = "/dev/null"\n' "$(ftp_url "$s" small.bin)" >>"$cfg"
+	done
+	t0=$(date +%s.%N)
+	timeout $((client_max_time + 60)) curl -sS -K "$cfg" --parallel --parallel-immediate \
+		--parallel-max "$clients" --max-time "$client_max_time" -u "${user[$s]}:${pass[$s]}" \
+		-w '%{exitcode} %{response_code} %{size_download}\n' >"$out" 2>>"$work/curl.err" || true
+	t1=$(date +%s.%N)
+	crowd_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	ok=$(awk -v n="$small_size" '$1 == 0 && $3 == n' "$out" | wc -l)
+	crowd_failed=$((clients - ok))
+	crowd_why=$(awk -v n="$small_size" '!($1 == 0 && $3 == n) { print "curl exit " $1 ", last reply " $2 }' "$out" |
+		sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%d x%s", sep, c, $0; sep = "; " }')
+}
+
+declare -A result
+notes=()
+
+log "crowd test against vrpsim at its default limit (5 users, 12 connections)"
+crowd vrpsim
+result[crowd_default_wall]=$crowd_wall
+result[crowd_default_failed]=$crowd_failed
+notes+=("vrpsim at the default limit of 5 users: $crowd_failed of $clients failed (${crowd_why:-none}) in ${crowd_wall}s")
+log "  ${crowd_wall}s, $crowd_failed failed ${crowd_why:+($crowd_why)}"
+
+log "raising the device's limit: ftp server max-sessions $raised_sessions, FTP server restarted"
+device_exec "system-view
+undo ftp server
+ftp server max-sessions $raised_sessions
+ftp server enable"
+wait_port "${port[vrpsim]}" 20 || die "the device's FTP server did not restart"
+
+# ------------------------------------------------------------ memory test
+
+# open_idle SERVER N: N logged-in sessions held open by this shell (bash's
+# /dev/tcp; curl cannot keep a session idle). Prints how many logged in.
+open_idle() {
+	local s=$1 n=$2 i fd line ok=0
+	idle_fds=()
+	for ((i = 0; i < n; i++)); do
+		exec {fd}<>"/dev/tcp/$host/${port[$s]}" || break
+		idle_fds+=("$fd")
+	done
+	for fd in "${idle_fds[@]}"; do
+		printf 'USER %s\r\nPASS %s\r\n' "${user[$s]}" "${pass[$s]}" >&"$fd" || true
+	done
+	for fd in "${idle_fds[@]}"; do
+		while IFS= read -r -t 20 -u "$fd" line; do
+			case $line in
+			"230 "*) ok=$((ok + 1)); break ;;
+			[45][0-9][0-9]" "*) break ;;
+			esac
+		done || true
+	done
+	idle_ok=$ok
+}
+
+for s in "${servers[@]}"; do
+	read -r pss rss procs < <(memory_kib "$s")
+	result[mem0_$s]=$pss
+	result[mem0rss_$s]=$rss
+	result[procs0_$s]=$procs
+	log "memory test: $s, $idle_sessions idle sessions"
+	open_idle "$s" "$idle_sessions"
+	sleep 1
+	read -r pss rss procs < <(memory_kib "$s")
+	result[mem_$s]=$pss
+	result[memrss_$s]=$rss
+	result[procs_$s]=$procs
+	result[idle_ok_$s]=$idle_ok
+	log "  $idle_ok logged in; PSS $((pss / 1024)) MiB, RSS $((rss / 1024)) MiB, $procs process(es)"
+	close_idle
+	# Let the server notice the closed sessions before the next test.
+	if [[ $s == vsftpd ]]; then
+		deadline=$((SECONDS + 30))
+		while (($(descendants "$vsftpd_pid" | wc -l) > 1 && SECONDS < deadline)); do sleep 0.2; done
+	else
+		sleep 1
+	fi
+done
+
+# ------------------------------------------------------- session setup
+
+log "session setup (connect, login, SIZE, QUIT), $((runs * 2 + 1)) runs each"
+declare -A samples
+for ((r = 1; r <= runs * 2 + 1; r++)); do
+	for s in $(in_order "$r"); do
+		got=$(curl_ftp "$s" -I -o /dev/null -w '%{time_total} %{exitcode}' "$(ftp_url "$s" small.bin)")
+		[[ ${got#* } == 0 ]] || die "$s: curl -I failed ($got)"
+		samples[login_$s]+=" ${got% *}"
+	done
+done
+
+# ------------------------------------------------------------- crowd, raised
+
+log "crowd test: $clients clients x $((small_size >> 10)) KiB at once, $crowd_runs run(s) (vrpsim with max-sessions $raised_sessions)"
+for ((r = 1; r <= crowd_runs; r++)); do
+	for s in $(in_order "$r"); do
+		crowd "$s"
+		samples[crowd_wall_$s]+=" $crowd_wall"
+		samples[crowd_failed_$s]+=" $crowd_failed"
+		log "  $s run $r: ${crowd_wall}s, $crowd_failed failed ${crowd_why:+($crowd_why)}"
+		[[ -n $crowd_why ]] && notes+=("$s crowd run $r: $crowd_failed failed: $crowd_why")
+		sleep 1
+	done
+done
+
+# ------------------------------------------------------------------ RETR
+
+log "RETR of $((big_size >> 20)) MiB, $runs run(s)"
+for ((r = 1; r <= runs; r++)); do
+	for s in $(in_order "$r"); do
+		got=$(curl_ftp "$s" -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" big.bin)")
+		read -r speed size rc <<<"${got:-0 0 killed}"
+		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: RETR big.bin: curl exit $rc, $size bytes"
+		samples[retr_$s]+=" $(mib_per_s "$speed")"
+		log "  $s: $(mib_per_s "$speed") MiB/s"
+	done
+done
+ftp_delete vrpsim big.bin # room on the device's flash for the uploads
+
+# ------------------------------------------------------------------ STOR
+
+log "STOR of $((big_size >> 20)) MiB, $runs run(s)"
+for ((r = 1; r <= runs; r++)); do
+	for s in $(in_order "$r"); do
+		got=$(curl_ftp "$s" -T "$files/big.bin" -w '%{speed_upload} %{size_upload} %{exitcode}' "$(ftp_url "$s" upload.bin)")
+		read -r speed size rc <<<"${got:-0 0 killed}"
+		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: STOR upload.bin: curl exit $rc, $size bytes"
+		stored=$(stat -c %s "${dir[$s]}/upload.bin" 2>/dev/null || echo missing)
+		[[ $stored == "$big_size" ]] || die "$s: upload.bin has $stored bytes after STOR"
+		ftp_delete "$s" upload.bin
+		samples[stor_$s]+=" $(mib_per_s "$speed")"
+		log "  $s: $(mib_per_s "$speed") MiB/s"
+	done
+done
+
+# ------------------------------------------------------------- ASCII RETR
+
+log "ASCII RETR of $((text_size >> 20)) MiB ($text_lines lines), $runs run(s)"
+got=$(curl_ftp vrpsim -T "$files/text.txt" -w '%{size_upload} %{exitcode}' "$(ftp_url vrpsim text.txt)")
+[[ $got == "$text_size 0" ]] || die "vrpsim: STOR text.txt gave '$got'"
+for ((r = 1; r <= runs; r++)); do
+	for s in $(in_order "$r"); do
+		got=$(curl_ftp "$s" -B -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" text.txt)")
+		read -r speed size rc <<<"${got:-0 0 killed}"
+		[[ $rc == 0 ]] || die "$s: ASCII RETR text.txt: curl exit $rc"
+		# The size on the wire shows whether the server converted LF to CRLF.
+		[[ $size == "$text_wire" ]] || die "$s: ASCII RETR sent $size bytes, want $text_wire (LF -> CRLF)"
+		samples[ascii_$s]+=" $(mib_per_s "$speed")"
+		log "  $s: $(mib_per_s "$speed") MiB/s"
+	done
+done
+
+# ------------------------------------------------------------------ table
+
+# med KEY SERVER
+med() { median ${samples[$1_$2]}; }
+# ratio A B: A/B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# mib KiB
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+rows=()
+row() { rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"); }
+for k in retr stor ascii; do
+	a=$(med "$k" vrpsim) b=$(med "$k" vsftpd)
+	case $k in
+	retr) name="RETR $((big_size >> 20)) MiB (MiB/s)" ;;
+	stor) name="STOR $((big_size >> 20)) MiB (MiB/s)" ;;
+	ascii) name="ASCII RETR $((text_size >> 20)) MiB (MiB/s on the wire)" ;;
+	esac
+	row "$name" "$a" "$b" "$(ratio "$a" "$b")"
+done
+a=$(med login vrpsim) b=$(med login vsftpd)
+row "session: connect+login+SIZE+QUIT (ms)" "$(awk -v x="$a" 'BEGIN { printf "%.1f", x * 1000 }')" \
+	"$(awk -v x="$b" 'BEGIN { printf "%.1f", x * 1000 }')" "$(ratio "$a" "$b")"
+a=$(med crowd_wall vrpsim) b=$(med crowd_wall vsftpd)
+row "$clients x $((small_size >> 10)) KiB at once: wall (s)" "$a" "$b" "$(ratio "$a" "$b")"
+a=$(med crowd_failed vrpsim) b=$(med crowd_failed vsftpd)
+row "$clients x $((small_size >> 10)) KiB at once: failed" "$a" "$b" "-"
+row "  same, vrpsim at default 5 users: wall (s) / failed" "${result[crowd_default_wall]} / ${result[crowd_default_failed]}" "-" "-"
+row "memory, no session: PSS (MiB)" "$(mib "${result[mem0_vrpsim]}")" "$(mib "${result[mem0_vsftpd]}")" \
+	"$(ratio "${result[mem0_vrpsim]}" "${result[mem0_vsftpd]}")"
+row "memory, $idle_sessions idle sessions: PSS (MiB)" "$(mib "${result[mem_vrpsim]}")" "$(mib "${result[mem_vsftpd]}")" \
+	"$(ratio "${result[mem_vrpsim]}" "${result[mem_vsftpd]}")"
+row "memory, $idle_sessions idle sessions: RSS sum (MiB)" "$(mib "${result[memrss_vrpsim]}")" "$(mib "${result[memrss_vsftpd]}")" \
+	"$(ratio "${result[memrss_vrpsim]}" "${result[memrss_vsftpd]}")"
+row "  idle sessions logged in / processes" "${result[idle_ok_vrpsim]} / ${result[procs_vrpsim]}" \
+	"${result[idle_ok_vsftpd]} / ${result[procs_vsftpd]}" "-"
+per_a=$(((${result[mem_vrpsim]} - ${result[mem0_vrpsim]}) / idle_sessions))
+per_b=$(((${result[mem_vsftpd]} - ${result[mem0_vsftpd]}) / idle_sessions))
+row "memory per idle session: PSS (KiB)" "$per_a" "$per_b" "$(ratio "$per_a" "$per_b")"
+
+echo
+echo "vrpsim vs vsftpd, loopback, files on tmpfs, curl $(curl --version | awk 'NR == 1 { print $2 }'), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "medians of $runs run(s) (session setup: $((runs * 2 + 1)), crowd: $crowd_runs); ratio = vrpsim / vsftpd"
+echo
+{
+	printf 'figure\tvrpsim\tvsftpd\tratio\n'
+	printf -- '------\t------\t------\t-----\n'
+	printf '%s\n' "${rows[@]}"
+} | awk -F'\t' '
+	{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
+	END {
+		fmt = "%-" w[1] "s  %" w[2] "s  %" w[3] "s  %" w[4] "s\n"
+		for (r = 1; r <= NR; r++) printf fmt, cell[r, 1], cell[r, 2], cell[r, 3], cell[r, 4]
+	}'
+echo
+echo "runs:"
+for k in retr stor ascii login crowd_wall crowd_failed; do
+	printf '  %-13s vrpsim:%s | vsftpd:%s\n' "$k" "${samples[${k}_vrpsim]}" "${samples[${k}_vsftpd]}"
+done
+echo "notes:"
+echo "  - vsftpd: backlog of 32 (hard-coded), SHA-512 crypt password, ascii_*_enable=YES; vrpsim: argon2id password,"
+echo "    ftp server max-sessions $raised_sessions for the crowd and memory tests; each crowd client has --max-time ${client_max_time}s."
+for n in "${notes[@]}"; do echo "  - $n"; done
