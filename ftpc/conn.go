@@ -258,7 +258,7 @@ func (c *Conn) readReply(ctx context.Context) (Reply, error) {
 		return Reply{}, c.broken
 	}
 	c.conn.SetReadDeadline(time.Now().Add(c.replyTimeout))
-	stop := context.AfterFunc(ctx, func() { c.conn.SetReadDeadline(time.Unix(1, 0)) })
+	stop := afterCancel(ctx, func() { c.conn.SetReadDeadline(time.Unix(1, 0)) })
 	r, err := c.replies.read()
 	stop()
 	if err == nil {
@@ -273,6 +273,22 @@ func (c *Conn) readReply(ctx context.Context) (Reply, error) {
 	}
 	c.fail(err)
 	return Reply{}, err
+}
+
+// afterCancel arranges for f to run when ctx is done. The stop function it
+// returns cancels that, or, if f has started, waits until f has returned: a
+// deadline set by f then cannot land on a later operation.
+func afterCancel(ctx context.Context, f func()) (stop func()) {
+	done := make(chan struct{})
+	stopFunc := context.AfterFunc(ctx, func() {
+		defer close(done)
+		f()
+	})
+	return func() {
+		if !stopFunc() {
+			<-done
+		}
+	}
 }
 
 // commandName is the verb of a command line, for error messages.

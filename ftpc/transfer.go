@@ -133,7 +133,7 @@ func (c *Conn) transfer(ctx context.Context, line string, offset int64, ascii bo
 	}
 
 	dc := &dataConn{Conn: data, ctx: ctx, timeout: c.replyTimeout}
-	stop := context.AfterFunc(ctx, func() { data.SetDeadline(time.Unix(1, 0)) })
+	stop := afterCancel(ctx, func() { data.SetDeadline(time.Unix(1, 0)) })
 	var copyErr error
 	buf := make([]byte, copyBufferSize)
 	if w != nil {
@@ -366,7 +366,7 @@ func (c *Conn) openActive(ctx context.Context) (*net.TCPListener, error) {
 func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error) {
 	ra, _ := c.conn.RemoteAddr().(*net.TCPAddr)
 	ln.SetDeadline(time.Now().Add(c.replyTimeout))
-	stop := context.AfterFunc(ctx, func() { ln.SetDeadline(time.Unix(1, 0)) })
+	stop := afterCancel(ctx, func() { ln.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	for {
 		data, err := ln.AcceptTCP()
