@@ -144,7 +144,7 @@ func (c *Conn) transfer(ctx context.Context, line string, offset int64, ascii bo
 				copyErr = conv.flush()
 			}
 		} else {
-			_, copyErr = io.CopyBuffer(w, readerOnly{dc}, buf)
+			_, copyErr = io.CopyBuffer(writerOnly{w}, readerOnly{dc}, buf)
 		}
 	} else {
 		src := r
@@ -436,7 +436,9 @@ func (d *dataConn) noteTimeout(err error) {
 }
 
 // readerOnly and writerOnly hide ReadFrom/WriteTo so io.CopyBuffer uses the
-// buffer given and every byte passes through dataConn's counting.
+// large buffer given (io.Discard's and os.File's ReadFrom would read 8 or 32
+// KiB at a time from a wrapped connection, at a third of the speed) and every
+// byte passes through dataConn's counting.
 type readerOnly struct{ io.Reader }
 type writerOnly struct{ io.Writer }
 
