@@ -78,8 +78,10 @@ func (srv *Server) serveTerminal(ss ssh.Session, in *input, info vrp.SessionInfo
 	defer p.flush()
 	go func() {
 		for w := range winch {
-			p.editor.SetSize(w.Width, w.Height)
-			p.flush()
+			if w.Width > 0 { // 0: the client does not know (expect's pty)
+				p.editor.SetSize(w.Width, w.Height)
+				p.flush()
+			}
 		}
 	}()
 	info.Interactive = true

@@ -161,7 +161,15 @@ func TestNoGoroutineLeak(t *testing.T) {
 	warm := mustDial(t, addr)
 	run(t, warm, "display version", "")
 	warm.Close()
-	baseline := settle(0)
+	baseline := runtime.NumGoroutine()
+	for { // wait until the warm-up's goroutines are gone
+		time.Sleep(20 * time.Millisecond)
+		n := runtime.NumGoroutine()
+		if n == baseline {
+			break
+		}
+		baseline = n
+	}
 
 	ends := []func(t *testing.T, sh *shell){
 		func(t *testing.T, sh *shell) { sh.send(t, "quit\r"); sh.out.waitEOF(t) },
