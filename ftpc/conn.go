@@ -80,6 +80,9 @@ func (e *ReplyError) Error() string {
 // connection failed.
 var ErrClosed = errors.New("ftp: connection closed")
 
+// ErrLineBreak is returned for a command or argument that contains CR or LF.
+var ErrLineBreak = errors.New("CR or LF in a command")
+
 // TransferType is the representation type of data transfers (TYPE).
 type TransferType int
 
@@ -212,6 +215,10 @@ func (c *Conn) Close() error {
 func (c *Conn) send(ctx context.Context, line, masked string) error {
 	if c.broken != nil {
 		return c.broken
+	}
+	if strings.ContainsAny(line, "\r\n") {
+		// A name with a line break would smuggle a second command in.
+		return fmt.Errorf("ftp: %s: %w", commandName(masked), ErrLineBreak)
 	}
 	if err := c.drain(ctx); err != nil {
 		return err

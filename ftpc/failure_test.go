@@ -461,3 +461,35 @@ func TestDialRefused(t *testing.T) {
 		t.Errorf("Dial with a bad source address succeeded")
 	}
 }
+
+// TestLineBreakRefused: an argument with CR or LF is refused before anything
+// is sent (it would smuggle in a second command), and the connection stays
+// usable.
+func TestLineBreakRefused(t *testing.T) {
+	addr := startFake(t, func(s *fakeSession) {
+		s.login()
+		s.expect("NOOP")
+		s.send("200 NOOP ok.")
+	})
+	rec := &recorder{}
+	c := dialFake(t, addr, Options{Trace: rec.trace()})
+	rec.take()
+	ctx := context.Background()
+	for _, name := range []string{"a\r\nDELE b", "a\nb", "a\rb"} {
+		if _, err := c.Dele(ctx, name); !errors.Is(err, ErrLineBreak) {
+			t.Errorf("Dele(%q): %v, want ErrLineBreak", name, err)
+		}
+		if _, err := c.Retr(ctx, name, io.Discard, 0); !errors.Is(err, ErrLineBreak) {
+			t.Errorf("Retr(%q): %v, want ErrLineBreak", name, err)
+		}
+	}
+	if _, err := c.Login(ctx, "x\r\nDELE y", "pw"); !errors.Is(err, ErrLineBreak) {
+		t.Errorf("Login: %v, want ErrLineBreak", err)
+	}
+	if r, err := c.Noop(ctx); err != nil || r.Code != 200 {
+		t.Errorf("Noop = %v, %v", r, err)
+	}
+	if diff := cmp.Diff([]string{"NOOP"}, commands(rec.take())); diff != "" {
+		t.Errorf("commands sent mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,9 @@ func (c *Conn) transfer(ctx context.Context, line string, offset int64, ascii bo
 	verb := commandName(line)
 	if c.broken != nil {
 		return Transfer{}, c.broken
+	}
+	if strings.ContainsAny(line, "\r\n") {
+		return Transfer{}, fmt.Errorf("ftp: %s: %w", verb, ErrLineBreak)
 	}
 	if err := c.drain(ctx); err != nil {
 		return Transfer{}, err
