@@ -116,43 +116,63 @@ func dialFake(t *testing.T, addr string, opts Options) *Conn {
 }
 
 func TestServerVanishesMidTransfer(t *testing.T) {
-	for _, reset := range []bool{false, true} {
-		t.Run(map[bool]string{false: "close", true: "reset"}[reset], func(t *testing.T) {
-			addr := startFake(t, func(s *fakeSession) {
-				s.login()
-				ln := s.passive()
-				if ln == nil {
-					return
+	for _, upload := range []bool{false, true} {
+		for _, reset := range []bool{false, true} {
+			name := map[bool]string{false: "RETR", true: "STOR"}[upload] + map[bool]string{false: " close", true: " reset"}[reset]
+			t.Run(name, func(t *testing.T) {
+				addr := startFake(t, func(s *fakeSession) {
+					s.login()
+					ln := s.passive()
+					if ln == nil {
+						return
+					}
+					defer ln.Close()
+					if upload {
+						s.expect("STOR")
+					} else {
+						s.expect("RETR")
+					}
+					s.send("150 Opening BINARY mode data connection for big.bin.")
+					data, err := ln.Accept()
+					if err != nil {
+						t.Errorf("fake server: %v", err)
+						return
+					}
+					if upload {
+						io.ReadFull(data, make([]byte, 10000))
+					} else {
+						data.Write(make([]byte, 10000))
+					}
+					if reset {
+						data.(*net.TCPConn).SetLinger(0)
+						s.conn.(*net.TCPConn).SetLinger(0)
+					}
+					data.Close()
+					s.conn.Close()
+				})
+				c := dialFake(t, addr, Options{ReplyTimeout: 30 * time.Second})
+				c.SetPassive(true)
+				var err error
+				if upload {
+					_, err = c.Stor(context.Background(), "big.bin", endless{})
+				} else {
+					_, err = c.Retr(context.Background(), "big.bin", io.Discard, 0)
 				}
-				defer ln.Close()
-				s.expect("RETR")
-				s.send("150 Opening BINARY mode data connection for big.bin.")
-				data, err := ln.Accept()
-				if err != nil {
-					t.Errorf("fake server: %v", err)
-					return
+				if err == nil {
+					t.Fatalf("transfer with a vanished server succeeded")
 				}
-				data.Write(make([]byte, 10000))
-				if reset {
-					data.(*net.TCPConn).SetLinger(0)
-					s.conn.(*net.TCPConn).SetLinger(0)
+				if _, _, err := c.Pwd(context.Background()); !errors.Is(err, ErrClosed) {
+					t.Errorf("Pwd after the server vanished: %v, want ErrClosed", err)
 				}
-				data.Close()
-				s.conn.Close()
 			})
-			c := dialFake(t, addr, Options{ReplyTimeout: 30 * time.Second})
-			c.SetPassive(true)
-			var got bytes.Buffer
-			_, err := c.Retr(context.Background(), "big.bin", &got, 0)
-			if err == nil {
-				t.Fatalf("Retr from a vanished server succeeded")
-			}
-			if _, _, err := c.Pwd(context.Background()); !errors.Is(err, ErrClosed) {
-				t.Errorf("Pwd after the server vanished: %v, want ErrClosed", err)
-			}
-		})
+		}
 	}
 }
+
+// endless is a reader that never ends.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { return len(p), nil }
 
 func TestServerStallsMidTransfer(t *testing.T) {
 	release := make(chan struct{})
