@@ -1,0 +1,616 @@
+package vrp
+
+// The device's FTP client view against real FTP servers, each started by the
+// test on a loopback port with a configuration of its own:
+//
+//   - pyftpdlib (Debian python3-pyftpdlib, run by /usr/bin/python3), with a
+//     virtual user whose home is a temporary directory;
+//   - vsftpd, pure-ftpd and proftpd, unpacked by scripts/ftp-peers.sh into
+//     $VRPSIM_PEERS_DIR (default /var/cache/vrpsim-peers). They run as root
+//     and authenticate the local user "vrpsimftp" the script creates; the
+//     device moves to a temporary directory owned by that user with an
+//     absolute "cd" after login.
+//
+// A missing program or user skips the server, or fails it when CI=true.
+// The start-up helpers are adapted from ftpc's tests (test code is not
+// shared across packages).
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/flash"
+)
+
+const (
+	peerUser     = "vrpsimftp"
+	peerPassword = "vrpsim-peer-pw"
+	pyUser       = "tester"
+	pyPassword   = "secret-pw"
+)
+
+// ftpPeer is a running FTP server.
+type ftpPeer struct {
+	name string
+	port int
+	user string
+	pass string
+	// dir is the directory the test works in, on disk.
+	dir string
+	// remoteDir is the absolute path to cd to after login; empty when the
+	// login lands in dir.
+	remoteDir string
+	// banner is a piece of the server's 220 reply.
+	banner string
+}
+
+// ftpPeers start the servers on host, a loopback address.
+var ftpPeers = []struct {
+	name  string
+	start func(t testing.TB, host string) *ftpPeer
+}{
+	{"pyftpdlib", startPyftpdlib},
+	{"vsftpd", startVsftpd},
+	{"pure-ftpd", startPureFTPd},
+	{"proftpd", startProFTPd},
+}
+
+// missingPeer skips the test, or fails it when CI=true.
+func missingPeer(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true: a missing peer is a failure; run scripts/ftp-peers.sh)", msg)
+	}
+	t.Skip(msg + " (run scripts/ftp-peers.sh)")
+}
+
+func peersDir() string {
+	if d := os.Getenv("VRPSIM_PEERS_DIR"); d != "" {
+		return d
+	}
+	return "/var/cache/vrpsim-peers"
+}
+
+// peerBinary returns the path of an unpacked server, skipping when unusable.
+func peerBinary(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(peersDir(), "root", "usr", "sbin", name)
+	if _, err := os.Stat(path); err != nil {
+		missingPeer(t, "%s not found at %s", name, path)
+	}
+	if os.Geteuid() != 0 {
+		missingPeer(t, "%s runs as root in these tests, and this is uid %d", name, os.Geteuid())
+	}
+	return path
+}
+
+// peerWorkDir creates a directory the local test user can write to.
+func peerWorkDir(t testing.TB) string {
+	t.Helper()
+	u, err := user.Lookup(peerUser)
+	if err != nil {
+		missingPeer(t, "local user %s: %v", peerUser, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	dir, err := os.MkdirTemp("", "vrp-ftp-peer-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// freeTCPPort returns a port that was free a moment ago on host.
+func freeTCPPort(t testing.TB, host string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer collects a server's output for the log of a failing test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 {
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *lockedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProcess starts cmd in its own process group and kills the whole group
+// (servers fork per session) when the test ends.
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *lockedBuffer {
+	t.Helper()
+	out := &lockedBuffer{}
+	if cmd.Stdout == nil {
+		cmd.Stdout = out
+	}
+	cmd.Stderr = out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out.String())
+		}
+	})
+	return out
+}
+
+// waitFTPReady waits until addr accepts connections and sends a 220.
+func waitFTPReady(t testing.TB, name, addr string, out *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if strings.HasPrefix(line, "220") {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not start on %s; output:\n%s", name, addr, out.String())
+}
+
+const pyftpdlibScript = `
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+host, home, user, password = sys.argv[1:5]
+authorizer = DummyAuthorizer()
+authorizer.add_user(user, password, home, perm="elradfmwMT")
+handler = FTPHandler
+handler.authorizer = authorizer
+handler.banner = "pyftpdlib ready."
+server = FTPServer((host, 0), handler)
+print(server.socket.getsockname()[1], flush=True)
+server.serve_forever()
+`
+
+func startPyftpdlib(t testing.TB, host string) *ftpPeer {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import pyftpdlib").Run(); err != nil {
+		missingPeer(t, "%s with pyftpdlib (Debian python3-pyftpdlib): %v", python, err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(python, "-c", pyftpdlibScript, host, dir, pyUser, pyPassword)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := startProcess(t, "pyftpdlib", cmd)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("pyftpdlib did not report its port: %v\n%s", err, logs.String())
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("pyftpdlib port %q: %v", line, err)
+	}
+	return &ftpPeer{name: "pyftpdlib", port: port, user: pyUser, pass: pyPassword, dir: dir, banner: "220 pyftpdlib ready."}
+}
+
+func startVsftpd(t testing.TB, host string) *ftpPeer {
+	t.Helper()
+	bin := peerBinary(t, "vsftpd")
+	dir := peerWorkDir(t)
+	port := freeTCPPort(t, host)
+	confDir := t.TempDir()
+	empty := filepath.Join(confDir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`listen=YES
+listen_ipv6=NO
+listen_address=%s
+listen_port=%d
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+ascii_upload_enable=YES
+ascii_download_enable=YES
+seccomp_sandbox=NO
+secure_chroot_dir=%s
+pam_service_name=vrpsim-vrp-test
+xferlog_enable=NO
+connect_from_port_20=NO
+ftpd_banner=vsftpd ready.
+max_per_ip=0
+`, host, port, empty)
+	confPath := filepath.Join(confDir, "vsftpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	out := startProcess(t, "vsftpd", exec.Command(bin, confPath))
+	waitFTPReady(t, "vsftpd", addr, out)
+	return &ftpPeer{name: "vsftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir, banner: "220 vsftpd ready."}
+}
+
+func startPureFTPd(t testing.TB, host string) *ftpPeer {
+	t.Helper()
+	bin := peerBinary(t, "pure-ftpd")
+	dir := peerWorkDir(t)
+	port := freeTCPPort(t, host)
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	// -S address,port; -l pam: system accounts through PAM's "other"
+	// service; -E: no anonymous; -H: no DNS; -u 1: any uid but root's.
+	cmd := exec.Command(bin, "-S", host+","+strconv.Itoa(port), "-l", "pam", "-E", "-H", "-u", "1", "-c", "50", "-C", "50")
+	out := startProcess(t, "pure-ftpd", cmd)
+	waitFTPReady(t, "pure-ftpd", addr, out)
+	return &ftpPeer{name: "pure-ftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir,
+		banner: "Welcome to Pure-FTPd"}
+}
+
+func startProFTPd(t testing.TB, host string) *ftpPeer {
+	t.Helper()
+	bin := peerBinary(t, "proftpd")
+	dir := peerWorkDir(t)
+	port := freeTCPPort(t, host)
+	confDir := t.TempDir()
+	conf := fmt.Sprintf(`ServerName "proftpd test"
+ServerType standalone
+DefaultServer on
+Port %d
+DefaultAddress %s
+SocketBindTight on
+UseIPv6 off
+User nobody
+Group nogroup
+PidFile %[3]s/proftpd.pid
+ScoreboardFile %[3]s/proftpd.scoreboard
+DelayTable none
+DelayEngine off
+WtmpLog off
+UseReverseDNS off
+UseFtpUsers off
+RequireValidShell off
+AuthOrder mod_auth_unix.c
+<IfModule mod_auth_pam.c>
+AuthPAM off
+</IfModule>
+AllowOverwrite on
+AllowStoreRestart on
+TransferLog none
+SystemLog none
+ServerIdent on "proftpd ready."
+MaxInstances 50
+Umask 022
+`, port, host, confDir)
+	confPath := filepath.Join(confDir, "proftpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	out := startProcess(t, "proftpd", exec.Command(bin, "-n", "-q", "-c", confPath))
+	waitFTPReady(t, "proftpd", addr, out)
+	return &ftpPeer{name: "proftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir, banner: "220 proftpd ready."}
+}
+
+// randomData returns n reproducible pseudo-random bytes.
+func randomData(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// textData returns a text of n lines of varying length, with LF line ends.
+func textData(lines int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, seed))
+	var b bytes.Buffer
+	for i := 0; i < lines; i++ {
+		fmt.Fprintf(&b, "line %d:%s\n", i, strings.Repeat("x", r.IntN(120)))
+	}
+	return b.Bytes()
+}
+
+func sha(b []byte) string { return fmt.Sprintf("%x", sha256.Sum256(b)) }
+
+// consoleSession is a console session whose output is read command by command.
+type consoleSession struct {
+	t    testing.TB
+	s    *Session
+	term *scriptTerminal
+}
+
+func openConsole(t testing.TB, d *Device) *consoleSession {
+	t.Helper()
+	term := &scriptTerminal{}
+	s, err := d.OpenSession(SessionInfo{Line: LineConsole}, term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return &consoleSession{t: t, s: s, term: term}
+}
+
+// do runs one CLI line, answering its questions with answers, and returns
+// what the session showed meanwhile.
+func (c *consoleSession) do(line string, answers ...string) string {
+	c.term.answers = append(c.term.answers, answers...)
+	n := c.term.out.Len()
+	c.s.Execute(line)
+	if len(c.term.answers) != 0 {
+		c.t.Errorf("%s: answers left unread: %q", line, c.term.answers)
+		c.term.answers = nil
+	}
+	return c.term.out.String()[n:]
+}
+
+var (
+	replyLineRe = regexp.MustCompile(`^(\d{3})([ -])`)
+	summaryRe   = regexp.MustCompile(`^FTP: \d+ byte\(s\) (sent|received) in \d+\.\d{3} second\(s\) \.?[0-9.]+K?byte\(s\)/sec\.$`)
+)
+
+// dialogue reduces what a command showed to what the tests compare: a server
+// reply becomes its code (one entry for a multi-line reply; 125 and 150, which
+// servers choose between, become "1xx"), the time and rate of the summary
+// line become S and R, other lines stay as they are.
+func dialogue(out string) []string {
+	var lines []string
+	inReply := ""
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if inReply != "" {
+			if strings.HasPrefix(l, inReply+" ") {
+				inReply = ""
+			}
+			continue
+		}
+		if m := replyLineRe.FindStringSubmatch(l); m != nil {
+			code := m[1]
+			if m[2] == "-" {
+				inReply = code
+			}
+			if code == "125" || code == "150" {
+				code = "1xx"
+			}
+			lines = append(lines, code)
+			continue
+		}
+		if summaryRe.MatchString(l) {
+			l = rateRe.ReplaceAllString(l, "in S second(s) R/sec.")
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// summary is the line the device prints after a transfer of n bytes, as
+// dialogue shows it.
+func summary(n int, sent bool) string {
+	dir := "received"
+	if sent {
+		dir = "sent"
+	}
+	return fmt.Sprintf("FTP: %d byte(s) %s in S second(s) R/sec.", n, dir)
+}
+
+func checkDialogue(t *testing.T, line, out string, want []string) {
+	t.Helper()
+	if diff := cmp.Diff(want, dialogue(out)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s\nshown:\n%s", line, diff, out)
+	}
+}
+
+func writeFlash(t testing.TB, fs flash.FS, name string, data []byte) {
+	t.Helper()
+	w, err := fs.Create(name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// login runs "ftp 127.0.0.1 PORT" with the peer's user and password and
+// checks the dialogue; then it moves to the work directory.
+func (p *ftpPeer) login(t *testing.T, c *consoleSession) {
+	t.Helper()
+	line := fmt.Sprintf("ftp 127.0.0.1 %d", p.port)
+	out := c.do(line, p.user, p.pass)
+	checkDialogue(t, line, out, []string{"Trying 127.0.0.1 ...", "Press CTRL+K to abort", "Connected to 127.0.0.1.", "220",
+		"User(127.0.0.1:(none)):" + p.user, "331", "Enter password:", "230", ""})
+	if !strings.Contains(out, p.banner) {
+		t.Errorf("the server's banner %q is not shown:\n%s", p.banner, out)
+	}
+	if got := c.s.Prompt(); got != "[Huawei-ftp]" {
+		t.Fatalf("prompt after login = %q", got)
+	}
+	if p.remoteDir != "" {
+		line := "cd " + p.remoteDir
+		checkDialogue(t, line, c.do(line), []string{"250"})
+	}
+}
+
+// TestFTPClientInterop drives the device's FTP client view against each real
+// server: login, directories, binary transfers of a multi-MiB random file in
+// active and passive mode (byte-identical, SHA-256), ASCII conversion both
+// ways, listings, delete and bye.
+func TestFTPClientInterop(t *testing.T) {
+	const bigSize = 3<<20 + 12345
+	big := randomData(bigSize, 1)
+	text := textData(20000, 2)
+	textLines := bytes.Count(text, []byte("\n"))
+	textWire := len(text) + textLines // every LF crosses as CRLF
+	for _, ps := range ftpPeers {
+		t.Run(ps.name, func(t *testing.T) {
+			t.Parallel()
+			p := ps.start(t, "127.0.0.1")
+			d := newDeviceAt(t, "127.0.1.2")
+			writeFlash(t, d.fs, "flash:/big.bin", big)
+			writeFlash(t, d.fs, "flash:/text.txt", text)
+			c := openConsole(t, d)
+			p.login(t, c)
+			work := filepath.Join(p.dir, "vrptest")
+
+			steps := []struct {
+				line    string
+				answers []string
+				want    []string
+			}{
+				{line: "mkdir vrptest", want: []string{"257"}},
+				{line: "cd vrptest", want: []string{"250"}},
+				{line: "binary", want: []string{"200"}},
+				// active mode (the default): PORT
+				{line: "put big.bin", want: []string{"200", "1xx", "226", summary(bigSize, true)}},
+				{line: "get big.bin big-active.bin", want: []string{"200", "1xx", "226", summary(bigSize, false)}},
+				{line: "passive", want: []string{"Info: Succeeded in switching passive on."}},
+				{line: "put big.bin big-passive.bin", want: []string{"227", "1xx", "226", summary(bigSize, true)}},
+				{line: "get big-passive.bin big-passive.bin", want: []string{"227", "1xx", "226", summary(bigSize, false)}},
+				{line: "ascii", want: []string{"200"}},
+				{line: "put text.txt", want: []string{"227", "1xx", "226", summary(textWire, true)}},
+				{line: "undo passive", want: []string{"Info: Succeeded in switching passive off."}},
+				{line: "get text.txt text-back.txt", want: []string{"200", "1xx", "226", summary(textWire, false)}},
+			}
+			for _, s := range steps {
+				checkDialogue(t, s.line, c.do(s.line, s.answers...), s.want)
+			}
+
+			// binary: byte-identical on the server and back on flash
+			want := sha(big)
+			for _, name := range []string{"big.bin", "big-passive.bin"} {
+				data, err := os.ReadFile(filepath.Join(work, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := sha(data); got != want {
+					t.Errorf("server's %s: SHA-256 %s, want %s (%d bytes of %d)", name, got, want, len(data), bigSize)
+				}
+			}
+			for _, name := range []string{"flash:/big-active.bin", "flash:/big-passive.bin"} {
+				if got := sha(readAll(t, d.fs, name)); got != want {
+					t.Errorf("%s: SHA-256 %s, want %s", name, got, want)
+				}
+			}
+			// ASCII: the server's line ends on its disk (all four run on
+			// Linux and store LF), LF again on flash; the wire had CRLF, as
+			// the byte counts above show
+			if got, err := os.ReadFile(filepath.Join(work, "text.txt")); err != nil {
+				t.Fatal(err)
+			} else if !bytes.Equal(got, text) {
+				t.Errorf("server's text.txt after an ASCII put: %d bytes, %d CR; want %d bytes with LF", len(got), bytes.Count(got, []byte("\r")), len(text))
+			}
+			if got := readAll(t, d.fs, "flash:/text-back.txt"); !bytes.Equal(got, text) {
+				t.Errorf("text.txt back on flash after an ASCII get: %d bytes, %d CR; want %d bytes with LF", len(got), bytes.Count(got, []byte("\r")), len(text))
+			}
+
+			// listings (active mode, ASCII type)
+			names := []string{"big-passive.bin", "big.bin", "text.txt"}
+			out := c.do("dir")
+			checkListing(t, "dir", out, names, false)
+			out = c.do("ls")
+			checkListing(t, "ls", out, names, true)
+
+			out = c.do("delete text.txt", "y")
+			checkDialogue(t, "delete text.txt", out, []string{"Warning: File text.txt will be deleted. Continue? (y/n)[n]:y", "250"})
+			if _, err := os.Stat(filepath.Join(work, "text.txt")); !os.IsNotExist(err) {
+				t.Errorf("text.txt still on the server after delete: %v", err)
+			}
+			checkDialogue(t, "bye", c.do("bye"), []string{"221"})
+			if got := c.s.Prompt(); got != "<Huawei>" {
+				t.Errorf("prompt after bye = %q", got)
+			}
+			if testing.Verbose() {
+				t.Logf("session:\n%s", c.term.out.String())
+			}
+		})
+	}
+}
+
+// checkListing checks the dialogue of dir or ls in active mode: the listing
+// between the 1xx and 226 replies names exactly the files given (ls) or shows
+// a line for each (dir), and the summary counts the listing's bytes as they
+// crossed (CRLF line ends).
+func checkListing(t *testing.T, line, out string, names []string, namesOnly bool) {
+	t.Helper()
+	got := dialogue(out)
+	if len(got) < 4 || !slices.Equal(got[:2], []string{"200", "1xx"}) || got[len(got)-2] != "226" {
+		t.Errorf("%s: dialogue %q\nshown:\n%s", line, got, out)
+		return
+	}
+	listing := got[2 : len(got)-2]
+	wire := 0
+	for _, l := range listing {
+		wire += len(l) + 2
+	}
+	if want := summary(wire, false); got[len(got)-1] != want {
+		t.Errorf("%s: summary %q, want %q", line, got[len(got)-1], want)
+	}
+	var shown []string
+	for _, l := range listing {
+		name := l
+		if !namesOnly {
+			f := strings.Fields(l)
+			if len(f) < 9 {
+				t.Errorf("%s: not a long listing line: %q", line, l)
+				continue
+			}
+			name = f[len(f)-1]
+		}
+		if name != "." && name != ".." { // pure-ftpd lists them
+			shown = append(shown, name)
+		}
+	}
+	slices.Sort(shown)
+	if diff := cmp.Diff(names, shown); diff != "" {
+		t.Errorf("%s: files listed (-want +got):\n%s\nshown:\n%s", line, diff, out)
+	}
+}
