@@ -471,7 +471,7 @@ func (p *ftpPeer) login(t *testing.T, c *consoleSession) {
 	if !strings.Contains(out, p.banner) {
 		t.Errorf("the server's banner %q is not shown:\n%s", p.banner, out)
 	}
-	if got := c.s.Prompt(); got != "[Huawei-ftp]" {
+	if got, want := c.s.Prompt(), "["+c.s.dev.Sysname()+"-ftp]"; got != want {
 		t.Fatalf("prompt after login = %q", got)
 	}
 	if p.remoteDir != "" {
@@ -612,5 +612,90 @@ func checkListing(t *testing.T, line, out string, names []string, namesOnly bool
 	slices.Sort(shown)
 	if diff := cmp.Diff(names, shown); diff != "" {
 		t.Errorf("%s: files listed (-want +got):\n%s\nshown:\n%s", line, diff, out)
+	}
+}
+
+// TestFTPClientBackupRestore is the configuration backup of REFERENCE.md
+// 7.4 against vsftpd: save, put the configuration and the log file, then
+// fetch the configuration back under another name, make it the startup
+// file and restart the device on the same flash.
+func TestFTPClientBackupRestore(t *testing.T) {
+	p := startVsftpd(t, "127.0.0.1")
+	fs := flash.NewMemory(flash.Options{})
+	d := newTestDevice(t, fs)
+	c := openConsole(t, d)
+	for _, l := range []string{"system-view", "sysname BackupR1", "return"} {
+		c.do(l)
+	}
+	if out := c.do("save", "y"); !strings.Contains(out, "Configuration file had been saved successfully") {
+		t.Fatalf("save:\n%s", out)
+	}
+	saved := readAll(t, fs, "flash:/vrpcfg.zip")
+	p.login(t, c)
+	checkDialogue(t, "binary", c.do("binary"), []string{"200"})
+	checkDialogue(t, "put vrpcfg.zip", c.do("put vrpcfg.zip"), []string{"200", "1xx", "226", summary(len(saved), true)})
+	out := c.do("put logfile/log.log")
+	got := dialogue(out)
+	m := regexp.MustCompile(`^FTP: (\d+) byte\(s\) sent in`).FindStringSubmatch(got[len(got)-1])
+	if !slices.Equal(got[:3], []string{"200", "1xx", "226"}) || m == nil {
+		t.Fatalf("put logfile/log.log:\n%s", out)
+	}
+	checkDialogue(t, "bye", c.do("bye"), []string{"221"})
+
+	if host, err := os.ReadFile(filepath.Join(p.dir, "vrpcfg.zip")); err != nil {
+		t.Fatal(err)
+	} else if !bytes.Equal(host, saved) {
+		t.Errorf("vrpcfg.zip on the host differs from flash: %d bytes, flash %d", len(host), len(saved))
+	}
+	// log.log is byte-identical to flash as it was when it was sent: the
+	// device has appended only the lines of that upload and of bye since
+	hostLog, err := os.ReadFile(filepath.Join(p.dir, "log.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flashLog := readAll(t, fs, "flash:/logfile/log.log")
+	if strconv.Itoa(len(hostLog)) != m[1] || !bytes.HasPrefix(flashLog, hostLog) {
+		t.Fatalf("log.log on the host (%d bytes; %s sent) is not the start of flash:/logfile/log.log (%d bytes)", len(hostLog), m[1], len(flashLog))
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(string(flashLog[len(hostLog):]), "\n"), "\n") {
+		if !strings.Contains(l, "FTP") {
+			t.Errorf("log line written after log.log was sent: %q", l)
+		}
+	}
+	if !bytes.Contains(hostLog, []byte("FTP_PUT")) || !bytes.Contains(hostLog, []byte("RemoteFile=vrpcfg.zip")) {
+		t.Errorf("the log sent does not show the upload of vrpcfg.zip:\n%s", hostLog)
+	}
+
+	// The configuration changes and is saved again; the backup brings the
+	// old one back.
+	for _, l := range []string{"system-view", "sysname Changed", "return"} {
+		c.do(l)
+	}
+	if out := c.do("save", "y"); !strings.Contains(out, "saved successfully") {
+		t.Fatalf("second save:\n%s", out)
+	}
+	p.login(t, c)
+	checkDialogue(t, "binary", c.do("binary"), []string{"200"})
+	checkDialogue(t, "get vrpcfg.zip restored.zip", c.do("get vrpcfg.zip restored.zip"), []string{"200", "1xx", "226", summary(len(saved), false)})
+	checkDialogue(t, "bye", c.do("bye"), []string{"221"})
+	if got := readAll(t, fs, "flash:/restored.zip"); !bytes.Equal(got, saved) {
+		t.Errorf("restored.zip differs from the configuration backed up")
+	}
+	checkDialogue(t, "startup saved-configuration restored.zip", c.do("startup saved-configuration restored.zip"),
+		[]string{"Info: Succeeded in setting the configuration for booting system."})
+	c.s.Close()
+	d.Close()
+
+	d2 := newTestDevice(t, fs)
+	if got := d2.Sysname(); got != "BackupR1" {
+		t.Errorf("sysname after the restart = %q, want BackupR1", got)
+	}
+	c2 := openConsole(t, d2)
+	out = c2.do("display startup")
+	if !strings.Contains(out, "flash:/restored.zip") {
+		t.Errorf("display startup after the restart:\n%s", out)
+	}
+	if out := c2.do("display current-configuration"); !strings.Contains(out, "\n sysname BackupR1\n") {
+		t.Errorf("display current-configuration after the restart:\n%s", out)
 	}
 }
