@@ -239,6 +239,26 @@ memory_kib() {
 		/^Rss:/ { r += $2 } /^Pss:/ { p += $2 } END { printf "%d %d %d\n", p, r, n }'
 }
 
+# cpu_ticks SERVER: CPU time the server has used, in clock ticks: the process
+# and the children it has reaped (vsftpd's sessions are processes).
+cpu_ticks() {
+	local pid=$vrpsim_pid
+	[[ $1 == vsftpd ]] && pid=$vsftpd_pid
+	awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat"
+}
+
+# settle SERVER: wait (up to 10 s) until vsftpd has reaped its sessions, so that
+# their CPU time shows in the listener's counters.
+settle() {
+	[[ $1 == vsftpd ]] || { sleep 0.05; return 0; }
+	local deadline=$((SECONDS + 10))
+	while (($(descendants "$vsftpd_pid" | wc -l) > 1 && SECONDS < deadline)); do sleep 0.05; done
+}
+
+# cpu_s_per_gib TICKS BYTES
+clk_tck=$(getconf CLK_TCK)
+cpu_s_per_gib() { awk -v t="$1" -v b="$2" -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz / (b / 1073741824) }'; }
+
 # device_exec COMMANDS: run CLI lines on the device over SSH exec.
 device_exec() {
 	local out
@@ -274,6 +294,7 @@ watchdog_pid=$!
 
 log "mode $mode: file $((big_size >> 20)) MiB, text $((text_size >> 20)) MiB, $clients clients x $((small_size >> 10)) KiB, $idle_sessions idle sessions, $runs run(s)"
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /dev/shm/vrpsim-bench.XXXXXX)
 chmod 0755 "$work" # vsftpd's sessions run as vrpsimftp and must reach their root
 files=$work/files
@@ -501,11 +522,16 @@ done
 log "RETR of $((big_size >> 20)) MiB, $runs run(s)"
 for ((r = 1; r <= runs; r++)); do
 	for s in $(in_order "$r"); do
+		settle "$s"
+		c0=$(cpu_ticks "$s")
 		got=$(curl_ftp "$s" -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" big.bin)")
+		settle "$s"
+		c1=$(cpu_ticks "$s")
 		read -r speed size rc <<<"${got:-0 0 killed}"
 		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: RETR big.bin: curl exit $rc, $size bytes"
 		samples[retr_$s]+=" $(mib_per_s "$speed")"
-		log "  $s: $(mib_per_s "$speed") MiB/s"
+		samples[cpu_retr_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
+		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
 	done
 done
 ftp_delete vrpsim big.bin # room on the device's flash for the uploads
@@ -515,14 +541,19 @@ ftp_delete vrpsim big.bin # room on the device's flash for the uploads
 log "STOR of $((big_size >> 20)) MiB, $runs run(s)"
 for ((r = 1; r <= runs; r++)); do
 	for s in $(in_order "$r"); do
+		settle "$s"
+		c0=$(cpu_ticks "$s")
 		got=$(curl_ftp "$s" -T "$files/big.bin" -w '%{speed_upload} %{size_upload} %{exitcode}' "$(ftp_url "$s" upload.bin)")
+		settle "$s"
+		c1=$(cpu_ticks "$s")
 		read -r speed size rc <<<"${got:-0 0 killed}"
 		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: STOR upload.bin: curl exit $rc, $size bytes"
 		stored=$(stat -c %s "${dir[$s]}/upload.bin" 2>/dev/null || echo missing)
 		[[ $stored == "$big_size" ]] || die "$s: upload.bin has $stored bytes after STOR"
 		ftp_delete "$s" upload.bin
 		samples[stor_$s]+=" $(mib_per_s "$speed")"
-		log "  $s: $(mib_per_s "$speed") MiB/s"
+		samples[cpu_stor_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
+		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
 	done
 done
 
@@ -533,13 +564,18 @@ got=$(curl_ftp vrpsim -T "$files/text.txt" -w '%{size_upload} %{exitcode}' "$(ft
 [[ $got == "$text_size 0" ]] || die "vrpsim: STOR text.txt gave '$got'"
 for ((r = 1; r <= runs; r++)); do
 	for s in $(in_order "$r"); do
+		settle "$s"
+		c0=$(cpu_ticks "$s")
 		got=$(curl_ftp "$s" -B -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" text.txt)")
+		settle "$s"
+		c1=$(cpu_ticks "$s")
 		read -r speed size rc <<<"${got:-0 0 killed}"
 		[[ $rc == 0 ]] || die "$s: ASCII RETR text.txt: curl exit $rc"
 		# The size on the wire shows whether the server converted LF to CRLF.
 		[[ $size == "$text_wire" ]] || die "$s: ASCII RETR sent $size bytes, want $text_wire (LF -> CRLF)"
 		samples[ascii_$s]+=" $(mib_per_s "$speed")"
-		log "  $s: $(mib_per_s "$speed") MiB/s"
+		samples[cpu_ascii_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
+		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
 	done
 done
 
@@ -562,6 +598,8 @@ for k in retr stor ascii; do
 	ascii) name="ASCII RETR $((text_size >> 20)) MiB (MiB/s on the wire)" ;;
 	esac
 	row "$name" "$a" "$b" "$(ratio "$a" "$b")"
+	a=$(med "cpu_$k" vrpsim) b=$(med "cpu_$k" vsftpd)
+	row "  server CPU (s per GiB sent)" "$a" "$b" "$(ratio "$a" "$b")"
 done
 a=$(med login vrpsim) b=$(med login vsftpd)
 row "session: connect+login+SIZE+QUIT (ms)" "$(awk -v x="$a" 'BEGIN { printf "%.1f", x * 1000 }')" \
@@ -585,6 +623,7 @@ row "memory per idle session: PSS (KiB)" "$per_a" "$per_b" "$(ratio "$per_a" "$p
 
 echo
 echo "vrpsim vs vsftpd, loopback, files on tmpfs, curl $(curl --version | awk 'NR == 1 { print $2 }'), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) (figures from a busy machine are noisy)"
 echo "medians of $runs run(s) (session setup: $((runs * 2 + 1)), crowd: $crowd_runs); ratio = vrpsim / vsftpd"
 echo
 {
@@ -599,10 +638,12 @@ echo
 	}'
 echo
 echo "runs:"
-for k in retr stor ascii login crowd_wall crowd_failed; do
+for k in retr cpu_retr stor cpu_stor ascii cpu_ascii login crowd_wall crowd_failed; do
 	printf '  %-13s vrpsim:%s | vsftpd:%s\n' "$k" "${samples[${k}_vrpsim]}" "${samples[${k}_vsftpd]}"
 done
 echo "notes:"
+echo "  - curl reports a 421 greeting (vrpsim's 'too many users/connections') as exit 28, like a timeout;"
+echo "    exit 28 with last reply 000 is a real timeout: no greeting within --max-time (vsftpd's backlog of 32)."
 echo "  - vsftpd: backlog of 32 (hard-coded), SHA-512 crypt password, ascii_*_enable=YES; vrpsim: argon2id password,"
 echo "    ftp server max-sessions $raised_sessions for the crowd and memory tests; each crowd client has --max-time ${client_max_time}s."
 for n in "${notes[@]}"; do echo "  - $n"; done
