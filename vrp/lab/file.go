@@ -1,0 +1,527 @@
+// Package lab runs a training lab: many simulated VRP devices in one process,
+// each with its own address, SSH server, host key, AAA users, flash, FTP
+// server, FTP client and log, described by a lab file (YAML, see
+// docs/lab.md).
+//
+// Load reads and checks a lab file completely before anything starts; Start
+// opens every device's listeners and boots the devices; a running Lab stops
+// and starts one device at a time while the others keep serving, and
+// Shutdown stops them all without saving anything.
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Flash kinds of a device.
+const (
+	FlashMemory = "memory" // flash in memory: a fresh device at every start of the process
+	FlashDisk   = "disk"   // flash in a data directory, kept across runs
+)
+
+// Default ports of a device.
+const (
+	DefaultSSHPort = 22
+	DefaultFTPPort = 21
+)
+
+// maxStartupSize bounds a startup configuration file (the device's own limit).
+const maxStartupSize = 8 << 20
+
+// maxFileSize bounds a lab file.
+const maxFileSize = 16 << 20
+
+// File is a parsed, checked lab file.
+type File struct {
+	// Name is the lab file's path, as errors show it.
+	Name string
+	// Admin is the address of the admin HTTP endpoint ("" for none).
+	Admin string
+	// Devices are the lab's devices in the order of the file.
+	Devices []Device
+
+	startups map[string]string // startup texts by path, read by Load
+}
+
+// Device describes one device of a lab.
+type Device struct {
+	// Sysname is the device's name (unique in the lab, case-insensitively).
+	Sysname string
+	// Address is the device's own address: its SSH and FTP servers listen
+	// there, its CLI shows it, its PASV replies carry it and its FTP client's
+	// connections leave from it.
+	Address netip.Addr
+	// SSHPort is the port of the device's SSH server (0: any free port).
+	SSHPort int
+	// FTPPort is the port on which the device's FTP port 21 is served, like a
+	// port forward (0: any free port). A device configured with another FTP
+	// port ("ftp server port 2121") listens on that port itself.
+	FTPPort int
+	// Flash is FlashMemory or FlashDisk.
+	Flash string
+	// Data is the data directory of a FlashDisk device: its flash in
+	// Data/flash, its SSH host key in Data/ssh_host_ed25519_key (the layout of
+	// vrpsim --data). Absolute, or relative to the working directory.
+	Data string
+	// Startup is the path of a configuration text the device boots when its
+	// flash holds no startup configuration yet ("" for the default
+	// configuration).
+	Startup string
+	// Line is the line of the device's entry in the lab file.
+	Line int
+}
+
+// SSHAddr is the address the device's SSH server listens on.
+func (d *Device) SSHAddr() netip.AddrPort {
+	return netip.AddrPortFrom(d.Address, uint16(d.SSHPort))
+}
+
+// Error is a problem in a lab file, at a line.
+type Error struct {
+	File string
+	Line int // 0 when the problem concerns the whole file
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Line <= 0 {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads the lab file at path and checks it: its syntax and values, and
+// that every startup configuration it names can be read. Relative paths in
+// the file are relative to the file's directory.
+func Load(path string) (*File, error) {
+	data, err := readLimited(path, maxFileSize)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.checkStartups(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// readLimited reads a file of at most limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("file too large (%d bytes, at most %d)", st.Size(), limit)
+	}
+	buf := make([]byte, st.Size())
+	n, err := fh.Read(buf)
+	if err != nil && n != len(buf) {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// Parse parses and checks the text of a lab file. name is the file's path:
+// errors show it, and relative paths in the file are resolved against its
+// directory. Parse reads no other file.
+func Parse(name string, data []byte) (*File, error) {
+	p := &parser{file: name, dir: filepath.Dir(name)}
+	f, err := p.parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type parser struct {
+	file string
+	dir  string
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &Error{File: p.file, Line: line, Err: fmt.Errorf(format, a...)}
+}
+
+// defaults are the settings of the defaults section.
+type defaults struct {
+	sshPort, ftpPort int
+	flash            string
+	dataRoot         string
+	startup          string
+}
+
+func (p *parser) parse(data []byte) (*File, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, p.syntaxError(err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &Error{File: p.file, Err: errors.New("the file is empty: it needs a devices list")}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errorf(root, "the file must be a mapping with a devices list, not %s", kindName(root))
+	}
+	f := &File{Name: p.file}
+	def := defaults{sshPort: DefaultSSHPort, ftpPort: DefaultFTPPort, flash: ""}
+	var devices *yaml.Node
+	err := p.fields(root, "", func(key string, k, v *yaml.Node) error {
+		switch key {
+		case "admin":
+			s, err := p.scalar(v, key)
+			if err != nil {
+				return err
+			}
+			if err := checkAdmin(s); err != nil {
+				return p.errorf(v, "admin: %v", err)
+			}
+			f.Admin = s
+		case "defaults":
+			return p.defaults(v, &def)
+		case "devices":
+			devices = v
+		default:
+			return p.errorf(k, "unknown setting %q (want admin, defaults or devices)", key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if devices == nil {
+		return nil, p.errorf(root, "no devices list")
+	}
+	if devices.Kind != yaml.SequenceNode {
+		return nil, p.errorf(devices, "devices must be a list, not %s", kindName(devices))
+	}
+	if len(devices.Content) == 0 {
+		return nil, p.errorf(devices, "the devices list is empty")
+	}
+	for i, n := range devices.Content {
+		d, err := p.device(n, i, def)
+		if err != nil {
+			return nil, err
+		}
+		f.Devices = append(f.Devices, d)
+	}
+	if err := p.checkUnique(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// syntaxError turns a YAML error ("yaml: line 3: ...") into an Error.
+func (p *parser) syntaxError(err error) error {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "yaml: line ")
+	if ok {
+		num, text, ok := strings.Cut(rest, ": ")
+		if n, err := strconv.Atoi(num); ok && err == nil {
+			return &Error{File: p.file, Line: n, Err: fmt.Errorf("YAML syntax: %s", text)}
+		}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return &Error{File: p.file, Err: fmt.Errorf("YAML syntax: %s", msg)}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "empty"
+}
+
+// fields calls fn for each key of a mapping, refusing duplicates.
+func (p *parser) fields(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) error) error {
+	if n.Kind != yaml.MappingNode {
+		if what == "" {
+			what = "this"
+		}
+		return p.errorf(n, "%s must be a mapping of settings, not %s", what, kindName(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return p.errorf(k, "a setting name must be a plain word")
+		}
+		if seen[k.Value] {
+			return p.errorf(k, "%s is set twice", k.Value)
+		}
+		seen[k.Value] = true
+		if v.Kind == yaml.AliasNode {
+			return p.errorf(v, "%s: aliases are not supported", k.Value)
+		}
+		if err := fn(k.Value, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *parser) scalar(v *yaml.Node, key string) (string, error) {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return "", p.errorf(v, "%s needs a value, not %s", key, kindName(v))
+	}
+	return v.Value, nil
+}
+
+func (p *parser) port(v *yaml.Node, key string) (int, error) {
+	s, err := p.scalar(v, key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 65535 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, p.errorf(v, "%s: %q is not a port number (0-65535, 0 for any free port)", key, s)
+	}
+	return n, nil
+}
+
+func (p *parser) flashKind(v *yaml.Node) (string, error) {
+	s, err := p.scalar(v, "flash")
+	if err != nil {
+		return "", err
+	}
+	if s != FlashMemory && s != FlashDisk {
+		return "", p.errorf(v, "flash: %q is neither memory nor disk", s)
+	}
+	return s, nil
+}
+
+func (p *parser) path(v *yaml.Node, key string) (string, error) {
+	s, err := p.scalar(v, key)
+	if err != nil {
+		return "", err
+	}
+	if s == "" || strings.ContainsRune(s, 0) {
+		return "", p.errorf(v, "%s: %q is not a path", key, s)
+	}
+	if !filepath.IsAbs(s) {
+		s = filepath.Join(p.dir, s)
+	}
+	return filepath.Clean(s), nil
+}
+
+func (p *parser) defaults(n *yaml.Node, def *defaults) error {
+	return p.fields(n, "defaults", func(key string, k, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "ssh-port":
+			def.sshPort, err = p.port(v, key)
+		case "ftp-port":
+			def.ftpPort, err = p.port(v, key)
+		case "flash":
+			def.flash, err = p.flashKind(v)
+		case "data-root":
+			def.dataRoot, err = p.path(v, key)
+		case "startup":
+			def.startup, err = p.path(v, key)
+		default:
+			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, flash, data-root or startup)", key)
+		}
+		return err
+	})
+}
+
+func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
+	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, Startup: def.startup, Line: n.Line}
+	what := fmt.Sprintf("device %d", i+1)
+	var flashSet, addrSet bool
+	var flashNode *yaml.Node
+	err := p.fields(n, what, func(key string, k, v *yaml.Node) error {
+		var err error
+		switch key {
+		case "sysname":
+			var s string
+			if s, err = p.scalar(v, key); err == nil {
+				if err = checkSysname(s); err != nil {
+					err = p.errorf(v, "sysname %q: %v", s, err)
+				}
+				d.Sysname = s
+			}
+		case "address":
+			var s string
+			if s, err = p.scalar(v, key); err == nil {
+				d.Address, err = netip.ParseAddr(s)
+				if err != nil || d.Address.Zone() != "" {
+					err = p.errorf(v, "address: %q is not an IP address", s)
+				} else if err = checkAddress(d.Address); err != nil {
+					err = p.errorf(v, "address %s: %v", s, err)
+				}
+				d.Address = d.Address.Unmap()
+				addrSet = true
+			}
+		case "ssh-port":
+			d.SSHPort, err = p.port(v, key)
+		case "ftp-port":
+			d.FTPPort, err = p.port(v, key)
+		case "flash":
+			d.Flash, err = p.flashKind(v)
+			flashSet, flashNode = true, v
+		case "data":
+			d.Data, err = p.path(v, key)
+		case "startup":
+			d.Startup, err = p.path(v, key)
+		default:
+			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, ssh-port, ftp-port, flash, data or startup)", what, key)
+		}
+		return err
+	})
+	if err != nil {
+		return d, err
+	}
+	if d.Sysname == "" {
+		return d, p.errorf(n, "%s has no sysname", what)
+	}
+	if !addrSet {
+		return d, p.errorf(n, "device %s has no address", d.Sysname)
+	}
+	if !flashSet {
+		switch {
+		case d.Data != "":
+			d.Flash = FlashDisk
+		case def.flash != "":
+			d.Flash = def.flash
+		case def.dataRoot != "":
+			d.Flash = FlashDisk
+		default:
+			d.Flash = FlashMemory
+		}
+	}
+	switch d.Flash {
+	case FlashMemory:
+		if d.Data != "" {
+			return d, p.errorf(flashNode, "device %s: flash memory and a data directory exclude each other", d.Sysname)
+		}
+	case FlashDisk:
+		if d.Data == "" {
+			if def.dataRoot == "" {
+				return d, p.errorf(n, "device %s: flash disk needs a data directory (data, or data-root in defaults)", d.Sysname)
+			}
+			d.Data = filepath.Join(def.dataRoot, d.Sysname)
+		}
+	}
+	return d, nil
+}
+
+// checkSysname accepts names that are also safe as directory names.
+func checkSysname(s string) error {
+	if len(s) > 64 {
+		return errors.New("longer than 64 characters")
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case (r == '-' || r == '_' || r == '.') && i > 0:
+		default:
+			return errors.New("use letters, digits, '-', '_' and '.' (not first)")
+		}
+	}
+	return nil
+}
+
+// checkAddress accepts the addresses a device can own.
+func checkAddress(a netip.Addr) error {
+	switch {
+	case a.IsUnspecified():
+		return errors.New("is unspecified: a device needs its own address")
+	case a.IsMulticast():
+		return errors.New("is a multicast address")
+	case a.Is4() && a.As4() == [4]byte{255, 255, 255, 255}:
+		return errors.New("is the broadcast address")
+	}
+	return nil
+}
+
+func checkAdmin(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not ADDRESS:PORT", s)
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%q is not an IP address", host)
+	}
+	if !a.IsLoopback() {
+		return fmt.Errorf("%s is not a loopback address: the admin endpoint has no authentication", host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not a port number", port)
+	}
+	return nil
+}
+
+// checkUnique refuses two devices with one name, one listening address or
+// one data directory.
+func (p *parser) checkUnique(f *File) error {
+	names := map[string]int{}
+	listen := map[netip.AddrPort]string{}
+	data := map[string]int{}
+	for i, d := range f.Devices {
+		key := strings.ToLower(d.Sysname)
+		if j, ok := names[key]; ok {
+			return &Error{File: p.file, Line: d.Line, Err: fmt.Errorf("device %s: the sysname is already used by the device at line %d", d.Sysname, f.Devices[j].Line)}
+		}
+		names[key] = i
+		ports := []struct {
+			what string
+			port int
+		}{{"ssh-port", d.SSHPort}, {"ftp-port", d.FTPPort}}
+		for _, pt := range ports {
+			if pt.port == 0 {
+				continue
+			}
+			ap := netip.AddrPortFrom(d.Address, uint16(pt.port))
+			if other, ok := listen[ap]; ok {
+				return &Error{File: p.file, Line: d.Line, Err: fmt.Errorf("device %s: %s %s is already used by %s", d.Sysname, pt.what, ap, other)}
+			}
+			listen[ap] = d.Sysname + "'s " + pt.what
+		}
+		if d.Flash == FlashDisk {
+			abs, err := filepath.Abs(d.Data)
+			if err != nil {
+				return &Error{File: p.file, Line: d.Line, Err: fmt.Errorf("device %s: data directory %s: %w", d.Sysname, d.Data, err)}
+			}
+			if j, ok := data[abs]; ok {
+				return &Error{File: p.file, Line: d.Line, Err: fmt.Errorf("device %s: data directory %s is already used by %s", d.Sysname, d.Data, f.Devices[j].Sysname)}
+			}
+			data[abs] = i
+		}
+	}
+	return nil
+}

@@ -1,0 +1,452 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/aaa"
+	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/sshd"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+const (
+	adminUser     = "admin"
+	adminPassword = "Admin@huawei"
+)
+
+// testOptions make password hashing cheap and refusals quick.
+func testOptions() Options {
+	return Options{
+		Device: func(_ string, o *vrp.Options) {
+			o.AAA = aaa.Options{KDF: aaa.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
+			o.FTPFailureDelay = -1
+		},
+		SSH: func(_ string, s *sshd.Server) { s.FailureDelay = -1 },
+	}
+}
+
+// startLab writes a lab file into a temporary directory (with the startup
+// configurations of testdata), loads and starts it; the lab is shut down
+// when the test ends.
+func startLab(t *testing.T, text string) (*Lab, string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"ftp.cfg"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "lab.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Start(f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return l, dir
+}
+
+func status(t *testing.T, l *Lab, name string) Status {
+	t.Helper()
+	for _, s := range l.Status() {
+		if s.Sysname == name {
+			return s
+		}
+	}
+	t.Fatalf("no device %s", name)
+	return Status{}
+}
+
+func dial(addr netip.AddrPort, password string) (*gossh.Client, gossh.PublicKey, error) {
+	var key gossh.PublicKey
+	c, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
+		User: adminUser,
+		Auth: []gossh.AuthMethod{gossh.Password(password)},
+		HostKeyCallback: func(_ string, _ net.Addr, k gossh.PublicKey) error {
+			key = k
+			return nil
+		},
+		Timeout: 10 * time.Second,
+	})
+	return c, key, err
+}
+
+// execute logs in to a device and runs command lines, returning their output.
+func execute(t *testing.T, addr netip.AddrPort, lines ...string) string {
+	t.Helper()
+	return executeInput(t, addr, "", lines...)
+}
+
+// executeInput is execute with input for the commands' questions.
+func executeInput(t *testing.T, addr netip.AddrPort, input string, lines ...string) string {
+	t.Helper()
+	c, _, err := dial(addr, adminPassword)
+	if err != nil {
+		t.Fatalf("ssh %s: %v", addr, err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Stdin = strings.NewReader(input)
+	out, err := s.CombinedOutput(strings.Join(lines, "\n"))
+	if err != nil {
+		t.Fatalf("%q on %s: %v (output %q)", lines, addr, err, out)
+	}
+	return string(out)
+}
+
+const twoDevices = `devices:
+  - sysname: R1
+    address: 127.88.1.1
+    ssh-port: 0
+    ftp-port: 0
+    startup: ftp.cfg
+  - sysname: R2
+    address: 127.88.1.2
+    ssh-port: 0
+    ftp-port: 0
+    startup: ftp.cfg
+`
+
+// TestDevicesAreIndependent checks that each device has its own address
+// (CLI, PASV, FTP client source), host key and users.
+func TestDevicesAreIndependent(t *testing.T) {
+	l, _ := startLab(t, twoDevices)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+
+	if diff := cmp.Diff("The source address of FTP client is 127.88.1.1.\n", execute(t, r1.SSH, "display ftp-client")); diff != "" {
+		t.Errorf("display ftp-client on R1 (-want +got):\n%s", diff)
+	}
+
+	// R1's FTP client logs in to R2 and stays; R2 shows R1's address.
+	c, _, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Stdout, s.Stderr = io.Discard, io.Discard
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(in, "ftp %s %d\n%s\n%s\n", r2.FTP.Addr(), r2.FTP.Port(), adminUser, adminPassword)
+	users := ""
+	port := regexp.MustCompile(`(127\.88\.1\.1 +)\d+ +`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		users = port.ReplaceAllString(execute(t, r2.SSH, "display ftp-users"), "${1}PORT ")
+		if strings.Count(users, "\n") > 1 {
+			break
+		}
+	}
+	want := "  username    host              port    idle    topdir\n" +
+		"  admin       127.88.1.1        PORT 0       flash:\n"
+	if diff := cmp.Diff(want, users); diff != "" {
+		t.Errorf("display ftp-users on R2 (-want +got):\n%s", diff)
+	}
+	in.Close()
+
+	// R2's PASV reply carries R2's address; a PORT to R1's address is refused.
+	ftp := ftpLogin(t, r2.FTP)
+	reply := ftp.cmd(t, "PASV")
+	if !strings.HasPrefix(reply, "227 ") || !strings.Contains(reply, "(127,88,1,2,") {
+		t.Errorf("PASV on R2: %q, want 227 with (127,88,1,2,...)", reply)
+	}
+	if reply := ftp.cmd(t, "PORT 127,88,1,1,4,1"); !strings.HasPrefix(reply, "5") {
+		t.Errorf("PORT to R1's address on R2: %q, want a refusal", reply)
+	}
+
+	// Separate host keys and separate users.
+	_, k1, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, k2, err := dial(r2.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(k1.Marshal()) == string(k2.Marshal()) {
+		t.Error("R1 and R2 present the same host key")
+	}
+	execute(t, r1.SSH, "system-view", "aaa", "local-user admin password irreversible-cipher Other@pass1")
+	if _, _, err := dial(r1.SSH, adminPassword); err == nil {
+		t.Error("R1 still accepts the old password")
+	}
+	if _, _, err := dial(r2.SSH, adminPassword); err != nil {
+		t.Errorf("R2 refuses its own password after R1 changed R1's: %v", err)
+	}
+}
+
+type ftpConn struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func (f *ftpConn) cmd(t *testing.T, line string) string {
+	t.Helper()
+	if _, err := fmt.Fprintf(f.c, "%s\r\n", line); err != nil {
+		t.Fatal(err)
+	}
+	return f.reply(t)
+}
+
+func (f *ftpConn) reply(t *testing.T) string {
+	t.Helper()
+	var all string
+	for {
+		line, err := f.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("FTP reply: %v (so far %q)", err, all)
+		}
+		all += line
+		if len(line) >= 4 && line[3] == ' ' {
+			return strings.TrimRight(all, "\r\n")
+		}
+	}
+}
+
+func ftpLogin(t *testing.T, addr netip.AddrPort) *ftpConn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	f := &ftpConn{c: c, r: bufio.NewReader(c)}
+	f.reply(t)
+	f.cmd(t, "USER "+adminUser)
+	if r := f.cmd(t, "PASS "+adminPassword); !strings.HasPrefix(r, "230") {
+		t.Fatalf("FTP login: %q", r)
+	}
+	return f
+}
+
+// TestStopStart stops one device while the other keeps serving, then starts
+// it again from its flash with the same host key.
+func TestStopStart(t *testing.T) {
+	l, _ := startLab(t, twoDevices)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	_, key, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	executeInput(t, r1.SSH, "y\n", "system-view", "sysname Saved", "quit", "save")
+	execute(t, r1.SSH, "system-view", "sysname Unsaved")
+
+	held, _, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StopDevice(t.Context(), "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.NewSession(); err == nil {
+		t.Error("a session on R1 survived its stop")
+	}
+	if _, _, err := dial(r1.SSH, adminPassword); err == nil {
+		t.Error("R1 accepts SSH while stopped")
+	}
+	if c, err := net.Dial("tcp", r1.FTP.String()); err == nil {
+		c.Close()
+		t.Error("R1's FTP server accepts connections while stopped")
+	}
+	if got := execute(t, r2.SSH, "display current-configuration | include sysname"); got != " sysname R2\n" {
+		t.Errorf("R2 while R1 is stopped: %q", got)
+	}
+	if l.Device("R1") != nil {
+		t.Error("Device returns a stopped device")
+	}
+	if err := l.StopDevice(t.Context(), "R1"); !errors.Is(err, ErrStopped) {
+		t.Errorf("second stop: %v, want ErrStopped", err)
+	}
+
+	if err := l.StartDevice("R1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StartDevice("R1"); !errors.Is(err, ErrRunning) {
+		t.Errorf("second start: %v, want ErrRunning", err)
+	}
+	if got := status(t, l, "R1"); got.SSH != r1.SSH || got.FTP != r1.FTP || !got.Running {
+		t.Errorf("after restart R1 is %+v, was %+v", got, r1)
+	}
+	_, key2, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(key.Marshal()) != string(key2.Marshal()) {
+		t.Error("R1's host key changed across stop and start")
+	}
+	if got := execute(t, r1.SSH, "display current-configuration | include sysname"); got != " sysname Saved\n" {
+		t.Errorf("R1 after restart: %q, want the saved sysname", got)
+	}
+	if err := l.StartDevice("R9"); !errors.Is(err, ErrNoDevice) {
+		t.Errorf("start of an unknown device: %v", err)
+	}
+}
+
+// snapshot returns every file under dir but the log files, by path.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, "logfile") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[strings.TrimPrefix(p, dir)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestShutdownSavesNothing checks that stopping the process leaves the saved
+// files as they were, and that the next run boots them.
+func TestShutdownSavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	text := fmt.Sprintf("defaults: {data-root: %q, ssh-port: 0, ftp-port: 0}\ndevices:\n  - {sysname: D1, address: 127.88.2.1, startup: ftp.cfg}\n", dir)
+	l, labDir := startLab(t, text)
+	d1 := status(t, l, "D1")
+	executeInput(t, d1.SSH, "y\n", "system-view", "sysname Saved", "quit", "save")
+	execute(t, d1.SSH, "system-view", "sysname Unsaved")
+	held, _, err := dial(d1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	before := snapshot(t, dir)
+	if err := l.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("shutdown changed the data directory (-before +after):\n%s", diff)
+	}
+	if err := l.StartDevice("D1"); !errors.Is(err, ErrLabShutdown) {
+		t.Errorf("start after shutdown: %v", err)
+	}
+
+	f, err := Load(filepath.Join(labDir, "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Start(f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Shutdown(context.Background())
+	if got := execute(t, status(t, l2, "D1").SSH, "display current-configuration | include sysname"); got != " sysname Saved\n" {
+		t.Errorf("next run: %q, want the saved sysname", got)
+	}
+}
+
+// TestStartRefusesBusyAddress checks that a port in use stops the whole lab
+// before any device serves, naming the device's line.
+func TestStartRefusesBusyAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.88.3.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	text := fmt.Sprintf("devices:\n  - {sysname: R1, address: 127.88.3.1, ssh-port: %d}\n  - {sysname: R2, address: 127.88.3.2, ssh-port: %d}\n", port, port)
+	f, err := Parse("lab.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(f, testOptions())
+	want := fmt.Sprintf("lab.yaml:3: device R2: listen tcp 127.88.3.2:%d: bind: address already in use", port)
+	if err == nil || err.Error() != want {
+		t.Errorf("Start: %v, want %s", err, want)
+	}
+	if c, err := net.Dial("tcp", fmt.Sprintf("127.88.3.1:%d", port)); err == nil {
+		c.Close()
+		t.Error("R1 is serving after a failed start")
+	}
+}
+
+func TestAdmin(t *testing.T) {
+	l, _ := startLab(t, twoDevices)
+	srv := httptest.NewServer(l.Handler())
+	defer srv.Close()
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	call := func(method, path string) (int, string) {
+		req, err := http.NewRequest(method, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	table := func(state1, ftp1 string) string {
+		return fmt.Sprintf("DEVICE  STATE    SSH               FTP               FLASH\n"+
+			"R1      %-7s  %-16s  %-16s  memory\n"+
+			"R2      running  %-16s  %-16s  memory\n", state1, r1.SSH, ftp1, r2.SSH, r2.FTP)
+	}
+	tests := []struct {
+		method, path string
+		code         int
+		body         string
+	}{
+		{"GET", "/devices", 200, table("running", r1.FTP.String())},
+		{"POST", "/devices/R1/stop", 200, "R1: stopped\n"},
+		{"POST", "/devices/R1/stop", 409, "R1: device is stopped\n"},
+		{"GET", "/devices", 200, table("stopped", "-")},
+		{"POST", "/devices/R3/stop", 404, "R3: no such device\n"},
+		{"GET", "/devices/R1/stop", 405, "Method Not Allowed\n"},
+		{"POST", "/devices/R1/start", 200, "R1: started\n"},
+		{"POST", "/devices/R1/start", 409, "R1: device is running\n"},
+		{"GET", "/devices", 200, table("running", r1.FTP.String())},
+	}
+	for _, tt := range tests {
+		code, body := call(tt.method, tt.path)
+		if code != tt.code || body != tt.body {
+			t.Errorf("%s %s: %d %q, want %d %q", tt.method, tt.path, code, body, tt.code, tt.body)
+		}
+	}
+}
