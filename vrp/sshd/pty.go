@@ -90,16 +90,21 @@ func (srv *Server) serveTerminal(ss ssh.Session, in *input, info vrp.SessionInfo
 		return
 	}
 	defer s.Close()
+	p.attach(s)
+	io.WriteString(p, s.Banner())
+	p.run()
+}
+
+// attach connects the terminal to its session.
+func (p *ptyTerminal) attach(s *vrp.Session) {
 	p.sess = s
-	in.done = s.Done()
-	in.idle = s.IdleTimeout
-	in.onIdle = func() {
+	p.in.done = s.Done()
+	p.in.idle = s.IdleTimeout
+	p.in.onIdle = func() {
 		p.closing.Store(true)
 		s.Timeout()
 	}
 	p.editor.AutoCompleteCallback = p.key
-	io.WriteString(p, s.Banner())
-	p.run()
 }
 
 // run reads and executes commands until the session ends.

@@ -1,0 +1,167 @@
+package sshd
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/vrp"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// BenchmarkIdleSessions measures the server's memory per idle interactive
+// session with 200 open: 40 devices (5 VTY lines each) serve 200 pty
+// sessions opened by a client in another process, so that only the
+// server's memory is counted. It reports live heap plus goroutine stacks
+// per session, and goroutines per session.
+//
+//	go test -run '^$' -bench IdleSessions -benchtime 1x ./vrp/sshd/
+func BenchmarkIdleSessions(b *testing.B) {
+	const devices, perDevice = 40, 5
+	var addrs []string
+	for range devices {
+		_, addr := startServer(b, newDevice(b))
+		for range perDevice {
+			addrs = append(addrs, addr)
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bytesPerSession, heapPerSession, goroutinesPerSession float64
+	for range b.N {
+		before, heapBefore := serverMemory()
+		goroutines := runtime.NumGoroutine()
+
+		cmd := exec.Command(exe, "-test.run=^TestIdleSessionClient$", "-test.v")
+		cmd.Env = append(os.Environ(), "SSHD_IDLE_CLIENT="+strings.Join(addrs, ","))
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		if err := waitLine(stdout, "ready"); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			b.Fatalf("client: %v", err)
+		}
+		after, heapAfter := serverMemory()
+		bytesPerSession = float64(after-before) / float64(len(addrs))
+		heapPerSession = float64(heapAfter-heapBefore) / float64(len(addrs))
+		goroutinesPerSession = float64(runtime.NumGoroutine()-goroutines) / float64(len(addrs))
+		stdin.Close() // the client closes its sessions and exits
+		go io.Copy(io.Discard, stdout)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("client: %v", err)
+		}
+	}
+	b.ReportMetric(bytesPerSession, "bytes/session")
+	b.ReportMetric(heapPerSession, "heap-bytes/session")
+	b.ReportMetric(goroutinesPerSession, "goroutines/session")
+}
+
+// serverMemory returns the live heap plus goroutine stacks, and the live
+// heap alone, after a collection.
+func serverMemory() (total, heap int64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc + m.StackInuse), int64(m.HeapAlloc)
+}
+
+// waitLine reads r until a line equal to want.
+func waitLine(r io.Reader, want string) error {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == want {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("no %q line", want)
+}
+
+// TestIdleSessionClient is BenchmarkIdleSessions' client process: it opens a
+// pty session on each address, prints "ready" when every prompt has come,
+// and closes them all when its stdin ends.
+func TestIdleSessionClient(t *testing.T) {
+	list := os.Getenv("SSHD_IDLE_CLIENT")
+	if list == "" {
+		t.Skip("run by BenchmarkIdleSessions")
+	}
+	var clients []*gossh.Client
+	for _, addr := range strings.Split(list, ",") {
+		c := mustDial(t, addr)
+		clients = append(clients, c)
+		sh := openShell(t, c)
+		sh.waitFor(t, "<Huawei>")
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	for _, c := range clients {
+		c.Close()
+	}
+}
+
+// BenchmarkLoginDisplayLogout measures a whole exec session: TCP connect,
+// SSH handshake, password login, "display current-configuration", logout.
+// "argon2id-default" checks the password against the default configuration's
+// hash (the device's real cost); "cheap-hash" shows the SSH and CLI part.
+//
+//	go test -run '^$' -bench LoginDisplayLogout ./vrp/sshd/
+func BenchmarkLoginDisplayLogout(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		device func(testing.TB) *vrp.Device
+	}{
+		{"argon2id-default", defaultDevice},
+		{"cheap-hash", func(tb testing.TB) *vrp.Device { return newDevice(tb) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			_, addr := startServer(b, bc.device(b))
+			config := &gossh.ClientConfig{
+				User: adminUser, Auth: []gossh.AuthMethod{gossh.Password(adminPassword)},
+				HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+			}
+			b.ResetTimer()
+			for range b.N {
+				c, err := gossh.Dial("tcp", addr, config)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := c.NewSession()
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, err := s.Output("display current-configuration")
+				if err != nil || !strings.HasSuffix(string(out), "return\n") {
+					b.Fatalf("%v: %q", err, out)
+				}
+				c.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+	}
+}
+
+// defaultDevice is a device as vrpsim runs it: default configuration and
+// password hashing.
+func defaultDevice(tb testing.TB) *vrp.Device {
+	d, err := vrp.New(vrp.Options{Flash: flash.NewMemory(flash.Options{})})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return d
+}

@@ -1,0 +1,140 @@
+package sshd
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/vrpsim/vrpsim/vrp"
+)
+
+// feed returns a closed pump channel holding data in chunks of varied sizes
+// (a chunk boundary can fall inside a key's bytes).
+func feed(data []byte) <-chan []byte {
+	var chunks [][]byte
+	for size := 1; len(data) > 0; size = size%7 + 1 {
+		n := min(size, len(data))
+		chunks = append(chunks, data[:n])
+		data = data[n:]
+	}
+	ch := make(chan []byte, len(chunks))
+	for _, c := range chunks {
+		ch <- c
+	}
+	close(ch)
+	return ch
+}
+
+var fuzzSeeds = []string{
+	"display version\r",
+	"dis?\t\x1a\x03\r\n",
+	"screen-length 3 temporary\rdisplay current-configuration\r \rq",
+	"\x1b[A\x1b[B\x1b[C\x1b[D\x1bOA\x1b[3~\x1b[1;3C\x1b[200~x\x1b[201~",
+	"\xff\xfe\xc3\x28\xe2\x82\r",
+	"\x1b" + strings.Repeat("9", 40) + "\r",
+	"system-view\rsysname \xe2\x9c\x93\rreturn\rsave\ry\r",
+	"a\x00b\x7f\x08\x15\x17\x0b\x0c\x14\x18\x19\r",
+}
+
+// FuzzEditorInput checks what the line editor is given: valid UTF-8, no
+// Ctrl+C, Ctrl+Z or Ctrl+D, escape sequences only when complete, and at most
+// one line ending per read, at its end.
+func FuzzEditorInput(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := &ptyTerminal{in: &input{chunks: feed(data)}}
+		var got []byte
+		buf := make([]byte, 256)
+		for {
+			n, err := p.editorRead(buf)
+			if err != nil {
+				if err != io.EOF {
+					t.Fatalf("error %v", err)
+				}
+				break
+			}
+			if n == 0 || n > len(buf) {
+				t.Fatalf("read %d bytes", n)
+			}
+			piece := buf[:n]
+			if i := bytes.IndexAny(piece, "\r\n"); i >= 0 && i != n-1 {
+				t.Fatalf("line ending inside a read: %q", piece)
+			}
+			got = append(got, piece...)
+			p.takeAction()
+		}
+		if !utf8.Valid(got) {
+			t.Errorf("invalid UTF-8 given to the editor: %q", got)
+		}
+		if bytes.ContainsAny(got, "\x03\x1a\x04") {
+			t.Errorf("control key given to the editor: %q", got)
+		}
+		for i, c := range got {
+			if c == keyEscape {
+				if _, state := escapeSequence(got[i:]); state != escComplete {
+					t.Errorf("incomplete escape sequence at %d: %q", i, got)
+				}
+			}
+		}
+	})
+}
+
+// FuzzReadLine: lines read without the editor hold every byte of the input
+// but the line endings, in order, and never a line ending.
+func FuzzReadLine(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(strings.Repeat("x", maxAnswer+10) + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := &input{chunks: feed(data)}
+		var lines []string
+		for {
+			line, err := in.readLine()
+			if err != nil {
+				break
+			}
+			if strings.ContainsAny(line, "\r\n") || len(line) > maxAnswer {
+				t.Fatalf("line %q", line)
+			}
+			lines = append(lines, line)
+		}
+		want := strings.NewReplacer("\r", "", "\n", "").Replace(string(data))
+		got := strings.Join(lines, "")
+		if len(want) <= maxAnswer && got != want {
+			t.Errorf("lines %q, want the bytes %q", lines, want)
+		}
+	})
+}
+
+// FuzzTerminal runs an interactive session on arbitrary keys: it must end
+// when the input ends, without a panic, and print valid UTF-8.
+func FuzzTerminal(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	d := newDevice(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := &input{chunks: feed(data)}
+		var out bytes.Buffer
+		p := newPtyTerminal(&out, in, 80, 24)
+		// No AAA user: the session has the VTY's default level, so random
+		// input cannot reach the commands that change the device's users or
+		// connect to other hosts.
+		s, err := d.OpenSession(vrp.SessionInfo{Line: vrp.LineVTY, Protocol: "SSH", Interactive: true}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		p.attach(s)
+		p.run()
+		p.flush()
+		if !utf8.Valid(out.Bytes()) {
+			t.Errorf("invalid UTF-8 in the output: %q", out.Bytes())
+		}
+	})
+}
