@@ -288,6 +288,17 @@ func ftpClientCommands() []*command {
 	}
 }
 
+// printable keeps a remote server's reply from sending escape sequences to
+// the user's terminal: control characters are shown as '.'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return '.'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "."))
+}
+
 func displayDir(p string) string {
 	if p == flash.Device+"/" {
 		return flash.Device
@@ -302,7 +313,7 @@ func (f *ftpClientState) trace(host string) *ftpc.Trace {
 		Connected: func(local, remote net.Addr) { fmt.Fprintf(f.out, "Connected to %s.\n", host) },
 		Reply: func(line string) {
 			if f.verbose > 0 || f.quietOff {
-				io.WriteString(f.out, line+"\n")
+				io.WriteString(f.out, printable(line)+"\n")
 			}
 		},
 		Command: func(line string) {
