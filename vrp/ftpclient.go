@@ -288,9 +288,9 @@ func ftpClientCommands() []*command {
 	}
 }
 
-// printable keeps a remote server's reply from sending escape sequences to
+// maskControls keeps a remote server's reply from sending escape sequences to
 // the user's terminal: control characters are shown as '.'.
-func printable(s string) string {
+func maskControls(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < ' ' && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
 			return '.'
@@ -313,7 +313,7 @@ func (f *ftpClientState) trace(host string) *ftpc.Trace {
 		Connected: func(local, remote net.Addr) { fmt.Fprintf(f.out, "Connected to %s.\n", host) },
 		Reply: func(line string) {
 			if f.verbose > 0 || f.quietOff {
-				io.WriteString(f.out, printable(line)+"\n")
+				io.WriteString(f.out, maskControls(line)+"\n")
 			}
 		},
 		Command: func(line string) {
