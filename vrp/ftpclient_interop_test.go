@@ -18,6 +18,7 @@ package vrp
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
@@ -697,5 +698,32 @@ func TestFTPClientBackupRestore(t *testing.T) {
 	}
 	if out := c2.do("display current-configuration"); !strings.Contains(out, "\n sysname BackupR1\n") {
 		t.Errorf("display current-configuration after the restart:\n%s", out)
+	}
+}
+
+// TestBackupDemoScript runs scripts/backup-demo.sh, the configuration-backup
+// example users copy into their pipelines, so that it keeps working. It
+// builds vrpsim and drives it with OpenSSH and expect, so it runs only when
+// CI=true; run the script by hand otherwise.
+func TestBackupDemoScript(t *testing.T) {
+	if os.Getenv("CI") != "true" {
+		t.Skip("runs with CI=true (or run scripts/backup-demo.sh)")
+	}
+	for _, tool := range []string{"bash", "go", "expect", "ssh", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missingPeer(t, "%s: %v", tool, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join("..", "scripts", "backup-demo.sh"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil || stdout.String() != "PASS\n" {
+		t.Errorf("backup-demo.sh: %v; stdout %q, want \"PASS\\n\"; stderr:\n%s", err, stdout.String(), stderr.String())
 	}
 }
