@@ -282,3 +282,35 @@ func TestHostKeyErrors(t *testing.T) {
 		t.Errorf("Serve with a corrupt host key: %v", err)
 	}
 }
+
+// TestLoginTimeoutWithoutSession: a client that logs in but opens no
+// session is cut off too.
+func TestLoginTimeoutWithoutSession(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d, func(s *Server) { s.LoginTimeout = 50 * time.Millisecond })
+	c := mustDial(t, addr)
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the idle connection was not closed")
+	}
+}
+
+// TestMaxConnections: connections beyond the limit are closed at once; the
+// ones inside it work.
+func TestMaxConnections(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d, func(s *Server) { s.MaxConnections = 2 })
+	c1 := mustDial(t, addr)
+	c2 := mustDial(t, addr)
+	if _, err := dial(t, addr, adminUser, adminPassword); err == nil {
+		t.Fatal("third connection accepted")
+	}
+	for _, c := range []*gossh.Client{c1, c2} {
+		if out, status := run(t, c, "display current-configuration | include sysname", ""); out != " sysname Huawei\n" || status != 0 {
+			t.Errorf("status %d, output %q", status, out)
+		}
+	}
+}

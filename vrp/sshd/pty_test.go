@@ -3,6 +3,7 @@ package sshd
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -176,6 +177,57 @@ func TestEditingKeys(t *testing.T) {
 			}
 			sh.send(t, "quit\r")
 			sh.out.waitEOF(t)
+		})
+	}
+}
+
+// TestWindowChange: the editor wraps a long line at the client's width,
+// after the window changes.
+func TestWindowChange(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d)
+	sh := openShell(t, mustDial(t, addr))
+	sh.waitFor(t, "<Huawei>")
+	if err := sh.sess.WindowChange(24, 20); err != nil {
+		t.Fatal(err)
+	}
+	// The new width reaches the editor beside the input, not in order with
+	// it: type lines until one wraps at 20 columns (8 for the prompt, then
+	// 12 characters).
+	for attempt := 0; ; attempt++ {
+		sh.send(t, strings.Repeat("x", 15)+"\r")
+		echo := sh.waitFor(t, "<Huawei>")
+		if strings.HasPrefix(echo, "xxxxxxxxxxxx\r\nxxx\r\n") {
+			break
+		}
+		if attempt == 100 {
+			t.Fatalf("no wrap at 20 columns: %q", echo)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestReadLineWithoutEcho: a password question shows nothing of what is
+// typed; Ctrl+C abandons it.
+func TestReadLineWithoutEcho(t *testing.T) {
+	for _, tc := range []struct {
+		name, keys, want string
+		err              error
+	}{
+		{"typed", "Secret@1\r", "Secret@1", nil},
+		{"edited", "Secret@2\x7f1\r", "Secret@1", nil},
+		{"Ctrl+C", "Sec\x03ret\r", "", errInterrupted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			p := newPtyTerminal(&out, &input{chunks: feed([]byte(tc.keys))}, 80, 24)
+			got, err := p.ReadLine("Enter password:", false)
+			if got != tc.want || err != tc.err {
+				t.Errorf("got %q, %v; want %q, %v", got, err, tc.want, tc.err)
+			}
+			if diff := cmp.Diff("Enter password:\r\n", out.String()); diff != "" {
+				t.Errorf("screen (-want +got):\n%s", diff)
+			}
 		})
 	}
 }

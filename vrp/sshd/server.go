@@ -37,8 +37,12 @@ const (
 	// the client learns of the refusal.
 	DefaultFailureDelay = 2 * time.Second
 	// DefaultLoginTimeout is how long a connection may take to authenticate
-	// ("SSH connection timeout: 60 seconds" on the device).
+	// and open a session ("SSH connection timeout: 60 seconds" on the
+	// device).
 	DefaultLoginTimeout = 60 * time.Second
+	// DefaultMaxConnections bounds the connections a server holds at once,
+	// most of them logging in (a device has 5 VTY lines).
+	DefaultMaxConnections = 32
 	// MaxAuthTries is how many failed authentication attempts a connection
 	// gets ("SSH authentication retries: 3 times").
 	MaxAuthTries = 3
@@ -67,9 +71,12 @@ type Server struct {
 	// DefaultFailureDelay, a negative value no delay. The delay holds only
 	// the connection concerned.
 	FailureDelay time.Duration
-	// LoginTimeout closes a connection that has not authenticated in time;
-	// 0 means DefaultLoginTimeout.
+	// LoginTimeout closes a connection that has not authenticated and opened
+	// a session in time; 0 means DefaultLoginTimeout.
 	LoginTimeout time.Duration
+	// MaxConnections bounds the open connections; more are closed at once.
+	// 0 means DefaultMaxConnections.
+	MaxConnections int
 	// Logger receives connection and login events; nil discards them.
 	Logger *slog.Logger
 
@@ -92,7 +99,7 @@ type connKey struct{}
 // trackedConn is an accepted connection, closed by Close and Shutdown.
 type trackedConn struct {
 	net.Conn
-	authenticated atomic.Bool
+	used atomic.Bool // a session was opened
 }
 
 func (srv *Server) init() error {
@@ -153,6 +160,13 @@ func (srv *Server) failureDelay() time.Duration {
 		return DefaultFailureDelay
 	}
 	return srv.FailureDelay
+}
+
+func (srv *Server) maxConnections() int {
+	if srv.MaxConnections <= 0 {
+		return DefaultMaxConnections
+	}
+	return srv.MaxConnections
 }
 
 func (srv *Server) loginTimeout() time.Duration {
@@ -244,6 +258,12 @@ func (srv *Server) Serve(l net.Listener) error {
 			c.Close()
 			continue
 		}
+		if len(srv.conns) >= srv.maxConnections() {
+			srv.mu.Unlock()
+			srv.log.Info("ssh connection refused: too many connections", "remote", c.RemoteAddr().String())
+			c.Close()
+			continue
+		}
 		if srv.conns == nil {
 			srv.conns = map[*trackedConn]struct{}{}
 		}
@@ -268,7 +288,7 @@ func isTemporary(err error) bool {
 func (srv *Server) serveConn(tc *trackedConn) {
 	defer srv.wg.Done()
 	login := time.AfterFunc(srv.loginTimeout(), func() {
-		if !tc.authenticated.Load() {
+		if !tc.used.Load() {
 			tc.Close()
 		}
 	})
@@ -287,9 +307,6 @@ func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 	remote := addrPort(ctx.RemoteAddr())
 	err := srv.Device.AuthenticateSSH(ctx.User(), password, remote)
 	if err == nil {
-		if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
-			tc.authenticated.Store(true)
-		}
 		srv.log.Info("ssh login", "user", ctx.User(), "remote", remote.String())
 		return true
 	}

@@ -26,6 +26,9 @@ func (srv *Server) handleSession(ss ssh.Session) {
 		return
 	}
 	defer srv.wg.Done()
+	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
+		tc.used.Store(true)
+	}
 
 	chunks := make(chan []byte)
 	quit := make(chan struct{})
