@@ -93,7 +93,8 @@ die() { log "error: $*"; exit 1; }
 
 work=""
 vrpsim_pid=""
-vsftpd_pid=""
+vsftpd_pid=""   # vsftpd's listener
+reaper_pid=""   # scripts/bench/reaper.py, vsftpd's parent
 watchdog_pid=""
 idle_fds=()
 
@@ -137,13 +138,12 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	close_idle
-	if [[ -n $vsftpd_pid ]]; then
-		# The listener and its session processes (they stay in its process group,
-		# but walk the tree too in case one left it).
-		mapfile -t pids < <(descendants "$vsftpd_pid")
-		kill -TERM -- "-$vsftpd_pid" 2>/dev/null || true
-		stop_pids 5 "${pids[@]}" "$vsftpd_pid"
-		wait "$vsftpd_pid" 2>/dev/null || true
+	if [[ -n $reaper_pid ]]; then
+		# The reaper, the listener and the session processes (each session has a
+		# process group of its own, so walk the tree).
+		mapfile -t pids < <(descendants "$reaper_pid")
+		stop_pids 5 "${pids[@]}" "$reaper_pid"
+		wait "$reaper_pid" 2>/dev/null || true
 	fi
 	if [[ -n $vrpsim_pid ]]; then
 		stop_pids 10 "$vrpsim_pid"
@@ -230,7 +230,7 @@ mib_per_s() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 memory_kib() {
 	local pids=() p files=()
 	if [[ $1 == vsftpd ]]; then
-		mapfile -t pids < <(descendants "$vsftpd_pid")
+		mapfile -t pids < <(vsftpd_pids)
 	else
 		pids=("$vrpsim_pid")
 	fi
@@ -239,20 +239,30 @@ memory_kib() {
 		/^Rss:/ { r += $2 } /^Pss:/ { p += $2 } END { printf "%d %d %d\n", p, r, n }'
 }
 
-# cpu_ticks SERVER: CPU time the server has used, in clock ticks: the process
-# and the children it has reaped (vsftpd's sessions are processes).
+# vsftpd_pids: vsftpd's processes (the listener and its sessions).
+vsftpd_pids() { descendants "$reaper_pid" | grep -vx "$reaper_pid"; }
+
+# cpu_ticks SERVER: CPU time the server has used, in clock ticks. For vrpsim the
+# process; for vsftpd the listener with the sessions it reaped plus the session
+# processes the reaper reaped (call settle first: no session may be running).
 cpu_ticks() {
-	local pid=$vrpsim_pid
-	[[ $1 == vsftpd ]] && pid=$vsftpd_pid
-	awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat"
+	if [[ $1 == vrpsim ]]; then
+		awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$vrpsim_pid/stat"
+	else
+		cat "/proc/$vsftpd_pid/stat" "/proc/$reaper_pid/stat" | awk '
+			{ sub(/.*\) /, "") }
+			NR == 1 { t += $12 + $13 + $14 + $15 }
+			NR == 2 { t += $14 + $15 }
+			END { print t }'
+	fi
 }
 
-# settle SERVER: wait (up to 10 s) until vsftpd has reaped its sessions, so that
-# their CPU time shows in the listener's counters.
+# settle SERVER: wait (up to 10 s) until vsftpd's sessions are gone and reaped,
+# so that their CPU time shows in the counters.
 settle() {
 	[[ $1 == vsftpd ]] || { sleep 0.05; return 0; }
 	local deadline=$((SECONDS + 10))
-	while (($(descendants "$vsftpd_pid" | wc -l) > 1 && SECONDS < deadline)); do sleep 0.05; done
+	while (($(vsftpd_pids | wc -l) > 1 && SECONDS < deadline)); do sleep 0.05; done
 }
 
 # cpu_s_per_gib TICKS BYTES
@@ -278,7 +288,7 @@ device_exec() {
 # ------------------------------------------------------------------- prepare
 
 [[ $(id -u) -eq 0 ]] || die "run as root (scripts/ftp-peers.sh installs vsftpd's libraries and its user)"
-for tool in curl sshpass ssh go timeout awk; do
+for tool in curl sshpass ssh go timeout awk setsid /usr/bin/python3; do
 	command -v "$tool" >/dev/null || die "$tool is missing (scripts/test.sh installs the Debian packages)"
 done
 [[ -d /dev/shm && -w /dev/shm ]] || die "/dev/shm (tmpfs) is not writable"
@@ -355,9 +365,18 @@ max_clients=0
 EOF
 chmod 0600 "$work/vsftpd.conf"
 log "starting vsftpd on $host:${port[vsftpd]}"
-# setsid: its own process group, so that cleanup reaches every session process.
-setsid "$vsftpd_bin" "$work/vsftpd.conf" >"$work/vsftpd.log" 2>&1 &
-vsftpd_pid=$!
+# Under reaper.py, so that the CPU time of every session process is counted;
+# setsid keeps the terminal's Ctrl+C for this script, whose trap stops it all.
+setsid /usr/bin/python3 scripts/bench/reaper.py "$work/vsftpd.pid" "$vsftpd_bin" "$work/vsftpd.conf" \
+	>"$work/vsftpd.log" 2>&1 &
+reaper_pid=$!
+deadline=$((SECONDS + 20))
+until [[ -s $work/vsftpd.pid ]]; do
+	kill -0 "$reaper_pid" 2>/dev/null || { cat "$work/vsftpd.log" >&2; die "vsftpd's reaper exited"; }
+	((SECONDS < deadline)) || die "vsftpd did not start within 20 s"
+	sleep 0.05
+done
+vsftpd_pid=$(<"$work/vsftpd.pid")
 wait_port "${port[vsftpd]}" 20 || { cat "$work/vsftpd.log" >&2; die "vsftpd did not start"; }
 
 # ------------------------------------------------------------ start vrpsim
@@ -485,7 +504,7 @@ for s in "${servers[@]}"; do
 	# Let the server notice the closed sessions before the next test.
 	if [[ $s == vsftpd ]]; then
 		deadline=$((SECONDS + 30))
-		while (($(descendants "$vsftpd_pid" | wc -l) > 1 && SECONDS < deadline)); do sleep 0.2; done
+		while (($(vsftpd_pids | wc -l) > 1 && SECONDS < deadline)); do sleep 0.2; done
 	else
 		sleep 1
 	fi
