@@ -86,7 +86,11 @@ func (in *input) fill() error {
 			in.err = io.EOF
 			return in.err
 		}
-		in.pending = append(in.pending, chunk...)
+		if len(in.pending) == 0 {
+			in.pending = chunk
+		} else {
+			in.pending = append(in.pending, chunk...)
+		}
 		return nil
 	case <-in.done:
 		in.err = io.EOF

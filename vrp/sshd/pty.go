@@ -2,6 +2,7 @@ package sshd
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -207,6 +208,11 @@ func (p *ptyTerminal) ReadKey() (rune, error) {
 // become Enter and an action; Ctrl+D (end of input for the editor) is
 // dropped.
 func (p *ptyTerminal) editorRead(b []byte) (int, error) {
+	if len(b) < maxEscape {
+		// x/term keeps only incomplete keys between reads, and it is given
+		// none: its 256-byte buffer always has room.
+		return 0, errors.New("sshd: line editor input buffer full")
+	}
 	for {
 		c, err := p.in.next()
 		if err != nil {
