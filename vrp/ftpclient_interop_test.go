@@ -484,7 +484,7 @@ func (p *ftpPeer) login(t *testing.T, c *consoleSession) {
 // TestFTPClientInterop drives the device's FTP client view against each real
 // server: login, directories, binary transfers of a multi-MiB random file in
 // active and passive mode (byte-identical, SHA-256), ASCII conversion both
-// ways, listings, delete and bye.
+// ways, listings, delete, rename, rmdir, cdup, pwd and bye.
 func TestFTPClientInterop(t *testing.T) {
 	const bigSize = 3<<20 + 12345
 	big := randomData(bigSize, 1)
@@ -564,6 +564,24 @@ func TestFTPClientInterop(t *testing.T) {
 			checkDialogue(t, "delete text.txt", out, []string{"Warning: File text.txt will be deleted. Continue? (y/n)[n]:y", "250"})
 			if _, err := os.Stat(filepath.Join(work, "text.txt")); !os.IsNotExist(err) {
 				t.Errorf("text.txt still on the server after delete: %v", err)
+			}
+			for _, s := range []struct {
+				line string
+				want []string
+			}{
+				{"rename big-passive.bin renamed.bin", []string{"350", "250"}},
+				{"mkdir empty", []string{"257"}},
+				{"rmdir empty", []string{"250"}},
+				{"cdup", []string{"250"}},
+				{"pwd", []string{"257"}},
+			} {
+				checkDialogue(t, s.line, c.do(s.line), s.want)
+			}
+			if _, err := os.Stat(filepath.Join(work, "renamed.bin")); err != nil {
+				t.Errorf("rename: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(work, "empty")); !os.IsNotExist(err) {
+				t.Errorf("rmdir: the directory is still there: %v", err)
 			}
 			checkDialogue(t, "bye", c.do("bye"), []string{"221"})
 			if got := c.s.Prompt(); got != "<Huawei>" {
