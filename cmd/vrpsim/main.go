@@ -5,6 +5,11 @@
 // Usage:
 //
 //	vrpsim [--ssh ADDR:PORT] [--data DIR] [--sysname NAME]
+//	vrpsim --lab FILE        (many devices, see docs/lab.md)
+//	vrpsim --health ADDR:PORT|FILE (exit 0 if the SSH servers answer)
+//	vrpsim console [--ssh ADDR:PORT] [--data DIR] [--sysname NAME]
+//
+// With console, the terminal vrpsim runs in is the device's console port.
 package main
 
 import (
@@ -34,11 +39,16 @@ func main() {
 
 // run starts the device and serves until ctx ends. It returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "console" {
+		return runConsole(ctx, args[1:], stdout, stderr)
+	}
 	fl := flag.NewFlagSet("vrpsim", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	sshAddr := fl.String("ssh", "127.0.0.1:2222", "`ADDR:PORT` of the device's SSH server")
 	dataDir := fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key")
 	sysname := fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none")
+	labFile := fl.String("lab", "", "run the devices of the lab `FILE` (YAML, see docs/lab.md) instead of one device")
+	healthAddr := fl.String("health", "", "only check that an SSH server answers at `ADDR:PORT` (or at every device of a lab file): exit 0 if so, 1 if not")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vrpsim [flags]\n\nRuns a simulated Huawei VRP device reachable by SSH.\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -53,6 +63,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vrpsim: unexpected argument %q\n", fl.Arg(0))
 		fl.Usage()
 		return 2
+	}
+	if *healthAddr != "" {
+		return runHealth(ctx, *healthAddr, stdout, stderr)
+	}
+	if *labFile != "" {
+		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
 	if err := serve(ctx, *sshAddr, *dataDir, *sysname, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/google/go-cmp/cmp"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// TestConsoleHelperProcess is vrpsim itself when the console test runs it in
+// a pseudo-terminal (the arguments follow "--"); otherwise it does nothing.
+func TestConsoleHelperProcess(t *testing.T) {
+	if os.Getenv("VRPSIM_CONSOLE_HELPER") != "1" {
+		return
+	}
+	i := slices.Index(os.Args, "--")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[i+1:], os.Stdout, os.Stderr))
+}
+
+// step is one action of a CLI script: keys to type, then the line the cursor
+// must be on once the device has answered. With newLine the answer must also
+// have moved the cursor to a later line (Enter, "?").
+type step struct {
+	keys    string
+	want    string
+	newLine bool
+}
+
+// consoleScript is typed on the console and over SSH; both must show the
+// same lines.
+var consoleScript = []step{
+	{"?", "<Huawei>", true},
+	{"dis?", "<Huawei>dis", true},
+	{"play cu\t", "<Huawei>display current-configuration", false},
+	{"\r", "  ---- More ----", true},
+	{" ", "<Huawei>", true},
+	{"sys\r", "[Huawei]", true},
+	{"aaa\r", "[Huawei-aaa]", true},
+	{"dis foo\r", "[Huawei-aaa]", true},
+	{"local-user ?", "[Huawei-aaa]local-user", true},
+	{"\x1a", "<Huawei>", true},
+	{"abc\x03", "<Huawei>", true},
+	{"display history-command\r", "<Huawei>", true},
+	{"\x1b[A\x1b[A", "<Huawei>dis foo", false},
+	{"\r", "<Huawei>", true},
+	{"system-view\r", "[Huawei]", true},
+	{"sysname R1\r", "[R1]", true},
+	{"user-interface con 0\r", "[R1-ui-console0]", true},
+	{"display th\t\r", "[R1-ui-console0]", true},
+	{"return\r", "<R1>", true},
+	{"copy vrpcfg.zip x.zip\r", "<R1>", true},
+	{"copy nothere.cfg x.cfg\r", "<R1>", true},
+	{"mkdir abc\r", "<R1>", true},
+	{"rename abc xyz\r", "Rename flash:/abc to flash:/xyz? (y/n)[n]:", true},
+	{"n\r", "<R1>", true},
+	{"display this\r", "<R1>", true},
+}
+
+// terminal is a CLI session driven through a screen.
+type terminal struct {
+	t      *testing.T
+	name   string
+	in     io.Writer
+	screen *screen
+}
+
+// do types the step's keys and waits for the device's answer.
+func (term *terminal) do(s step) {
+	term.t.Helper()
+	_, before := term.screen.cursor()
+	if _, err := io.WriteString(term.in, s.keys); err != nil {
+		term.t.Fatalf("%s: typing %q: %v", term.name, s.keys, err)
+	}
+	term.waitFor(s.want, func(n int) bool { return !s.newLine || n > before }, s.keys)
+}
+
+// waitFor waits until the cursor is on a line that reads want and that line
+// number passes ok.
+func (term *terminal) waitFor(want string, ok func(int) bool, after string) {
+	term.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		line, n := term.screen.cursor()
+		if line == want && ok(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("%s: after %q the cursor is on %q, want %q; screen:\n%s", term.name, after, line, want, strings.Join(term.screen.lines(), "\n"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// fromFirstPrompt returns the lines from the first "<sysname>" prompt on.
+func fromFirstPrompt(lines []string, prompt string) []string {
+	for i, l := range lines {
+		if strings.HasPrefix(l, prompt) {
+			return lines[i:]
+		}
+	}
+	return nil
+}
+
+var consoleSSHRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
+
+// consoleProcess is "vrpsim console" running in a pseudo-terminal.
+type consoleProcess struct {
+	*terminal
+	pty     *os.File
+	sshAddr string
+	exited  chan error    // the process's exit, once
+	copied  chan struct{} // closed when all the output is on the screen
+}
+
+// startConsole runs "vrpsim console" on a fresh data directory and waits for
+// its first prompt.
+func startConsole(t *testing.T) *consoleProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleHelperProcess$", "--",
+		"console", "--data", t.TempDir(), "--ssh", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "VRPSIM_CONSOLE_HELPER=1", "TERM=xterm", "INPUTRC=/dev/null")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &consoleProcess{pty: ptmx, exited: make(chan error, 1), copied: make(chan struct{})}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		err := <-p.exited
+		p.exited <- err
+		ptmx.Close()
+	})
+	p.terminal = &terminal{t: t, name: "console", in: ptmx}
+	p.screen = newScreen(80, 24, func(b []byte) { ptmx.Write(b) })
+	go func() {
+		defer close(p.copied)
+		io.Copy(p.screen, ptmx)
+	}()
+	p.waitFor("<Huawei>", func(int) bool { return true }, "start")
+	m := consoleSSHRe.FindStringSubmatch(strings.Join(p.screen.lines(), "\n"))
+	if m == nil {
+		t.Fatalf("no SSH port in:\n%s", strings.Join(p.screen.lines(), "\n"))
+	}
+	p.sshAddr = "127.0.0.1:" + m[1]
+	return p
+}
+
+// TestConsoleMatchesSSH types a script on the console of "vrpsim console"
+// running in a pseudo-terminal, and the same script over SSH into a second
+// "vrpsim console" (whose console stays open meanwhile), and compares the two
+// transcripts as a terminal shows them: the same lines, from the first
+// prompt on. It then leaves the console with quit, logs on again with a key,
+// and stops vrpsim with quit and Ctrl+C.
+func TestConsoleMatchesSSH(t *testing.T) {
+	con, other := startConsole(t), startConsole(t)
+	ssh := sshTerminal(t, other.sshAddr)
+	for _, s := range consoleScript {
+		ssh.do(s)
+	}
+	for _, s := range consoleScript {
+		con.do(s)
+	}
+	sshLines := fromFirstPrompt(ssh.screen.lines(), "<Huawei>")
+	conLines := fromFirstPrompt(con.screen.lines(), "<Huawei>")
+	if diff := cmp.Diff(sshLines, conLines); diff != "" {
+		t.Errorf("console transcript differs from SSH (-ssh +console):\n%s", diff)
+	}
+	if len(sshLines) < len(consoleScript) {
+		t.Errorf("SSH transcript has %d lines, want at least %d", len(sshLines), len(consoleScript))
+	}
+	if u := con.screen.unknown; len(u) > 0 {
+		t.Logf("console escape sequences ignored: %v", u)
+	}
+
+	// quit ends the console session; a key logs on again; quit and Ctrl+C
+	// stop vrpsim.
+	_, before := con.screen.cursor()
+	con.do(step{"quit\r", "", true})
+	_, after := con.screen.cursor()
+	got := con.screen.lines()[before : after+1]
+	want := []string{"<R1>quit", "", "  Configuration console exit, please press any key to log on", ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("quit (-want +got):\n%s", diff)
+	}
+	con.do(step{" ", "<R1>", false})
+	con.do(step{"quit\r", "", true})
+	io.WriteString(con.pty, "\x03")
+	select {
+	case err := <-con.exited:
+		con.exited <- err
+		if err != nil {
+			t.Errorf("vrpsim console: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("vrpsim console did not stop after Ctrl+C")
+	}
+	<-con.copied
+	if lines := con.screen.lines(); !slices.Contains(lines, "vrpsim: shutting down") {
+		t.Errorf("no shutdown message in:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// sshTerminal logs in as admin with an 80x24 pty.
+func sshTerminal(t *testing.T, addr string) *terminal {
+	t.Helper()
+	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User:            "admin",
+		Auth:            []gossh.AuthMethod{gossh.Password("Admin@huawei")},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{t: t, name: "ssh", in: in, screen: newScreen(80, 24, nil)}
+	sess.Stdout = term.screen
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sess.Close()
+		if err := sess.Wait(); err != nil && !errors.Is(err, io.EOF) {
+			var exitMissing *gossh.ExitMissingError
+			if !errors.As(err, &exitMissing) {
+				t.Logf("ssh session: %v", err)
+			}
+		}
+	})
+	term.waitFor("<Huawei>", func(int) bool { return true }, "login")
+	return term
+}

@@ -1,0 +1,362 @@
+// Package console attaches the process's own terminal to a device's console
+// port: the local CLI of a simulated VRP device, as a serial cable would give.
+//
+// The console is a reeflective/console application. Each VRP view is one of
+// its menus, named after the view, whose prompt is the device's prompt
+// ("<Huawei>", "[Huawei-aaa]", ...) and whose only command is a catch-all
+// that hands the whole line to the device's CLI engine (vrp.Session.Execute):
+// the engine owns parsing, abbreviations and errors, so the console prints the
+// same bytes as an SSH session. The line editor is reeflective/readline with
+// VRP's keys bound to the engine: "?" shows help (vrp.Session.Help), Tab
+// completes (vrp.Session.Complete), Ctrl+Z returns to user view, Ctrl+X and
+// Ctrl+Y delete left and right of the cursor; Up and Down walk the session's
+// command history (the one "display history-command" lists).
+//
+// reeflective/readline reads the process's standard input and writes its
+// standard output, so a process has one console. Login follows
+// "user-interface con 0" only in its default: no authentication, level 15.
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	rconsole "github.com/reeflective/console"
+	"github.com/reeflective/readline"
+	"github.com/spf13/cobra"
+	"github.com/vrpsim/vrpsim/vrp"
+	"golang.org/x/term"
+)
+
+// Run serves dev's console port on the process's terminal (standard input and
+// output, which must be a terminal) until ctx ends, the terminal closes, or
+// the user, after leaving the CLI with quit, presses Ctrl+C or Ctrl+D instead
+// of a key that logs on again. It returns nil in all these cases.
+func Run(ctx context.Context, dev *vrp.Device) error {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return errors.New("console: standard input is not a terminal")
+	}
+	state, err := term.MakeRaw(fd)
+	if err != nil {
+		return fmt.Errorf("console: raw mode: %w", err)
+	}
+	defer term.Restore(fd, state)
+	in, err := newInput(os.Stdin)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	c := newConsole(dev, in, os.Stdout)
+	defer context.AfterFunc(ctx, c.stop)()
+	err = c.serve()
+	if errors.Is(err, errStopped) || errors.Is(err, errHangup) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// action is what a key bound to the console asked for; it is taken when the
+// line editor returns.
+type action int
+
+const (
+	actNone  action = iota
+	actCtrlZ        // discard the line, go to user view
+	actStop         // the console is stopping or the session ended
+)
+
+// wakeKeys is the key sequence fed to the line editor to make it return when
+// the console stops; it is bound to the "vrp-wake" command.
+const wakeKeys = "\x1c\x1d\x1c"
+
+// console is one console port: a reeflective console whose menus are the
+// device's views, over the terminal.
+type console struct {
+	dev   *vrp.Device
+	in    *input
+	out   io.Writer
+	app   *rconsole.Console
+	shell *readline.Shell
+
+	sess   *vrp.Session // the logged-in session, nil between sessions
+	action action
+	line   string      // the line the menu's command executes
+	exit   chan bool   // the result of Execute, from the menu's command
+	ran    atomic.Bool // the menu's command ran for the current line
+
+	outMu sync.Mutex
+}
+
+func newConsole(dev *vrp.Device, in *input, out io.Writer) *console {
+	c := &console{dev: dev, in: in, out: out, exit: make(chan bool, 1)}
+	c.app = rconsole.New("vrpsim")
+	c.shell = c.app.Shell()
+	c.setupShell()
+	return c
+}
+
+// setupShell turns the reeflective shell into a VRP line editor: no syntax
+// highlighting, hints, suggestions or multi-line input, and VRP's keys.
+func (c *console) setupShell() {
+	sh := c.shell
+	sh.SyntaxHighlighter = nil
+	sh.AcceptMultiline = func([]rune) bool { return true }
+	sh.Completer = nil
+	for name, value := range map[string]any{
+		"editing-mode":            "emacs",
+		"autopairs":               false,
+		"blink-matching-paren":    false,
+		"history-autosuggest":     false,
+		"usage-hint-always":       false,
+		"enable-bracketed-paste":  false,
+		"echo-control-characters": false,
+		"prompt-transient":        false,
+		"transient-prompt":        false,
+		"show-mode-in-prompt":     false,
+		"disable-completion":      true,
+	} {
+		sh.Config.Set(name, value)
+	}
+	sh.Keymap.SetMain("emacs")
+	sh.Keymap.Register(map[string]func(){
+		"vrp-help":       c.keyHelp,
+		"vrp-complete":   c.keyComplete,
+		"vrp-ctrl-z":     c.keyCtrlZ,
+		"vrp-kill-left":  c.keyKillLeft,
+		"vrp-kill-right": c.keyKillRight,
+		"vrp-wake":       c.keyWake,
+		"vrp-ignore":     func() {},
+	})
+	binds := sh.Config.Binds["emacs"]
+	for seq := range binds {
+		// Ctrl+X is a key of its own, not the prefix of Emacs commands.
+		if len(seq) > 1 && seq[0] == keyCtrlX {
+			delete(binds, seq)
+		}
+	}
+	for seq, cmd := range map[string]string{
+		"?":                    "vrp-help",
+		"\t":                   "vrp-complete",
+		string(rune(keyCtrlZ)): "vrp-ctrl-z",
+		string(rune(keyCtrlX)): "vrp-kill-left",
+		string(rune(keyCtrlY)): "vrp-kill-right",
+		string(rune(keyCtrlD)): "vrp-ignore",
+		wakeKeys:               "vrp-wake",
+	} {
+		sh.Config.Bind("emacs", seq, cmd, false)
+	}
+}
+
+// stop ends the console: the line editor and every read return.
+func (c *console) stop() {
+	c.in.stop()
+	c.shell.Keys.Feed(false, []rune(wakeKeys)...)
+	c.shell.Keys.RequestRefresh()
+}
+
+// serve runs sessions until the console stops or the user leaves.
+func (c *console) serve() error {
+	for {
+		if err := c.session(); err != nil {
+			return err
+		}
+		// The session printed "Configuration console exit, please press
+		// any key to log on".
+		r, err := c.in.readKey()
+		if err != nil {
+			return err
+		}
+		if r == keyCtrlC || r == keyCtrlD {
+			return nil
+		}
+	}
+}
+
+// session logs on and runs the CLI until the session ends.
+func (c *console) session() error {
+	s, err := c.dev.OpenSession(vrp.SessionInfo{Line: vrp.LineConsole, Interactive: true}, consoleTerminal{c})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	defer s.Close()
+	c.sess = s
+	defer func() { c.sess = nil }()
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-s.Done():
+			// The device ended the session: wake the line editor.
+			c.shell.Keys.Feed(false, []rune(wakeKeys)...)
+			c.shell.Keys.RequestRefresh()
+		case <-ended:
+		}
+	}()
+	c.write(s.Banner())
+	for {
+		if c.in.isStopped() {
+			return errStopped
+		}
+		menu := c.menu(s)
+		line, err := c.readLine()
+		act := c.action
+		c.action = actNone
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			continue
+		case err != nil:
+			return err
+		case act == actStop:
+			if c.in.isStopped() {
+				return errStopped
+			}
+			select {
+			case <-s.Done():
+				return nil
+			default:
+				continue
+			}
+		case act == actCtrlZ:
+			s.CtrlZ()
+			continue
+		}
+		exit, err := c.execute(menu, line)
+		if err != nil {
+			return err
+		}
+		if exit {
+			return nil
+		}
+	}
+}
+
+// menu makes the menu of the session's current view the active one, and
+// returns it. Menus are named after the view: the prompt less the sysname.
+func (c *console) menu(s *vrp.Session) *rconsole.Menu {
+	prompt := s.Prompt()
+	name := strings.Replace(prompt, c.dev.Sysname(), "", 1)
+	menu := c.app.Menu(name)
+	if menu == nil {
+		menu = c.app.NewMenu(name)
+		menu.Prompt().Primary = func() string {
+			if s := c.sess; s != nil {
+				return s.Prompt()
+			}
+			return ""
+		}
+		menu.AddHistorySource("session", sessionHistory{c})
+		menu.SetCommands(c.commands)
+	}
+	c.app.SwitchMenu(name)
+	c.shell.Prompt.Primary(menu.Prompt().Primary)
+	return menu
+}
+
+// commands is the command tree of every menu: one command that runs the
+// line through the device's CLI engine.
+func (c *console) commands() *cobra.Command {
+	return &cobra.Command{
+		Use:                "vrp",
+		DisableFlagParsing: true,
+		SilenceErrors:      true,
+		SilenceUsage:       true,
+		Args:               cobra.ArbitraryArgs,
+		CompletionOptions:  cobra.CompletionOptions{DisableDefaultCmd: true},
+		Run: func(*cobra.Command, []string) {
+			c.ran.Store(true)
+			c.exit <- c.sess.Execute(c.line)
+		},
+	}
+}
+
+// execute runs line through the active menu's command and reports whether
+// the session ended.
+func (c *console) execute(menu *rconsole.Menu, line string) (bool, error) {
+	c.line = line
+	c.ran.Store(false)
+	// The line travels whole in c.line, not split into shell words:
+	// quotes, backslashes and "#" mean nothing special to VRP.
+	err := menu.RunCommandArgs(context.Background(), []string{})
+	if err != nil && !c.ran.Load() {
+		return false, fmt.Errorf("console: %w", err)
+	}
+	// A signal may have ended the menu's wait before the command did.
+	return <-c.exit, nil
+}
+
+// readLine reads a command line with the line editor. Bytes the pager or a
+// question read ahead are typed into the editor first, and bytes the editor
+// read past the end of the line are kept for them.
+func (c *console) readLine() (string, error) {
+	if pending := c.in.takePending(); len(pending) > 0 {
+		c.shell.Keys.Feed(false, []rune(string(pending))...)
+	}
+	line, err := c.shell.Readline()
+	var rest []byte
+	for {
+		b, empty := c.shell.Keys.Pop()
+		if empty {
+			break
+		}
+		rest = append(rest, b)
+	}
+	c.in.unread(rest)
+	return line, err
+}
+
+// write prints device output: "\n" becomes CRLF (the terminal is raw).
+func (c *console) write(s string) {
+	if s == "" {
+		return
+	}
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	io.WriteString(c.out, strings.ReplaceAll(s, "\n", "\r\n"))
+}
+
+// consoleTerminal is what the session writes to and reads from.
+type consoleTerminal struct{ c *console }
+
+func (t consoleTerminal) Write(p []byte) (int, error) {
+	t.c.write(string(p))
+	return len(p), nil
+}
+
+func (t consoleTerminal) ReadLine(prompt string, echo bool) (string, error) {
+	t.c.write(prompt)
+	return readAnswer(t.c.in.readKey, t.c.write, echo)
+}
+
+func (t consoleTerminal) ReadKey() (rune, error) { return t.c.in.readKey() }
+
+// sessionHistory shows the session's command history to the line editor.
+// Lines enter it when the session executes them.
+type sessionHistory struct{ c *console }
+
+func (h sessionHistory) Write(string) (int, error) { return h.Len(), nil }
+
+func (h sessionHistory) GetLine(i int) (string, error) {
+	hist := h.history()
+	if i < 0 || i >= len(hist) {
+		return "", fmt.Errorf("console: no history line %d", i)
+	}
+	return hist[i], nil
+}
+
+func (h sessionHistory) Len() int { return len(h.history()) }
+
+func (h sessionHistory) Dump() any { return h.history() }
+
+func (h sessionHistory) history() []string {
+	if s := h.c.sess; s != nil {
+		return s.History()
+	}
+	return nil
+}
