@@ -150,7 +150,7 @@ vrpsim_binary() {
 
 # prepare PACKAGE...: the packages every scenario needs plus PACKAGE..., and vrpsim.
 prepare() {
-	need_packages openssh-client sshpass expect curl iproute2 "$@"
+	need_packages openssh-client sshpass expect curl iproute2 xxd "$@"
 	vrpsim_binary
 }
 
@@ -260,32 +260,34 @@ enable_ftp_server() {
 
 # ------------------------------------------------------------------- capture
 
-capture_pid=""
+capture_pids=()
 # capture_start FILE IFACE FILTER [NS]: dumpcap writes the packets that match the
-# capture filter to FILE until capture_stop.
+# capture filter to FILE until capture_stop. Several captures may run at once.
 capture_start() {
-	local file=$1 iface=$2 filter=$3 ns=${4:-} deadline
-	note "capturing on $iface${ns:+ in $ns}: $filter"
+	local file=$1 iface=$2 filter=$3 ns=${4:-} deadline pid
+	note "capturing on $iface${ns:+ in $ns} into $(basename "$file"): $filter"
 	ns_prefix "$ns"
 	"${ns_cmd[@]}" dumpcap -q -i "$iface" -f "$filter" -w "$file" >"$file.log" 2>&1 &
-	capture_pid=$!
-	track "$capture_pid"
+	pid=$!
+	track "$pid"
+	capture_pids+=("$pid")
 	deadline=$((SECONDS + 20))
 	until grep -q 'Capturing on' "$file.log" 2>/dev/null; do
-		kill -0 "$capture_pid" 2>/dev/null || { cat "$file.log"; fail "dumpcap exited"; }
+		kill -0 "$pid" 2>/dev/null || { cat "$file.log"; fail "dumpcap exited"; }
 		((SECONDS < deadline)) || fail "dumpcap did not start within 20 s"
 		sleep 0.1
 	done
 }
 
-# capture_stop: ends the capture and waits until the file is complete.
+# capture_stop: ends the captures and waits until their files are complete.
 capture_stop() {
-	[[ -n $capture_pid ]] || return 0
+	local p
+	[[ ${#capture_pids[@]} -gt 0 ]] || return 0
 	sleep 0.3 # the last packets (FIN, ACK) of a transfer that just ended
 	# TERM: a background job of a script ignores SIGINT; dumpcap ends cleanly on TERM.
-	kill -TERM "$capture_pid" 2>/dev/null || true
-	wait "$capture_pid" 2>/dev/null || true
-	capture_pid=""
+	for p in "${capture_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${capture_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	capture_pids=()
 }
 
 # tshark ARGS...: tshark without its warning about running as root.
@@ -299,4 +301,17 @@ port_of() { echo $(($1 * 256 + $2)); }
 # hostport_of TEXT: "a.b.c.d p1 p2" from the first (a,b,c,d,p1,p2) group in TEXT.
 hostport_of() {
 	sed -nE 's/.*[ (]([0-9]+),([0-9]+),([0-9]+),([0-9]+),([0-9]+),([0-9]+).*/\1.\2.\3.\4 \5 \6/p' <<<"$1" | head -1
+}
+
+# data_streams CAPTURE CONTROL_PORT: the tcp.stream numbers of the connections
+# other than the control connections (to CONTROL_PORT), in the order they opened.
+data_streams() {
+	tshark -r "$1" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0 && !(tcp.dstport == $2)" \
+		-T fields -e tcp.stream
+}
+
+# stream_bytes CAPTURE STREAM: the payload bytes of TCP stream STREAM (both
+# directions, in order), from tshark's "follow,tcp,raw".
+stream_bytes() {
+	tshark -r "$1" -q -z "follow,tcp,raw,$2" | grep -E $'^\t?[0-9a-f]+$' | tr -d '\t' | xxd -r -p
 }
