@@ -146,9 +146,17 @@ func readLimited(path string, limit int64) ([]byte, error) {
 
 // Parse parses and checks the text of a lab file. name is the file's path:
 // errors show it, and relative paths in the file are resolved against its
-// directory. Parse reads no other file.
+// directory. A value may name environment variables as ${NAME} (a container
+// learns its address so); a variable that is not set is an error. Parse
+// reads no file.
 func Parse(name string, data []byte) (*File, error) {
-	p := &parser{file: name, dir: filepath.Dir(name)}
+	return ParseEnv(name, data, os.LookupEnv)
+}
+
+// ParseEnv is Parse with the environment variables of ${NAME} in values
+// looked up by lookup.
+func ParseEnv(name string, data []byte, lookup func(string) (string, bool)) (*File, error) {
+	p := &parser{file: name, dir: filepath.Dir(name), lookup: lookup}
 	f, err := p.parse(data)
 	if err != nil {
 		return nil, err
@@ -157,8 +165,9 @@ func Parse(name string, data []byte) (*File, error) {
 }
 
 type parser struct {
-	file string
-	dir  string
+	file   string
+	dir    string
+	lookup func(string) (string, bool)
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
@@ -297,7 +306,57 @@ func (p *parser) scalar(v *yaml.Node, key string) (string, error) {
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 		return "", p.errorf(v, "%s needs a value, not %s", key, kindName(v))
 	}
-	return v.Value, nil
+	s, err := expand(v.Value, p.lookup)
+	if err != nil {
+		return "", p.errorf(v, "%s: %v", key, err)
+	}
+	return s, nil
+}
+
+// expand replaces each ${NAME} in s with the environment variable NAME;
+// every other "$" stays as it is.
+func expand(s string, lookup func(string) (string, bool)) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		b.WriteString(s[:i])
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("%q: unterminated ${", s)
+		}
+		name := s[i+2 : i+end]
+		if !validEnvName(name) {
+			return "", fmt.Errorf("${%s}: not a variable name", name)
+		}
+		val, ok := lookup(name)
+		if !ok {
+			return "", fmt.Errorf("${%s}: the environment variable %s is not set", name, name)
+		}
+		b.WriteString(val)
+		s = s[i+end+1:]
+	}
+}
+
+func validEnvName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) port(v *yaml.Node, key string) (int, error) {
@@ -337,6 +396,14 @@ func (p *parser) path(v *yaml.Node, key string) (string, error) {
 	return filepath.Clean(s), nil
 }
 
+// optionalPath is path, where an empty value means none.
+func (p *parser) optionalPath(v *yaml.Node, key string) (string, error) {
+	if s, err := p.scalar(v, key); err == nil && s == "" {
+		return "", nil
+	}
+	return p.path(v, key)
+}
+
 func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 	return p.fields(n, "defaults", func(key string, k, v *yaml.Node) error {
 		var err error
@@ -350,7 +417,7 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 		case "data-root":
 			def.dataRoot, err = p.path(v, key)
 		case "startup":
-			def.startup, err = p.path(v, key)
+			def.startup, err = p.optionalPath(v, key)
 		default:
 			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, flash, data-root or startup)", key)
 		}
@@ -396,7 +463,7 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 		case "data":
 			d.Data, err = p.path(v, key)
 		case "startup":
-			d.Startup, err = p.path(v, key)
+			d.Startup, err = p.optionalPath(v, key)
 		default:
 			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, ssh-port, ftp-port, flash, data or startup)", what, key)
 		}

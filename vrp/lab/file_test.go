@@ -58,6 +58,31 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+func TestParseEnvironment(t *testing.T) {
+	env := map[string]string{"NAME": "R7", "ADDR": "127.0.1.7", "EMPTY": ""}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	text := "devices:\n  - sysname: ${NAME}\n    address: ${ADDR}\n    startup: ${EMPTY}\n    data: /d/$x/${NAME}-${NAME}\n"
+	f, err := ParseEnv("lab.yaml", []byte(text), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Device{Sysname: "R7", Address: netip.MustParseAddr("127.0.1.7"), SSHPort: 22, FTPPort: 21, Flash: FlashDisk, Data: "/d/$x/R7-R7", Line: 2}
+	if diff := cmp.Diff(want, f.Devices[0], cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"devices:\n  - sysname: R1\n    address: ${UNSET}\n", "lab.yaml:3: address: ${UNSET}: the environment variable UNSET is not set"},
+		{"devices:\n  - sysname: R1\n    address: ${ADDR\n", `lab.yaml:3: address: "${ADDR": unterminated ${`},
+		{"devices:\n  - sysname: R1\n    address: ${1A}\n", "lab.yaml:3: address: ${1A}: not a variable name"},
+		{"devices:\n  - sysname: R1\n    address: ${EMPTY}\n", `lab.yaml:3: address: "" is not an IP address`},
+	} {
+		_, err := ParseEnv("lab.yaml", []byte(tt.text), lookup)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%q: %v, want %s", tt.text, err, tt.want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, text, want string }{
 		{"empty", "", "lab.yaml: the file is empty: it needs a devices list"},
@@ -172,8 +197,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("devices:\n  - {sysname: R1, address: 127.0.1.1}\n"))
 	f.Add([]byte("admin: 127.0.0.1:9022\ndefaults: {ssh-port: 0, data-root: d}\ndevices:\n  - {sysname: R1, address: 127.0.1.1, flash: memory}\n  - {sysname: R2, address: ::1, data: x, startup: s.cfg}\n"))
 	f.Add([]byte("devices:\n- &a {sysname: R1}\n- *a\n"))
+	f.Add([]byte("devices:\n- {sysname: R1, address: ${A}1, startup: \"\"}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		lf, err := Parse("lab.yaml", data)
+		lf, err := ParseEnv("lab.yaml", data, func(k string) (string, bool) { return "127.0.0." + k, k == "A" })
 		if err != nil {
 			var le *Error
 			if !errors.As(err, &le) {
