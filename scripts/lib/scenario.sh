@@ -315,3 +315,23 @@ data_streams() {
 stream_bytes() {
 	tshark -r "$1" -q -z "follow,tcp,raw,$2" | grep -E $'^\t?[0-9a-f]+$' | tr -d '\t' | xxd -r -p
 }
+
+# ---------------------------------------------------------------- namespaces
+
+# netns_create NAME: a new network namespace with lo up, deleted at exit.
+netns_create() {
+	ip netns list | grep -qw "^$1" && fail "network namespace $1 exists already"
+	ip netns add "$1" || fail "ip netns add $1 failed (root and CAP_SYS_ADMIN are needed)"
+	scenario_netns+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# netns_link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two namespaces,
+# IF1 in NS1 with ADDR1 (CIDR), IF2 in NS2 with ADDR2.
+netns_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || fail "ip link add veth failed"
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
