@@ -12,8 +12,12 @@
 #   - one session's setup: connect, log in, SIZE, QUIT (curl -I), seconds;
 #   - 200 clients downloading a 1 MiB file at once (one curl process,
 #     --parallel): wall time and failures, each client bounded by --max-time;
-#   - server memory (PSS; for vsftpd the sum over all its processes) with no
-#     session and with 200 idle logged-in sessions.
+#   - server memory (PSS; for vsftpd the sum over all its processes) at start,
+#     with no session after some logins, and with 200 idle logged-in sessions;
+#   - the server's CPU time per GiB of each transfer and for the crowd test
+#     (steadier than MiB/s when the machine is busy). vsftpd runs under
+#     scripts/bench/reaper.py, a child subreaper, so that the CPU time of all
+#     its session processes is counted.
 #
 # vsftpd comes from scripts/ftp-peers.sh (unpacked from Debian's package, user
 # vrpsimftp with a SHA-512 crypt hash, as fair as its login gets). vsftpd's
@@ -130,13 +134,15 @@ stop_pids() {
 
 close_idle() {
 	local fd
-	for fd in "${idle_fds[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+	# (no redirection of its own here: "exec 2>..." would apply to the whole script)
+	for fd in "${idle_fds[@]}"; do exec {fd}>&-; done
 	idle_fds=()
 }
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	set +e # clean up as much as possible, whatever fails
 	close_idle
 	if [[ -n $reaper_pid ]]; then
 		# The reaper, the listener and the session processes (each session has a
@@ -154,8 +160,12 @@ cleanup() {
 		wait "$watchdog_pid" 2>/dev/null || true
 	fi
 	if [[ -n $work && -d $work ]]; then
-		if [[ $keep == yes || $rc -ne 0 ]]; then
+		if [[ $keep == yes ]]; then
 			log "work directory kept: $work (remove it with rm -rf)"
+		elif [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 130 ]]; then
+			# A failure: keep the logs (small), not the test files (GiBs of RAM).
+			rm -rf -- "$work/files" "$work/vsftpd" "$work/vrpsim-data" "$work/vrpsim"
+			log "logs kept in $work (remove it with rm -rf)"
 		else
 			rm -rf -- "$work"
 		fi
@@ -400,6 +410,12 @@ until grep -q 'ssh -p' "$work/vrpsim.log"; do
 	((SECONDS < deadline)) || die "vrpsim did not report ready within 30 s"
 	sleep 0.1
 done
+# Memory of both servers before any login (vrpsim's SSH login is the first).
+declare -A result
+for s in vrpsim vsftpd; do
+	read -r pss _ _ < <(memory_kib "$s")
+	result[mem_start_$s]=$pss
+done
 log "configuring the device's FTP server on $host:${port[vrpsim]} (default limit of 5 users)"
 device_exec "system-view
 ftp server port ${port[vrpsim]}
@@ -444,7 +460,6 @@ crowd() {
 		sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%d x%s", sep, c, $0; sep = "; " }')
 }
 
-declare -A result
 notes=()
 
 log "crowd test against vrpsim at its default limit (5 users, 12 connections)"
@@ -527,7 +542,12 @@ done
 log "crowd test: $clients clients x $((small_size >> 10)) KiB at once, $crowd_runs run(s) (vrpsim with max-sessions $raised_sessions)"
 for ((r = 1; r <= crowd_runs; r++)); do
 	for s in $(in_order "$r"); do
+		settle "$s"
+		c0=$(cpu_ticks "$s")
 		crowd "$s"
+		settle "$s"
+		c1=$(cpu_ticks "$s")
+		samples[crowd_cpu_$s]+=" $(awk -v t=$((c1 - c0)) -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }')"
 		samples[crowd_wall_$s]+=" $crowd_wall"
 		samples[crowd_failed_$s]+=" $crowd_failed"
 		log "  $s run $r: ${crowd_wall}s, $crowd_failed failed ${crowd_why:+($crowd_why)}"
@@ -627,8 +647,12 @@ a=$(med crowd_wall vrpsim) b=$(med crowd_wall vsftpd)
 row "$clients x $((small_size >> 10)) KiB at once: wall (s)" "$a" "$b" "$(ratio "$a" "$b")"
 a=$(med crowd_failed vrpsim) b=$(med crowd_failed vsftpd)
 row "$clients x $((small_size >> 10)) KiB at once: failed" "$a" "$b" "-"
+a=$(med crowd_cpu vrpsim) b=$(med crowd_cpu vsftpd)
+row "  server CPU (s)" "$a" "$b" "$(ratio "$a" "$b")"
 row "  same, vrpsim at default 5 users: wall (s) / failed" "${result[crowd_default_wall]} / ${result[crowd_default_failed]}" "-" "-"
-row "memory, no session: PSS (MiB)" "$(mib "${result[mem0_vrpsim]}")" "$(mib "${result[mem0_vsftpd]}")" \
+row "memory at start, before any login: PSS (MiB)" "$(mib "${result[mem_start_vrpsim]}")" "$(mib "${result[mem_start_vsftpd]}")" \
+	"$(ratio "${result[mem_start_vrpsim]}" "${result[mem_start_vsftpd]}")"
+row "memory, no session, after some logins: PSS (MiB)" "$(mib "${result[mem0_vrpsim]}")" "$(mib "${result[mem0_vsftpd]}")" \
 	"$(ratio "${result[mem0_vrpsim]}" "${result[mem0_vsftpd]}")"
 row "memory, $idle_sessions idle sessions: PSS (MiB)" "$(mib "${result[mem_vrpsim]}")" "$(mib "${result[mem_vsftpd]}")" \
 	"$(ratio "${result[mem_vrpsim]}" "${result[mem_vsftpd]}")"
@@ -657,12 +681,15 @@ echo
 	}'
 echo
 echo "runs:"
-for k in retr cpu_retr stor cpu_stor ascii cpu_ascii login crowd_wall crowd_failed; do
+for k in retr cpu_retr stor cpu_stor ascii cpu_ascii login crowd_wall crowd_failed crowd_cpu; do
 	printf '  %-13s vrpsim:%s | vsftpd:%s\n' "$k" "${samples[${k}_vrpsim]}" "${samples[${k}_vsftpd]}"
 done
 echo "notes:"
 echo "  - curl reports a 421 greeting (vrpsim's 'too many users/connections') as exit 28, like a timeout;"
 echo "    exit 28 with last reply 000 is a real timeout: no greeting within --max-time (vsftpd's backlog of 32)."
+echo "  - vrpsim hashes passwords with argon2id (12 MiB, 2 hashes at once); Go keeps the freed heap for a while, so"
+echo "    its memory after logins exceeds its memory at start, and the per-session figure (difference of the idle"
+echo "    server and $idle_sessions sessions, over $idle_sessions) understates a session when sessions reuse that heap."
 echo "  - vsftpd: backlog of 32 (hard-coded), SHA-512 crypt password, ascii_*_enable=YES; vrpsim: argon2id password,"
 echo "    ftp server max-sessions $raised_sessions for the crowd and memory tests; each crowd client has --max-time ${client_max_time}s."
 for n in "${notes[@]}"; do echo "  - $n"; done
