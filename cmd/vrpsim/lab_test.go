@@ -614,3 +614,24 @@ func TestContainerImage(t *testing.T) {
 		t.Errorf("after SIGTERM: %v; stderr %s", err, stderr.String())
 	}
 }
+
+// TestLabDocSnippets parses every YAML block of docs/lab.md.
+func TestLabDocSnippets(t *testing.T) {
+	data, err := os.ReadFile("../../docs/lab.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(data), "```yaml\n")[1:]
+	if len(blocks) == 0 {
+		t.Fatal("docs/lab.md has no yaml block")
+	}
+	for i, b := range blocks {
+		text, _, ok := strings.Cut(b, "```")
+		if !ok {
+			t.Fatalf("block %d is not closed", i+1)
+		}
+		if _, err := lab.Parse("docs/lab.md", []byte(text)); err != nil {
+			t.Errorf("yaml block %d: %v", i+1, err)
+		}
+	}
+}
