@@ -745,3 +745,45 @@ func TestBackupDemoScript(t *testing.T) {
 		t.Errorf("backup-demo.sh: %v; stdout %q, want \"PASS\\n\"; stderr:\n%s", err, stdout.String(), stderr.String())
 	}
 }
+
+// BenchmarkFTPClientInterop measures the FTP client view's get and put of a
+// 16 MiB file (binary, passive) against each real server, on a memory flash:
+// go test -run '^$' -bench FTPClientInterop ./vrp.
+func BenchmarkFTPClientInterop(b *testing.B) {
+	const size = 16 << 20
+	data := randomData(size, 3)
+	for _, ps := range ftpPeers {
+		b.Run(ps.name, func(b *testing.B) {
+			p := ps.start(b, "127.0.0.1")
+			d := newTestDevice(b, nil)
+			writeFlash(b, d.fs, "flash:/big.bin", data)
+			c := openConsole(b, d)
+			c.do(fmt.Sprintf("ftp 127.0.0.1 %d", p.port), p.user, p.pass)
+			if p.remoteDir != "" {
+				c.do("cd " + p.remoteDir)
+			}
+			c.do("binary")
+			c.do("passive")
+			b.Run("put", func(b *testing.B) {
+				b.SetBytes(size)
+				for b.Loop() {
+					if out := c.do("put big.bin"); !strings.Contains(out, fmt.Sprintf("\nFTP: %d byte(s) sent in ", size)) {
+						b.Fatalf("put:\n%s", out)
+					}
+				}
+			})
+			b.Run("get", func(b *testing.B) {
+				b.SetBytes(size)
+				for b.Loop() {
+					if out := c.do("get big.bin copy.bin"); !strings.Contains(out, fmt.Sprintf("\nFTP: %d byte(s) received in ", size)) {
+						b.Fatalf("get:\n%s", out)
+					}
+					if err := d.fs.Remove("flash:/copy.bin", true); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			c.do("bye")
+		})
+	}
+}
