@@ -13,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -447,6 +449,107 @@ func TestAdmin(t *testing.T) {
 		code, body := call(tt.method, tt.path)
 		if code != tt.code || body != tt.body {
 			t.Errorf("%s %s: %d %q, want %d %q", tt.method, tt.path, code, body, tt.code, tt.body)
+		}
+	}
+}
+
+// TestNoGoroutineLeft checks that a lab whose devices had sessions, stops
+// and starts leaves no goroutine behind after Shutdown.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/ftp.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ftp.cfg"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(filepath.Join(dir, "lab.yaml"), []byte(twoDevices))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Start(f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	c, _, err := dial(r1.SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := s.StdinPipe()
+	s.Stdout, s.Stderr = io.Discard, io.Discard
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(in, "ftp %s %d\n%s\n%s\n", r2.FTP.Addr(), r2.FTP.Port(), adminUser, adminPassword)
+	ftpLogin(t, r2.FTP)
+	if err := l.StopDevice(t.Context(), "R2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StartDevice("R2"); err != nil {
+		t.Fatal(err)
+	}
+	ftpLogin(t, r2.FTP)
+	if err := l.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	after := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if after = runtime.NumGoroutine(); after <= before {
+			return
+		}
+	}
+	buf := make([]byte, 1<<20)
+	t.Errorf("%d goroutines before the lab, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+}
+
+// TestConcurrentControl stops, starts and lists devices from several
+// goroutines while the lab shuts down (for the race detector).
+func TestConcurrentControl(t *testing.T) {
+	f, err := Parse("lab.yaml", []byte("defaults: {ssh-port: 0, ftp-port: 0}\ndevices:\n  - {sysname: C1, address: 127.88.4.1}\n  - {sysname: C2, address: 127.88.4.2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Start(f, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, name := range []string{"C1", "C2", "C1"} {
+		wg.Go(func() {
+			for range 20 {
+				err := l.StopDevice(context.Background(), name)
+				if err != nil && !errors.Is(err, ErrStopped) {
+					t.Errorf("stop %s: %v", name, err)
+				}
+				err = l.StartDevice(name)
+				if err != nil && !errors.Is(err, ErrRunning) && !errors.Is(err, ErrLabShutdown) {
+					t.Errorf("start %s: %v", name, err)
+				}
+				l.Status()
+				l.Device(name)
+			}
+		})
+	}
+	wg.Go(func() {
+		time.Sleep(5 * time.Millisecond)
+		if err := l.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	wg.Wait()
+	l.Shutdown(context.Background())
+	for _, s := range l.Status() {
+		if s.Running {
+			t.Errorf("%s runs after Shutdown", s.Sysname)
 		}
 	}
 }
