@@ -47,6 +47,14 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// The admin endpoint listens first, so that nothing starts when it cannot.
+	var al net.Listener
+	if f.Admin != "" {
+		if al, err = net.Listen("tcp", f.Admin); err != nil {
+			return &lab.Error{File: f.Name, Line: f.AdminLine, Err: fmt.Errorf("admin: %w", err)}
+		}
+		defer al.Close()
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	l, err := lab.Start(f, lab.Options{Logger: logger})
 	if err != nil {
@@ -63,11 +71,7 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 	}()
 
 	var adminErr chan error
-	if f.Admin != "" {
-		al, err := net.Listen("tcp", f.Admin)
-		if err != nil {
-			return fmt.Errorf("admin endpoint: %w", err)
-		}
+	if al != nil {
 		hs := &http.Server{Handler: l.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		adminErr = make(chan error, 1)
 		go func() { adminErr <- hs.Serve(al) }()
@@ -86,8 +90,8 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 	}
 	first := st[0]
 	fmt.Fprintf(stdout, "Log in to a device with its startup configuration's users (admin, password Admin@huawei by default), e.g.:\n\n    ssh -p %d admin@%s\n\n", first.SSH.Port(), first.Address)
-	if f.Admin != "" {
-		base := "http://" + f.Admin
+	if al != nil {
+		base := "http://" + al.Addr().String()
 		fmt.Fprintf(stdout, "Admin endpoint:\n\n    curl %s/devices\n    curl -X POST %s/devices/%s/stop\n    curl -X POST %s/devices/%s/start\n\n", base, base, first.Sysname, base, first.Sysname)
 	}
 	var exposed []string

@@ -37,6 +37,12 @@ func TestLabErrors(t *testing.T) {
 	dir := t.TempDir()
 	good := writeFile(t, dir, "good.yaml", "devices:\n  - {sysname: R1, address: 127.89.0.1, ssh-port: 0}\n")
 	bad := writeFile(t, dir, "bad.yaml", "devices:\n  - sysname: R1\n    address: 127.89.0.300\n")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyAdmin := writeFile(t, dir, "admin.yaml", fmt.Sprintf("admin: %s\ndevices:\n  - {sysname: R1, address: 127.89.0.1, ssh-port: 0}\n", busy.Addr()))
 	tests := []struct {
 		name   string
 		args   []string
@@ -46,6 +52,8 @@ func TestLabErrors(t *testing.T) {
 		{"bad address", []string{"--lab", bad}, 1, "vrpsim: " + bad + `:3: address: "127.89.0.300" is not an IP address` + "\n"},
 		{"missing file", []string{"--lab", filepath.Join(dir, "none.yaml")}, 1,
 			"vrpsim: " + filepath.Join(dir, "none.yaml") + ": open " + filepath.Join(dir, "none.yaml") + ": no such file or directory\n"},
+		{"admin address in use", []string{"--lab", busyAdmin}, 1,
+			fmt.Sprintf("vrpsim: %s:1: admin: listen tcp %s: bind: address already in use\n", busyAdmin, busy.Addr())},
 		{"single-device flag", []string{"--lab", good, "--ssh", "127.0.0.1:0"}, 2, "vrpsim: --ssh does not apply to --lab: the lab file describes every device\n"},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,8 @@ type File struct {
 	Name string
 	// Admin is the address of the admin HTTP endpoint ("" for none).
 	Admin string
+	// AdminLine is the line of the admin setting.
+	AdminLine int
 	// Devices are the lab's devices in the order of the file.
 	Devices []Device
 
@@ -211,7 +213,7 @@ func (p *parser) parse(data []byte) (*File, error) {
 			if err := checkAdmin(s); err != nil {
 				return p.errorf(v, "admin: %v", err)
 			}
-			f.Admin = s
+			f.Admin, f.AdminLine = s, v.Line
 		case "defaults":
 			return p.defaults(v, &def)
 		case "devices":

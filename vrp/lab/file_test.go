@@ -35,7 +35,7 @@ devices:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &File{Name: "/labs/lab.yaml", Admin: "127.0.0.1:9022", Devices: []Device{
+	want := &File{Name: "/labs/lab.yaml", Admin: "127.0.0.1:9022", AdminLine: 2, Devices: []Device{
 		{Sysname: "R1", Address: netip.MustParseAddr("127.0.1.1"), SSHPort: 2222, FTPPort: 21, Flash: FlashDisk,
 			Data: "/labs/data/R1", Startup: "/labs/configs/R1.cfg", Line: 7},
 		{Sysname: "R2", Address: netip.MustParseAddr("127.0.1.2"), SSHPort: 22, FTPPort: 2121, Flash: FlashMemory, Line: 10},
