@@ -68,6 +68,12 @@ var consoleScript = []step{
 	{"rename abc xyz\r", "Rename flash:/abc to flash:/xyz? (y/n)[n]:", true},
 	{"n\r", "<R1>", true},
 	{"display this\r", "<R1>", true},
+	{"display th\x1b[D\x1b[D?", "<R1>display th", true},
+	{"\x03", "<R1>", true},
+	{"undo xyz\x1b[D\x1b[D\x1b[D\x18", "<R1>xyz", false},
+	{"\x19", "<R1>", false},
+	{"pwd\x1b[D\x1b[D\x1b[D\x19", "<R1>", false},
+	{"pw\t\r", "<R1>", true},
 }
 
 // terminal is a CLI session driven through a screen.
@@ -90,12 +96,18 @@ func (term *terminal) do(s step) {
 
 // waitFor waits until the cursor is on a line that reads want and that line
 // number passes ok.
+//
+// When want is a prompt, the console's line editor must also be waiting
+// for a key: reeflective/readline asks the terminal for the cursor position
+// as it draws the line (ESC [ 6 n) and drops keys that reach it together
+// with the answer, so a script types only once the editor is done drawing.
 func (term *terminal) waitFor(want string, ok func(int) bool, after string) {
 	term.t.Helper()
+	editor := term.screen.reply != nil && (strings.HasPrefix(want, "<") || strings.HasPrefix(want, "["))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		line, n := term.screen.cursor()
-		if line == want && ok(n) {
+		if line == want && ok(n) && (!editor || term.screen.showedCursor()) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -120,6 +132,7 @@ var consoleSSHRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
 // consoleProcess is "vrpsim console" running in a pseudo-terminal.
 type consoleProcess struct {
 	*terminal
+	cmd     *exec.Cmd
 	pty     *os.File
 	sshAddr string
 	exited  chan error    // the process's exit, once
@@ -137,7 +150,7 @@ func startConsole(t *testing.T) *consoleProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &consoleProcess{pty: ptmx, exited: make(chan error, 1), copied: make(chan struct{})}
+	p := &consoleProcess{cmd: cmd, pty: ptmx, exited: make(chan error, 1), copied: make(chan struct{})}
 	go func() { p.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
@@ -255,4 +268,54 @@ func sshTerminal(t *testing.T, addr string) *terminal {
 	})
 	term.waitFor("<Huawei>", func(int) bool { return true }, "login")
 	return term
+}
+
+// TestConsoleIdleTimeout checks that the console session ends after the
+// idle timeout of "user-interface con 0", at the prompt and in the pager, and
+// that a key logs on again; then that SIGTERM stops vrpsim at a prompt.
+func TestConsoleIdleTimeout(t *testing.T) {
+	con := startConsole(t)
+	for _, s := range []step{
+		{"system-view\r", "[Huawei]", true},
+		{"user-interface con 0\r", "[Huawei-ui-console0]", true},
+		{"idle-timeout 0 1\r", "[Huawei-ui-console0]", true},
+		{"return\r", "<Huawei>", true},
+		{"quit\r", "", true},
+		{"\r", "<Huawei>", false},
+	} {
+		con.do(s)
+	}
+	const timedOut = "  Configuration console time out, please retry to log on"
+	timeOut := func(where string) {
+		t.Helper()
+		_, before := con.screen.cursor()
+		con.waitFor("", func(n int) bool { return n > before+1 }, "idling "+where)
+		lines := con.screen.lines()
+		_, n := con.screen.cursor()
+		if got := lines[n-1]; got != timedOut {
+			t.Errorf("idling %s, the console shows %q, want %q; screen:\n%s", where, got, timedOut, strings.Join(lines, "\n"))
+		}
+		con.do(step{"x", "<Huawei>", false})
+	}
+	con.do(step{"dis", "<Huawei>dis", false})
+	timeOut("at the prompt")
+	con.do(step{"display current-configuration\r", "  ---- More ----", true})
+	timeOut("in the pager")
+
+	if err := con.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-con.exited:
+		con.exited <- err
+		if err != nil {
+			t.Errorf("vrpsim console: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("vrpsim console did not stop after SIGTERM")
+	}
+	<-con.copied
+	if lines := con.screen.lines(); !slices.Contains(lines, "vrpsim: shutting down") {
+		t.Errorf("no shutdown message in:\n%s", strings.Join(lines, "\n"))
+	}
 }

@@ -18,6 +18,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	rconsole "github.com/reeflective/console"
 	"github.com/reeflective/readline"
@@ -91,6 +93,9 @@ type console struct {
 	exit   chan bool   // the result of Execute, from the menu's command
 	ran    atomic.Bool // the menu's command ran for the current line
 
+	lastActive atomic.Int64 // when the user last pressed a key (Unix ns)
+	idle       atomic.Bool  // the session stayed idle too long
+
 	outMu sync.Mutex
 }
 
@@ -106,7 +111,12 @@ func newConsole(dev *vrp.Device, in *input, out io.Writer) *console {
 // highlighting, hints, suggestions or multi-line input, and VRP's keys.
 func (c *console) setupShell() {
 	sh := c.shell
-	sh.SyntaxHighlighter = nil
+	// The editor redraws the line at each key: the hook notes the activity
+	// and leaves the line as typed.
+	sh.SyntaxHighlighter = func(line []rune) string {
+		c.touch()
+		return string(line)
+	}
 	sh.AcceptMultiline = func([]rune) bool { return true }
 	sh.Completer = nil
 	for name, value := range map[string]any{
@@ -157,8 +167,7 @@ func (c *console) setupShell() {
 // stop ends the console: the line editor and every read return.
 func (c *console) stop() {
 	c.in.stop()
-	c.shell.Keys.Feed(false, []rune(wakeKeys)...)
-	c.shell.Keys.RequestRefresh()
+	c.wakeEditor()
 }
 
 // serve runs sessions until the console stops or the user leaves.
@@ -168,7 +177,8 @@ func (c *console) serve() error {
 			return err
 		}
 		// The session printed "Configuration console exit, please press
-		// any key to log on".
+		// any key to log on" (or "time out, please retry to log on").
+		c.in.woken() // forget an idle interrupt the session did not see
 		r, err := c.in.readKey()
 		if err != nil {
 			return err
@@ -188,17 +198,11 @@ func (c *console) session() error {
 	defer s.Close()
 	c.sess = s
 	defer func() { c.sess = nil }()
+	c.idle.Store(false)
+	c.touch()
 	ended := make(chan struct{})
 	defer close(ended)
-	go func() {
-		select {
-		case <-s.Done():
-			// The device ended the session: wake the line editor.
-			c.shell.Keys.Feed(false, []rune(wakeKeys)...)
-			c.shell.Keys.RequestRefresh()
-		case <-ended:
-		}
-	}()
+	go c.watch(s, ended)
 	c.write(s.Banner())
 	for {
 		if c.in.isStopped() {
@@ -217,6 +221,10 @@ func (c *console) session() error {
 			if c.in.isStopped() {
 				return errStopped
 			}
+			if c.idle.Load() {
+				s.Timeout()
+				return nil
+			}
 			select {
 			case <-s.Done():
 				return nil
@@ -234,8 +242,58 @@ func (c *console) session() error {
 		if exit {
 			return nil
 		}
+		if c.idle.Load() {
+			// The session timed out in the pager or a question.
+			s.Timeout()
+			return nil
+		}
 	}
 }
+
+// watch ends the session's wait for input when the device closes the
+// session or the session stays idle longer than its idle timeout. It returns
+// when the session ends.
+func (c *console) watch(s *vrp.Session, ended <-chan struct{}) {
+	timeout := s.IdleTimeout()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		expired = timer.C
+		for {
+			select {
+			case <-ended:
+				return
+			case <-s.Done():
+				c.wakeEditor()
+				return
+			case <-expired:
+			}
+			if left := timeout - time.Since(time.Unix(0, c.lastActive.Load())); left > 0 {
+				timer.Reset(left)
+				continue
+			}
+			c.idle.Store(true)
+			c.in.interrupt()
+			c.wakeEditor()
+			return
+		}
+	}
+	select {
+	case <-ended:
+	case <-s.Done():
+		c.wakeEditor()
+	}
+}
+
+// wakeEditor makes the line editor run the "vrp-wake" command.
+func (c *console) wakeEditor() {
+	c.shell.Keys.Feed(false, []rune(wakeKeys)...)
+	c.shell.Keys.RequestRefresh()
+}
+
+// touch notes that the user pressed a key.
+func (c *console) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 
 // menu makes the menu of the session's current view the active one, and
 // returns it. Menus are named after the view: the prompt less the sysname.
@@ -299,6 +357,7 @@ func (c *console) readLine() (string, error) {
 		c.shell.Keys.Feed(false, []rune(string(pending))...)
 	}
 	line, err := c.shell.Readline()
+	c.touch()
 	var rest []byte
 	for {
 		b, empty := c.shell.Keys.Pop()
@@ -307,7 +366,7 @@ func (c *console) readLine() (string, error) {
 		}
 		rest = append(rest, b)
 	}
-	c.in.unread(rest)
+	c.in.unread(bytes.ReplaceAll(rest, []byte(wakeKeys), nil))
 	return line, err
 }
 
@@ -331,10 +390,16 @@ func (t consoleTerminal) Write(p []byte) (int, error) {
 
 func (t consoleTerminal) ReadLine(prompt string, echo bool) (string, error) {
 	t.c.write(prompt)
-	return readAnswer(t.c.in.readKey, t.c.write, echo)
+	return readAnswer(t.ReadKey, t.c.write, echo)
 }
 
-func (t consoleTerminal) ReadKey() (rune, error) { return t.c.in.readKey() }
+func (t consoleTerminal) ReadKey() (rune, error) {
+	r, err := t.c.in.readKey()
+	if err == nil {
+		t.c.touch()
+	}
+	return r, err
+}
 
 // sessionHistory shows the session's command history to the line editor.
 // Lines enter it when the session executes them.

@@ -13,6 +13,7 @@ import (
 // Errors that end reading from the terminal.
 var (
 	errStopped     = errors.New("console: stopped")
+	errIdle        = errors.New("console: idle timeout")
 	errInterrupted = errors.New("console: interrupted by Ctrl+C")
 	errHangup      = errors.New("console: the terminal closed")
 )
@@ -40,8 +41,9 @@ type input struct {
 	pending []byte // bytes read ahead of the one being read
 	lastCR  bool   // the last key read was '\r': a '\n' right after it is dropped
 
-	mu      sync.Mutex
-	stopped bool
+	mu          sync.Mutex
+	stopped     bool
+	interrupted bool // the next read fails with errIdle
 }
 
 func newInput(f *os.File) (*input, error) {
@@ -61,6 +63,35 @@ func (in *input) stop() {
 	}
 	in.stopped = true
 	unix.Write(in.wakeW, []byte{0})
+}
+
+// interrupt makes the current or next read fail with errIdle.
+func (in *input) interrupt() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.interrupted = true
+	unix.Write(in.wakeW, []byte{0})
+}
+
+// woken reports why reading must stop: errStopped, errIdle (once per
+// interrupt) or nil. The wake pipe is drained unless stopped.
+func (in *input) woken() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped {
+		return errStopped
+	}
+	if in.interrupted {
+		in.interrupted = false
+		var buf [16]byte
+		for {
+			if n, err := unix.Read(in.wakeR, buf[:]); n <= 0 || err != nil {
+				break
+			}
+		}
+		return errIdle
+	}
+	return nil
 }
 
 func (in *input) isStopped() bool {
@@ -101,8 +132,8 @@ func (in *input) next() (byte, error) {
 // fill waits for the terminal to have bytes and reads them.
 func (in *input) fill() error {
 	for {
-		if in.isStopped() {
-			return errStopped
+		if err := in.woken(); err != nil {
+			return err
 		}
 		fds := []unix.PollFd{
 			{Fd: int32(in.fd), Events: unix.POLLIN},
@@ -115,7 +146,9 @@ func (in *input) fill() error {
 			return fmt.Errorf("console: poll: %w", err)
 		}
 		if fds[1].Revents != 0 {
-			return errStopped
+			if err := in.woken(); err != nil {
+				return err
+			}
 		}
 		if fds[0].Revents == 0 {
 			continue

@@ -62,7 +62,7 @@ func (c *console) keyKillRight() {
 // keyWake makes the editor return when the console stops or the session
 // ended; otherwise (the keys were typed) it does nothing.
 func (c *console) keyWake() {
-	if !c.in.isStopped() && (c.sess == nil || !c.sessionDone()) {
+	if !c.in.isStopped() && !c.idle.Load() && (c.sess == nil || !c.sessionDone()) {
 		return
 	}
 	c.action = actStop
