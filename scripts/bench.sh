@@ -402,6 +402,7 @@ user[vrpsim]=$vrp_user
 pass[vrpsim]=$vrp_pass
 dir[vrpsim]=$data/flash
 log "starting vrpsim (SSH on $host:${port[ssh]})"
+: >"$work/vrpsim.log"
 "$work/vrpsim" --ssh "$host:${port[ssh]}" --data "$data" >"$work/vrpsim.log" 2>&1 &
 vrpsim_pid=$!
 deadline=$((SECONDS + 30))
