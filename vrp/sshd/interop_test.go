@@ -241,7 +241,7 @@ conn = ConnectHandler(device_type="huawei", host="127.0.0.1", port=int(sys.argv[
                       username="admin", password="Admin@huawei", timeout=20,
                       # netmiko paces itself by silences of 2 s x delay factor; the
                       # defaults pass too but take 23 s.
-                      fast_cli=True, global_delay_factor=0.25)
+                      fast_cli=True, global_delay_factor=0.5)
 out = conn.send_command("display current-configuration")
 assert " sysname Huawei" in out, out
 assert "---- More ----" not in out, out

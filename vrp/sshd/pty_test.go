@@ -200,7 +200,7 @@ func TestWindowChange(t *testing.T) {
 		if strings.HasPrefix(echo, "xxxxxxxxxxxx\r\nxxx\r\n") {
 			break
 		}
-		if attempt == 100 {
+		if attempt == 1000 {
 			t.Fatalf("no wrap at 20 columns: %q", echo)
 		}
 		time.Sleep(10 * time.Millisecond)
