@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp"
@@ -35,11 +36,9 @@ func BenchmarkIdleSessions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var bytesPerSession, heapPerSession, goroutinesPerSession float64
+	var total, heap, goroutines float64
 	for range b.N {
-		before, heapBefore := serverMemory()
-		goroutines := runtime.NumGoroutine()
-
+		idleGoroutines := runtime.NumGoroutine()
 		cmd := exec.Command(exe, "-test.run=^TestIdleSessionClient$", "-test.v")
 		cmd.Env = append(os.Environ(), "SSHD_IDLE_CLIENT="+strings.Join(addrs, ","))
 		stdin, _ := cmd.StdinPipe()
@@ -53,19 +52,26 @@ func BenchmarkIdleSessions(b *testing.B) {
 			cmd.Wait()
 			b.Fatalf("client: %v", err)
 		}
-		after, heapAfter := serverMemory()
-		bytesPerSession = float64(after-before) / float64(len(addrs))
-		heapPerSession = float64(heapAfter-heapBefore) / float64(len(addrs))
-		goroutinesPerSession = float64(runtime.NumGoroutine()-goroutines) / float64(len(addrs))
+		open, openHeap := serverMemory()
+		openGoroutines := runtime.NumGoroutine()
 		stdin.Close() // the client closes its sessions and exits
 		go io.Copy(io.Discard, stdout)
 		if err := cmd.Wait(); err != nil {
 			b.Fatalf("client: %v", err)
 		}
+		for runtime.NumGoroutine() > idleGoroutines {
+			time.Sleep(10 * time.Millisecond)
+		}
+		// Measured against the same server after the sessions ended, so that
+		// what the first sessions allocate for good is not counted.
+		closed, closedHeap := serverMemory()
+		total += float64(open-closed) / float64(len(addrs))
+		heap += float64(openHeap-closedHeap) / float64(len(addrs))
+		goroutines += float64(openGoroutines-idleGoroutines) / float64(len(addrs))
 	}
-	b.ReportMetric(bytesPerSession, "bytes/session")
-	b.ReportMetric(heapPerSession, "heap-bytes/session")
-	b.ReportMetric(goroutinesPerSession, "goroutines/session")
+	b.ReportMetric(total/float64(b.N), "bytes/session")
+	b.ReportMetric(heap/float64(b.N), "heap-bytes/session")
+	b.ReportMetric(goroutines/float64(b.N), "goroutines/session")
 }
 
 // serverMemory returns the live heap plus goroutine stacks, and the live
