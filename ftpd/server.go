@@ -249,9 +249,8 @@ func New(cfg Config) *Server {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
-	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = 2*cfg.MaxSessions + 2
-	}
+	// MaxConnections 0 keeps following MaxSessions, also when SetMaxSessions
+	// changes it (see maxConnections).
 	if cfg.FailureDelay == 0 {
 		cfg.FailureDelay = DefaultFailureDelay
 	}
@@ -299,8 +298,18 @@ func (s *Server) notifyChange() {
 // IdleTimeout returns the current idle timeout.
 func (s *Server) IdleTimeout() time.Duration { return time.Duration(s.idleTimeout.Load()) }
 
-// SetMaxSessions changes the number of users that may be logged in at once. Users
-// already logged in stay.
+// maxConnections is the limit of control connections: Config.MaxConnections,
+// or twice the current user limit plus two.
+func (s *Server) maxConnections() int {
+	if s.cfg.MaxConnections > 0 {
+		return s.cfg.MaxConnections
+	}
+	return 2*s.MaxSessions() + 2
+}
+
+// SetMaxSessions changes the number of users that may be logged in at once
+// (and, unless Config.MaxConnections is set, the connection limit with it).
+// Users already logged in stay.
 func (s *Server) SetMaxSessions(n int) {
 	if n <= 0 {
 		n = DefaultMaxSessions
@@ -406,7 +415,7 @@ func (s *Server) accept(c net.Conn) {
 		c.Close()
 		return
 	}
-	if len(s.sessions) >= s.cfg.MaxConnections {
+	if len(s.sessions) >= s.maxConnections() {
 		s.mu.Unlock()
 		refuse("too many connections")
 		return
