@@ -11,7 +11,8 @@
 #   - RSS (VmRSS) idle, a few seconds after the start;
 #   - RSS with 100 devices each holding an SSH session (paramiko, a shell on
 #     a pty) and 100 other devices each holding a logged-in FTP session
-#     (ftplib);
+#     (ftplib), opened all at once (the worst case: every login's password
+#     check runs at the same time) or --logins N at a time;
 #   - 100 netmiko-style backups in parallel across 100 devices: log in
 #     (Debian's netmiko 2.4.2, huawei driver), display current-configuration,
 #     save (answering its question), then on the device's FTP client "ftp" to
@@ -19,7 +20,7 @@
 #     "bye"; wall time and failures (a backup fails unless the remote server
 #     holds the device's file with the device's sysname in it);
 #
-# Usage: scripts/bench-lab.sh [--devices N] [--sessions N] [--backups N] [--keep]
+# Usage: scripts/bench-lab.sh [--devices N] [--sessions N] [--backups N] [--logins N] [--keep]
 #
 # Needs: go, /usr/bin/python3 with python3-paramiko, python3-netmiko and
 # python3-pyftpdlib (Debian). Everything listens on loopback; everything it
@@ -28,14 +29,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-devices=1000 sessions=100 backups=100 keep=no
+devices=1000 sessions=100 backups=100 logins=0 keep=no
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--devices) devices=$2; shift 2 ;;
 	--sessions) sessions=$2; shift 2 ;;
 	--backups) backups=$2; shift 2 ;;
+	--logins) logins=$2; shift 2 ;;
 	--keep) keep=yes; shift ;;
-	*) echo "usage: $0 [--devices N] [--sessions N] [--backups N] [--keep]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--devices N] [--sessions N] [--backups N] [--logins N] [--keep]" >&2; exit 2 ;;
 	esac
 done
 if [ $((2 * sessions)) -gt "$devices" ] || [ "$backups" -gt "$devices" ]; then
@@ -112,14 +114,20 @@ until [ -s "$work/ftpd.port" ]; do sleep 0.05; done
 ftpd_port=$(cat "$work/ftpd.port")
 
 cat > "$work/hold.py" <<'PY'
-# Holds SSH sessions on devices [0, n) and FTP sessions on [n, 2n), reports
-# when they are all up, and closes them when stdin ends.
+# Holds SSH sessions on devices [0, n) and FTP sessions on [n, 2n), logging
+# in at most `logins` at a time (0: all at once), reports when they are all
+# up, and closes them when stdin ends.
 import sys, ftplib, socket, threading, paramiko
-n = int(sys.argv[1])
+n, logins = int(sys.argv[1]), int(sys.argv[2])
+gate = threading.BoundedSemaphore(logins if logins > 0 else 2 * n)
 addr = lambda i: "127.1.%d.%d" % (i // 250, i % 250 + 1)
 held, errors = [], []
 lock = threading.Lock()
 def ssh(i):
+    with gate: ssh_login(i)
+def ftp(i):
+    with gate: ftp_login(i)
+def ssh_login(i):
     try:
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
@@ -131,7 +139,7 @@ def ssh(i):
         with lock: held.append((c, ch))
     except Exception as e:
         with lock: errors.append("ssh %s: %r" % (addr(i), e))
-def ftp(i):
+def ftp_login(i):
     try:
         f = ftplib.FTP()
         f.connect(addr(i), 2121, timeout=60)
@@ -149,7 +157,7 @@ PY
 
 echo "opening $sessions SSH and $sessions FTP sessions..."
 mkfifo "$work/hold.in"
-"$py" "$work/hold.py" "$sessions" < "$work/hold.in" > "$work/hold.out" 2> "$work/hold.err" &
+"$py" "$work/hold.py" "$sessions" "$logins" < "$work/hold.in" > "$work/hold.out" 2> "$work/hold.err" &
 hpid=$!
 pids+=("$hpid")
 exec 9> "$work/hold.in"
@@ -165,7 +173,7 @@ wait "$hpid" || true
 
 cat > "$work/backup.py" <<'PY'
 # netmiko-style backups of devices [0, n) in parallel.
-import sys, os, time, threading, logging
+import sys, os, time, threading, logging, traceback
 from netmiko import ConnectHandler
 logging.disable(logging.CRITICAL)
 n, port, remote = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -195,7 +203,8 @@ def backup(i):
         if not os.path.exists(path) or "local-user admin" not in open(path).read():
             raise RuntimeError("no backup on the remote server: %r" % out[-300:])
     except Exception as e:
-        with lock: failures.append("%s: %r" % (name, e))
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        with lock: failures.append("%s: %r at %s:%d" % (name, e, os.path.basename(tb.filename), tb.lineno))
 t0 = time.monotonic()
 ts = [threading.Thread(target=backup, args=(i,)) for i in range(n)]
 for t in ts: t.start()
@@ -216,6 +225,6 @@ echo
 echo "vrpsim lab bench: $devices devices, $(nproc) CPUs, $(go env GOVERSION)"
 echo "  start (exec to ready):         $((t1 - t0)) ms (the process's own figure: $own)"
 echo "  RSS idle:                      $idle"
-echo "  RSS, $sessions SSH + $sessions FTP sessions: $busy ($heldline)"
+echo "  RSS, $sessions SSH + $sessions FTP sessions: $busy ($heldline; logins at once: ${logins/#0/all})"
 echo "  backups:                       $backupline"
 echo "  shutdown (SIGTERM to exit):    $((t3 - t2)) ms"

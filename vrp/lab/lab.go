@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -331,32 +332,13 @@ func (l *Lab) node(name string) (*node, error) {
 	n, ok := l.byName[name]
 	if !ok {
 		for _, o := range l.nodes { // sysnames are unique case-insensitively
-			if equalFold(o.spec.Sysname, name) {
+			if strings.EqualFold(o.spec.Sysname, name) {
 				return o, nil
 			}
 		}
 		return nil, fmt.Errorf("%s: %w", name, ErrNoDevice)
 	}
 	return n, nil
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // StopDevice stops one device, as switching it off would: its sessions end,
