@@ -594,6 +594,39 @@ func TestFTPClientInterop(t *testing.T) {
 	}
 }
 
+// TestFTPClientInteropLoginRetry: a wrong password leaves the client view
+// connected but not logged in (the server's 530 is shown, commands get 530),
+// and "user" logs in on the same connection. The servers pause before a 530
+// (pyftpdlib 3 s, pure-ftpd 5 s), so the servers run in parallel.
+func TestFTPClientInteropLoginRetry(t *testing.T) {
+	for _, ps := range ftpPeers {
+		t.Run(ps.name, func(t *testing.T) {
+			t.Parallel()
+			p := ps.start(t, "127.0.0.1")
+			d := newDeviceAt(t, "127.0.1.2")
+			c := openConsole(t, d)
+			line := fmt.Sprintf("ftp 127.0.0.1 %d", p.port)
+			checkDialogue(t, line, c.do(line, p.user, "wrong-password"), []string{"Trying 127.0.0.1 ...", "Press CTRL+K to abort",
+				"Connected to 127.0.0.1.", "220", "User(127.0.0.1:(none)):" + p.user, "331", "Enter password:", "530"})
+			if got := c.s.Prompt(); got != "[Huawei-ftp]" {
+				t.Errorf("prompt after a failed login = %q", got)
+			}
+			for _, s := range []struct {
+				line    string
+				answers []string
+				want    []string
+			}{
+				{"pwd", nil, []string{"530"}},
+				{"user " + p.user, []string{p.pass}, []string{"331", "Enter password:", "230", ""}},
+				{"pwd", nil, []string{"257"}},
+				{"bye", nil, []string{"221"}},
+			} {
+				checkDialogue(t, s.line, c.do(s.line, s.answers...), s.want)
+			}
+		})
+	}
+}
+
 // checkListing checks the dialogue of dir or ls in active mode: the listing
 // between the 1xx and 226 replies names exactly the files given (ls) or shows
 // a line for each (dir), and the summary counts the listing's bytes as they
