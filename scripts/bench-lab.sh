@@ -178,13 +178,15 @@ from netmiko import ConnectHandler
 logging.disable(logging.CRITICAL)
 n, port, remote = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 addr = lambda i: "127.1.%d.%d" % (i // 250, i % 250 + 1)
-failures = []
+failures, connects = [], []
 lock = threading.Lock()
 def backup(i):
     name = "D%d" % i
     try:
+        t = time.monotonic()
         c = ConnectHandler(device_type="huawei", host=addr(i), port=2222, username="admin",
                            password="Admin@huawei", timeout=120, banner_timeout=120, auth_timeout=120)
+        with lock: connects.append(time.monotonic() - t)
         cfg = c.send_command("display current-configuration")
         if "sysname %s" % name not in cfg and "local-user admin" not in cfg:
             raise RuntimeError("unexpected configuration: %r" % cfg[:200])
@@ -209,7 +211,10 @@ t0 = time.monotonic()
 ts = [threading.Thread(target=backup, args=(i,)) for i in range(n)]
 for t in ts: t.start()
 for t in ts: t.join()
-print("%d backups in %.1f s, %d failed" % (n, time.monotonic() - t0, len(failures)))
+connects.sort()
+med = connects[len(connects) // 2] if connects else 0
+print("%d backups in %.1f s, %d failed (netmiko log-in: median %.1f s, max %.1f s)" % (
+    n, time.monotonic() - t0, len(failures), med, connects[-1] if connects else 0))
 for f in failures[:5]: print("  " + f)
 PY
 
