@@ -187,6 +187,22 @@ func TestDevicesAreIndependent(t *testing.T) {
 	}
 	in.Close()
 
+	// Each device logs in its own log buffer.
+	logins := func(name string) (n int) {
+		for _, line := range l.Device(name).Log() {
+			if strings.Contains(line, "/LOGIN_OK(") {
+				n++
+				if !strings.Contains(line, "IpAddress=127.88.1.1,") || !strings.Contains(line, " "+name+" %%01FTPS/") {
+					t.Errorf("%s logged %q", name, line)
+				}
+			}
+		}
+		return n
+	}
+	if r1n, r2n := logins("R1"), logins("R2"); r1n != 0 || r2n != 1 {
+		t.Errorf("FTP logins logged: R1 %d, R2 %d; want 0 and 1", r1n, r2n)
+	}
+
 	// R2's PASV reply carries R2's address; a PORT to R1's address is refused.
 	ftp := ftpLogin(t, r2.FTP)
 	reply := ftp.cmd(t, "PASV")
