@@ -5,6 +5,8 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gliderlabs/ssh"
 )
 
 // Errors that end reading from a session's input.
@@ -57,6 +59,10 @@ type input struct {
 	onIdle func()
 	// beforeWait runs before each blocking wait (it flushes output).
 	beforeWait func()
+	// windows delivers the client's window sizes to onWindow while the
+	// session waits for input (nil without a pty).
+	windows  <-chan ssh.Window
+	onWindow func(ssh.Window)
 
 	pending []byte
 	err     error
@@ -80,27 +86,36 @@ func (in *input) fill() error {
 			expired = t.C
 		}
 	}
-	select {
-	case chunk, ok := <-in.chunks:
-		if !ok {
+	for {
+		select {
+		case chunk, ok := <-in.chunks:
+			if !ok {
+				in.err = io.EOF
+				return in.err
+			}
+			if len(in.pending) == 0 {
+				in.pending = chunk
+			} else {
+				in.pending = append(in.pending, chunk...)
+			}
+			return nil
+		case w, ok := <-in.windows:
+			if !ok {
+				in.windows = nil
+				continue
+			}
+			in.onWindow(w)
+			continue
+		case <-in.done:
 			in.err = io.EOF
-			return in.err
+		case <-expired:
+			in.err = errIdle
+			if in.onIdle != nil {
+				in.onIdle()
+			}
 		}
-		if len(in.pending) == 0 {
-			in.pending = chunk
-		} else {
-			in.pending = append(in.pending, chunk...)
-		}
-		return nil
-	case <-in.done:
-		in.err = io.EOF
-	case <-expired:
-		in.err = errIdle
-		if in.onIdle != nil {
-			in.onIdle()
-		}
+		return in.err
 	}
-	return in.err
 }
 
 // next returns the next byte without consuming it, dropping the '\n' of a

@@ -77,14 +77,16 @@ func newPtyTerminal(w io.Writer, in *input, width, height int) *ptyTerminal {
 func (srv *Server) serveTerminal(ss ssh.Session, in *input, info vrp.SessionInfo, pty ssh.Pty, winch <-chan ssh.Window) {
 	p := newPtyTerminal(ss, in, pty.Window.Width, pty.Window.Height)
 	defer p.flush()
-	go func() {
-		for w := range winch {
-			if w.Width > 0 { // 0: the client does not know (expect's pty)
-				p.editor.SetSize(w.Width, w.Height)
-				p.flush()
-			}
+	// Window changes are applied while the session waits for a key; once it
+	// ends, they are drained until the channel closes (the library blocks
+	// the channel's requests on an unread change).
+	in.windows = winch
+	in.onWindow = func(w ssh.Window) {
+		if w.Width > 0 { // 0: the client does not know (expect's pty)
+			p.editor.SetSize(w.Width, w.Height)
 		}
-	}()
+	}
+	defer func() { go discardWindows(winch) }()
 	info.Interactive = true
 	s := srv.openSession(ss, info, p)
 	if s == nil {
