@@ -79,12 +79,16 @@ func need(t *testing.T, tools ...string) {
 	}
 }
 
-func sshExec(t *testing.T, port, knownHosts, password, command string) (string, error) {
+// sshExec runs command (lines) by SSH exec; answers to the device's questions
+// come from stdin, as in "echo y | ssh host save".
+func sshExec(t *testing.T, port, knownHosts, password, command string, stdin ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("sshpass", "-p", password, "ssh", "-p", port,
 		"-o", "StrictHostKeyChecking=accept-new", "-o", "UserKnownHostsFile="+knownHosts,
 		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-o", "NumberOfPasswordPrompts=1",
+		"-o", "HostKeyAlias=vrpsim-test",
 		"admin@127.0.0.1", command)
+	cmd.Stdin = strings.NewReader(strings.Join(stdin, ""))
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -104,7 +108,7 @@ func TestRunWithOpenSSH(t *testing.T) {
 	if _, err := sshExec(t, port, known, "wrong", "display version"); err == nil {
 		t.Fatal("a wrong password logged in")
 	}
-	got, err = sshExec(t, port, known, "Admin@huawei", "system-view\nsysname R7\nreturn\nsave\ny")
+	got, err = sshExec(t, port, known, "Admin@huawei", "system-view\nsysname R7\nreturn\nsave", "y\n")
 	if err != nil || !strings.Contains(got, "Configuration file had been saved successfully") {
 		t.Fatalf("save: %v %q", err, got)
 	}
@@ -117,8 +121,8 @@ func TestRunWithOpenSSH(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "flash", "vrpcfg.zip")); err != nil {
 		t.Errorf("saved configuration: %v", err)
 	}
-	// restart: same host key (StrictHostKeyChecking would refuse a new one)
-	// and the saved sysname
+	// restart: the same host key (strict checking refuses any other for the
+	// alias) and the saved sysname
 	port, stop = start(t, data)
 	defer stop()
 	known2, _ := os.ReadFile(known)
@@ -128,7 +132,8 @@ func TestRunWithOpenSSH(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("sshpass", "-p", "Admin@huawei", "ssh", "-p", port, "-o", "StrictHostKeyChecking=yes",
-		"-o", "UserKnownHostsFile="+known, "-o", "LogLevel=ERROR", "admin@127.0.0.1", "display current-configuration | include sysname")
+		"-o", "UserKnownHostsFile="+known, "-o", "HostKeyAlias=vrpsim-test", "-o", "LogLevel=ERROR",
+		"admin@127.0.0.1", "display current-configuration | include sysname")
 	b, err := cmd.CombinedOutput()
 	if err != nil || string(b) != " sysname R7\n" {
 		t.Fatalf("after restart: %v %q", err, b)
