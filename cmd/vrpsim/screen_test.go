@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,7 +25,6 @@ type screen struct {
 	pending       []byte       // an unfinished escape sequence or UTF-8 character
 	reply         func([]byte) // answers to the terminal's reports; nil: none
 	unknown       []string     // escape sequences the emulator ignored
-	tail          []byte       // the last bytes written
 }
 
 func newScreen(width, height int, reply func([]byte)) *screen {
@@ -45,10 +43,6 @@ func (s *screen) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending = append(s.pending, p...)
-	s.tail = append(s.tail, p...)
-	if len(s.tail) > 16 {
-		s.tail = s.tail[len(s.tail)-16:]
-	}
 	for len(s.pending) > 0 {
 		n := s.step(s.pending)
 		if n == 0 {
@@ -216,13 +210,4 @@ func (s *screen) cursor() (string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return trimRow(s.rows[s.row]), len(s.scrollback) + s.row
-}
-
-// showedCursor reports whether the last thing written was "show the cursor"
-// (ESC [ ? 25 h), which reeflective/readline writes last when it has drawn
-// the line and waits for a key.
-func (s *screen) showedCursor() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.HasSuffix(s.tail, []byte("\x1b[?25h"))
 }

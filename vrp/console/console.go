@@ -50,12 +50,18 @@ func Run(ctx context.Context, dev *vrp.Device) error {
 		return fmt.Errorf("console: raw mode: %w", err)
 	}
 	defer term.Restore(fd, state)
-	in, err := newInput(os.Stdin)
+	rl, err := startRelay()
+	if err != nil {
+		return err
+	}
+	defer rl.close()
+	in, err := newInput(rl.keys())
 	if err != nil {
 		return err
 	}
 	defer in.close()
 	c := newConsole(dev, in, os.Stdout)
+	c.relay = rl
 	defer context.AfterFunc(ctx, c.stop)()
 	err = c.serve()
 	if errors.Is(err, errStopped) || errors.Is(err, errHangup) || errors.Is(err, io.EOF) {
@@ -69,20 +75,23 @@ func Run(ctx context.Context, dev *vrp.Device) error {
 type action int
 
 const (
-	actNone  action = iota
-	actCtrlZ        // discard the line, go to user view
-	actStop         // the console is stopping or the session ended
+	actNone   action = iota
+	actCancel        // Ctrl+C: discard the line
+	actCtrlZ         // discard the line, go to user view
+	actStop          // the console is stopping or the session ended
 )
 
-// wakeKeys is the key sequence fed to the line editor to make it return when
-// the console stops; it is bound to the "vrp-wake" command.
+// wakeKeys is the key sequence typed to the line editor to make it return
+// when the console stops or the session ends; it is bound to the "vrp-wake"
+// command, which does nothing otherwise.
 const wakeKeys = "\x1c\x1d\x1c"
 
 // console is one console port: a reeflective console whose menus are the
 // device's views, over the terminal.
 type console struct {
 	dev   *vrp.Device
-	in    *input
+	in    *input // keys while the line editor does not read a line
+	relay *relay
 	out   io.Writer
 	app   *rconsole.Console
 	shell *readline.Shell
@@ -139,6 +148,7 @@ func (c *console) setupShell() {
 		"vrp-help":       c.keyHelp,
 		"vrp-complete":   c.keyComplete,
 		"vrp-ctrl-z":     c.keyCtrlZ,
+		"vrp-cancel":     c.keyCancel,
 		"vrp-kill-left":  c.keyKillLeft,
 		"vrp-kill-right": c.keyKillRight,
 		"vrp-wake":       c.keyWake,
@@ -155,6 +165,7 @@ func (c *console) setupShell() {
 		"?":                    "vrp-help",
 		"\t":                   "vrp-complete",
 		string(rune(keyCtrlZ)): "vrp-ctrl-z",
+		string(rune(keyCtrlC)): "vrp-cancel",
 		string(rune(keyCtrlX)): "vrp-kill-left",
 		string(rune(keyCtrlY)): "vrp-kill-right",
 		string(rune(keyCtrlD)): "vrp-ignore",
@@ -231,6 +242,8 @@ func (c *console) session() error {
 			default:
 				continue
 			}
+		case act == actCancel:
+			continue
 		case act == actCtrlZ:
 			s.CtrlZ()
 			continue
@@ -286,11 +299,9 @@ func (c *console) watch(s *vrp.Session, ended <-chan struct{}) {
 	}
 }
 
-// wakeEditor makes the line editor run the "vrp-wake" command.
-func (c *console) wakeEditor() {
-	c.shell.Keys.Feed(false, []rune(wakeKeys)...)
-	c.shell.Keys.RequestRefresh()
-}
+// wakeEditor makes the line editor, if it is reading a line, run the
+// "vrp-wake" command.
+func (c *console) wakeEditor() { c.relay.wake(wakeKeys) }
 
 // touch notes that the user pressed a key.
 func (c *console) touch() { c.lastActive.Store(time.Now().UnixNano()) }
@@ -349,12 +360,14 @@ func (c *console) execute(menu *rconsole.Menu, line string) (bool, error) {
 	return <-c.exit, nil
 }
 
-// readLine reads a command line with the line editor. Bytes the pager or a
-// question read ahead are typed into the editor first, and bytes the editor
-// read past the end of the line are kept for them.
+// readLine reads a command line with the line editor. The keys go to the
+// editor while it reads, in the order typed: those the console read ahead
+// first; the keys the editor read past the end of the line come back.
 func (c *console) readLine() (string, error) {
-	if pending := c.in.takePending(); len(pending) > 0 {
-		c.shell.Keys.Feed(false, []rune(string(pending))...)
+	c.relay.toEditor(c.in.takePending())
+	if c.in.isStopped() || c.idle.Load() || c.sessionDone() {
+		// A wake that came before the editor read lines was lost.
+		c.wakeEditor()
 	}
 	line, err := c.shell.Readline()
 	c.touch()
@@ -366,7 +379,7 @@ func (c *console) readLine() (string, error) {
 		}
 		rest = append(rest, b)
 	}
-	c.in.unread(bytes.ReplaceAll(rest, []byte(wakeKeys), nil))
+	c.relay.fromEditor(bytes.ReplaceAll(rest, []byte(wakeKeys), nil))
 	return line, err
 }
 

@@ -3,7 +3,6 @@ package console
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"unicode/utf8"
 
@@ -46,12 +45,13 @@ type input struct {
 	interrupted bool // the next read fails with errIdle
 }
 
-func newInput(f *os.File) (*input, error) {
+// newInput reads the terminal open as fd; it does not close fd.
+func newInput(fd int) (*input, error) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return nil, fmt.Errorf("console: wake pipe: %w", err)
 	}
-	return &input{fd: int(f.Fd()), wakeR: p[0], wakeW: p[1]}, nil
+	return &input{fd: fd, wakeR: p[0], wakeW: p[1]}, nil
 }
 
 // stop makes every read, current and future, fail with errStopped.
@@ -103,11 +103,6 @@ func (in *input) isStopped() bool {
 func (in *input) close() {
 	unix.Close(in.wakeR)
 	unix.Close(in.wakeW)
-}
-
-// unread puts bytes back in front of the input.
-func (in *input) unread(b []byte) {
-	in.pending = append(append([]byte(nil), b...), in.pending...)
 }
 
 // takePending returns and forgets the bytes read ahead.

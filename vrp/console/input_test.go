@@ -18,7 +18,7 @@ func pipeInput(t *testing.T) (*input, *os.File) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := newInput(r)
+	in, err := newInput(int(r.Fd()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,24 +120,6 @@ func TestStopEndsRead(t *testing.T) {
 	}
 	if _, err := in.readKey(); !errors.Is(err, errStopped) {
 		t.Fatalf("read after stop returned %v, want %v", err, errStopped)
-	}
-}
-
-func TestUnread(t *testing.T) {
-	in, w := pipeInput(t)
-	io.WriteString(w, "c")
-	w.Close()
-	in.unread([]byte("ab"))
-	var got []rune
-	for {
-		r, err := in.readKey()
-		if err != nil {
-			break
-		}
-		got = append(got, r)
-	}
-	if diff := cmp.Diff([]rune("abc"), got); diff != "" {
-		t.Errorf("keys (-want +got):\n%s", diff)
 	}
 }
 

@@ -43,6 +43,13 @@ func (c *console) keyCtrlZ() {
 	c.acceptLine()
 }
 
+// keyCancel (Ctrl+C) discards the line. (readline's own abort command
+// would swallow the key typed after Ctrl+C.)
+func (c *console) keyCancel() {
+	c.action = actCancel
+	c.acceptLine()
+}
+
 // keyKillLeft (Ctrl+X) deletes everything left of the cursor.
 func (c *console) keyKillLeft() {
 	line := []rune(string(*c.shell.Line()))
@@ -62,7 +69,7 @@ func (c *console) keyKillRight() {
 // keyWake makes the editor return when the console stops or the session
 // ended; otherwise (the keys were typed) it does nothing.
 func (c *console) keyWake() {
-	if !c.in.isStopped() && !c.idle.Load() && (c.sess == nil || !c.sessionDone()) {
+	if !c.in.isStopped() && !c.idle.Load() && !c.sessionDone() {
 		return
 	}
 	c.action = actStop
@@ -70,6 +77,9 @@ func (c *console) keyWake() {
 }
 
 func (c *console) sessionDone() bool {
+	if c.sess == nil {
+		return false
+	}
 	select {
 	case <-c.sess.Done():
 		return true
