@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -15,6 +16,7 @@ type Grammar[E any] struct {
 	params   map[string]*Param
 	starts   map[string]*node[E] // view -> start
 	commands []*compiled[E]
+	initial  sync.Map // view -> []thread[E]: the closure of the view's start, computed once
 }
 
 type compiled[E any] struct {
@@ -278,6 +280,15 @@ func step[E any](ts []thread[E], tok string, level int) (next []thread[E], kind 
 }
 
 func (g *Grammar[E]) start(view string) []thread[E] {
+	if ts, ok := g.initial.Load(view); ok {
+		return ts.([]thread[E])
+	}
+	ts := g.computeStart(view)
+	g.initial.Store(view, ts)
+	return ts
+}
+
+func (g *Grammar[E]) computeStart(view string) []thread[E] {
 	var ts []thread[E]
 	for _, v := range []string{view, AllViews} {
 		if s := g.starts[v]; s != nil {
