@@ -59,7 +59,10 @@ func BenchmarkIdleSessions(b *testing.B) {
 		if err := cmd.Wait(); err != nil {
 			b.Fatalf("client: %v", err)
 		}
-		for runtime.NumGoroutine() > idleGoroutines {
+		for deadline := time.Now().Add(30 * time.Second); runtime.NumGoroutine() > idleGoroutines; {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d goroutines left after the sessions ended, %d before", runtime.NumGoroutine(), idleGoroutines)
+			}
 			time.Sleep(10 * time.Millisecond)
 		}
 		// Measured against the same server after the sessions ended, so that
