@@ -42,6 +42,7 @@ package aaa
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -285,4 +286,21 @@ type Options struct {
 	// KDF.MemoryKiB of memory); runtime.NumCPU() if zero. Hashing is CPU-bound,
 	// so more slots than CPUs add memory but no throughput.
 	MaxConcurrentHashes int
+	// Hashing, when set, is a limiter shared with other DBs (the devices of a
+	// lab), so the hashes of the whole process are bounded together; it takes
+	// precedence over MaxConcurrentHashes.
+	Hashing *HashLimiter
+}
+
+// HashLimiter bounds the password hashes computed at once by the DBs that
+// share it.
+type HashLimiter struct{ sem chan struct{} }
+
+// NewHashLimiter returns a limiter of n hashes at once (runtime.NumCPU() if
+// n <= 0).
+func NewHashLimiter(n int) *HashLimiter {
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	return &HashLimiter{sem: make(chan struct{}, n)}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -59,11 +58,11 @@ func New(opts Options) *DB {
 	if err := db.kdf.validate(); err != nil {
 		panic("aaa: invalid Options.KDF: " + err.Error())
 	}
-	n := opts.MaxConcurrentHashes
-	if n <= 0 {
-		n = runtime.NumCPU()
+	if opts.Hashing != nil {
+		db.sem = opts.Hashing.sem
+	} else {
+		db.sem = NewHashLimiter(opts.MaxConcurrentHashes).sem
 	}
-	db.sem = make(chan struct{}, n)
 	// The dummy that unknown users are checked against costs one hash to
 	// verify but nothing to make: random salt and key (no password can match
 	// it). Making a real hash here would cost every new device a hash.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/vrpsim/vrpsim/aaa"
 	"io"
 	"log/slog"
 	"net"
@@ -48,12 +49,13 @@ type Options struct {
 
 // Lab is a running lab. Its methods are safe for concurrent use.
 type Lab struct {
-	file   *File
-	opts   Options
-	log    *slog.Logger
-	nodes  []*node
-	byName map[string]*node
-	closed atomic.Bool
+	file    *File
+	opts    Options
+	hashing *aaa.HashLimiter // shared by the devices' AAA databases
+	log     *slog.Logger
+	nodes   []*node
+	byName  map[string]*node
+	closed  atomic.Bool
 }
 
 // node is one device of a running lab, across its stops and starts.
@@ -85,7 +87,7 @@ type running struct {
 // before any device serves, then boots the devices in parallel. On error
 // nothing is left running.
 func Start(f *File, opts Options) (*Lab, error) {
-	l := &Lab{file: f, opts: opts, log: opts.Logger, byName: map[string]*node{}}
+	l := &Lab{file: f, opts: opts, log: opts.Logger, byName: map[string]*node{}, hashing: aaa.NewHashLimiter(0)}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -216,6 +218,10 @@ func (n *node) startLocked() (err error) {
 		}
 	}
 	vopts := vrp.Options{}
+	// one bound on password hashing for the whole lab: each hash holds
+	// megabytes, and a class logging in at once must not multiply that by
+	// the number of devices
+	vopts.AAA.Hashing = n.lab.hashing
 	if n.lab.opts.Device != nil {
 		n.lab.opts.Device(n.spec.Sysname, &vopts)
 	}
