@@ -34,6 +34,8 @@
 #
 #   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 5 runs
 #   scripts/bench.sh --quick    # 64 MiB, 16 MiB, 50 clients, 1 run
+#   scripts/bench.sh lab        # scripts/bench-lab.sh: a 1,000-device lab
+#   scripts/bench.sh client     # scripts/bench-client.sh: FTP client get/put
 #
 # Options: --runs N (transfer runs per figure), --crowd-runs N, --keep (leave
 # the work directory in /dev/shm for inspection). Everything listens on
@@ -42,6 +44,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+
+# Other figures have scripts of their own: "bench.sh lab" (1,000 devices in
+# one process) and "bench.sh client" (the device's FTP client against curl).
+case ${1:-} in
+lab) shift; exec scripts/bench-lab.sh "$@" ;;
+client) shift; exec scripts/bench-client.sh "$@" ;;
+esac
 
 # ---------------------------------------------------------------- parameters
 
