@@ -134,3 +134,26 @@ func TestExecAnswerTyped(t *testing.T) {
 		t.Errorf("exit: %v", err)
 	}
 }
+
+// TestExecWithPty ("ssh -t host command"): the command runs as an exec
+// request; the pty turns its line ends into CRLF.
+func TestExecWithPty(t *testing.T) {
+	d := newDevice(t)
+	_, addr := startServer(t, d)
+	c := mustDial(t, addr)
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Output("display version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(versionOutput, string(out)); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
