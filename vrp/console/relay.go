@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -14,13 +13,6 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
-)
-
-// cursorRequest is what reeflective/readline writes to ask the terminal
-// where the cursor is; cursorReport is the terminal's answer.
-var (
-	cursorRequest = []byte("\x1b[6n")
-	cursorReport  = regexp.MustCompile(`\x1b\[[0-9]+;[0-9]+R`)
 )
 
 // editorQueue bounds the keys given to the line editor at once: the
@@ -192,7 +184,7 @@ func (r *relay) followSize() {
 func (r *relay) copyOutput() {
 	defer r.outDone.Done()
 	buf := make([]byte, 4096)
-	var tail []byte // the end of the last chunk: a request may straddle two
+	var requests requestCounter
 	for {
 		n, err := unix.Read(r.masterFd, buf)
 		if errors.Is(err, unix.EINTR) {
@@ -202,17 +194,10 @@ func (r *relay) copyOutput() {
 			return // EIO: the pseudo-terminal's last user closed it
 		}
 		out := buf[:n]
-		seen := append(tail, out...)
-		requests := bytes.Count(seen, cursorRequest)
-		tail = append(tail[:0], seen[max(0, len(seen)-len(cursorRequest)+1):]...)
-		if i := bytes.LastIndexByte(tail, cursorRequest[0]); i >= 0 {
-			tail = tail[i:]
-		} else {
-			tail = tail[:0]
-		}
+		asked := requests.count(out)
 		r.mu.Lock()
 		r.answered = false
-		r.asked += requests
+		r.asked += asked
 		r.mu.Unlock()
 		if err := writeAll(r.savedOut, out); err != nil {
 			return
@@ -227,17 +212,13 @@ func (r *relay) copyOutput() {
 // passed to the editor.
 func (r *relay) copyKeys() {
 	defer r.keysDone.Done()
+	var splitter reportSplitter
 	for {
 		if err := r.terminal.fill(); err != nil {
 			return
 		}
-		data := r.terminal.takePending()
-		var reports [][]byte
-		keys := cursorReport.ReplaceAllFunc(data, func(m []byte) []byte {
-			reports = append(reports, append([]byte(nil), m...))
-			return nil
-		})
 		r.mu.Lock()
+		keys, reports := splitter.split(r.terminal.takePending(), r.asked > 0)
 		r.held = append(r.held, keys...)
 		r.mu.Unlock()
 		for _, rep := range reports {
