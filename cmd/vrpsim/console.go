@@ -16,6 +16,7 @@ import (
 	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/console"
 	"github.com/vrpsim/vrpsim/vrp/sshd"
+	"golang.org/x/term"
 )
 
 // runConsole is "vrpsim console": the device runs as with no subcommand (SSH
@@ -50,6 +51,9 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 func serveConsole(ctx context.Context, sshAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
+	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
+		return errors.New("console: standard input and output must be a terminal (without one, run vrpsim without console)")
+	}
 	devAddr := netip.MustParseAddr("127.0.0.1")
 	if sshAddr != "" {
 		host, _, err := net.SplitHostPort(sshAddr)

@@ -356,3 +356,22 @@ func TestConsoleTypeAhead(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleNeedsTerminal checks that "vrpsim console" without a terminal
+// stops at once with an explanation.
+func TestConsoleNeedsTerminal(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleHelperProcess$", "--",
+		"console", "--data", t.TempDir(), "--ssh", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "VRPSIM_CONSOLE_HELPER=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("exit: %v, want exit status 1", err)
+	}
+	want := "vrpsim: console: standard input and output must be a terminal (without one, run vrpsim without console)\n"
+	if diff := cmp.Diff(want, stderr.String()); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+}

@@ -8,13 +8,19 @@
 // the engine owns parsing, abbreviations and errors, so the console prints the
 // same bytes as an SSH session. The line editor is reeflective/readline with
 // VRP's keys bound to the engine: "?" shows help (vrp.Session.Help), Tab
-// completes (vrp.Session.Complete), Ctrl+Z returns to user view, Ctrl+X and
-// Ctrl+Y delete left and right of the cursor; Up and Down walk the session's
-// command history (the one "display history-command" lists).
+// completes (vrp.Session.Complete), Ctrl+Z returns to user view, Ctrl+C
+// discards the line, Ctrl+X and Ctrl+Y delete left and right of the cursor;
+// Up and Down walk the session's command history (the one "display
+// history-command" lists). The pager and questions ("(y/n)[n]") read keys
+// directly. The idle timeout of "user-interface con 0" applies; after quit or
+// a time-out a key logs on again.
 //
-// reeflective/readline reads the process's standard input and writes its
-// standard output, so a process has one console. Login follows
-// "user-interface con 0" only in its default: no authentication, level 15.
+// reeflective/readline reads standard input and writes standard output
+// itself, so a process has one console, and Run owns both while it runs: it
+// puts a pseudo-terminal in their place (descriptors 0 and 1) and relays
+// between it and the user's terminal, to hand each key to the right reader
+// in the order typed (see relay). Login follows "user-interface con 0" only
+// in its default: no authentication, level 15.
 package console
 
 import (
