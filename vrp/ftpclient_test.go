@@ -123,3 +123,51 @@ func readAll(t *testing.T, fs flash.FS, p string) []byte {
 	}
 	return data
 }
+
+// interruptTerminal reports an interrupt (Ctrl+C) once armed.
+type interruptTerminal struct {
+	scriptTerminal
+	intr chan struct{}
+}
+
+func (t *interruptTerminal) Interrupt() <-chan struct{} { return t.intr }
+
+// TestFTPClientInterrupt: Ctrl+C while the client waits for a silent server
+// aborts the attempt and the session goes on.
+func TestFTPClientInterrupt(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // never greets
+		}
+	}()
+	d := newTestDevice(t, nil)
+	term := &interruptTerminal{intr: make(chan struct{}, 1)}
+	s, err := d.OpenSession(SessionInfo{Line: LineConsole}, term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.AfterFunc(200*time.Millisecond, func() { term.intr <- struct{}{} })
+	start := time.Now()
+	s.Execute("ftp 127.0.0.1 " + strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("the interrupt did not abort the connection attempt")
+	}
+	got := term.out.String()
+	want := "Trying 127.0.0.1 ...\nPress CTRL+K to abort\nConnected to 127.0.0.1.\nInfo: The connection was aborted.\n"
+	if got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if s.Prompt() != "<Huawei>" {
+		t.Errorf("prompt %q after the abort", s.Prompt())
+	}
+}

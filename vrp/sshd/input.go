@@ -1,8 +1,10 @@
 package sshd
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -26,7 +28,7 @@ const maxAnswer = 4096
 // pump copies r to out in chunks until r fails or quit is closed, then closes
 // out. It is the only reader of an SSH channel: the line editor, the pager
 // and question answers all take their bytes from out, in order.
-func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}) {
+func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}, intr *interrupter) {
 	defer close(out)
 	buf := make([]byte, chunkSize)
 	for {
@@ -34,6 +36,7 @@ func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}) {
 		if n > 0 {
 			chunk := make([]byte, n)
 			copy(chunk, buf[:n])
+			intr.see(chunk)
 			select {
 			case out <- chunk:
 			case <-quit:
@@ -45,6 +48,40 @@ func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}) {
 		}
 	}
 }
+
+// interrupter reports Ctrl+C and Ctrl+K typed while a command runs (the
+// session reads no input then), so that a transfer can be aborted. The keys
+// still reach the input: the line they end is discarded afterwards.
+type interrupter struct {
+	running atomic.Bool
+	ch      chan struct{} // buffered: one pending interrupt
+}
+
+func newInterrupter() *interrupter { return &interrupter{ch: make(chan struct{}, 1)} }
+
+// see is called by the pump with each chunk read from the channel.
+func (i *interrupter) see(chunk []byte) {
+	if i == nil || !i.running.Load() {
+		return
+	}
+	if bytes.IndexByte(chunk, keyCtrlC) >= 0 || bytes.IndexByte(chunk, keyCtrlK) >= 0 {
+		select {
+		case i.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// start arms the interrupter for a command, dropping a stale interrupt.
+func (i *interrupter) start() {
+	select {
+	case <-i.ch:
+	default:
+	}
+	i.running.Store(true)
+}
+
+func (i *interrupter) stop() { i.running.Store(false) }
 
 // input is the consumer side of a pump: a byte stream with an idle timer.
 // Its methods are called from the session's goroutine only.

@@ -16,6 +16,7 @@ import (
 const (
 	keyCtrlC = 0x03
 	keyCtrlD = 0x04
+	keyCtrlK = 0x0b // aborts a connection attempt of the FTP client
 	keyCtrlX = 0x18 // delete everything left of the cursor
 	keyCtrlY = 0x19 // delete everything right of the cursor
 	keyCtrlZ = 0x1a
@@ -46,6 +47,7 @@ const (
 type ptyTerminal struct {
 	w      io.Writer // the SSH channel
 	in     *input
+	intr   *interrupter
 	editor *term.Terminal
 	sess   *vrp.Session
 
@@ -74,8 +76,9 @@ func newPtyTerminal(w io.Writer, in *input, width, height int) *ptyTerminal {
 // serveTerminal runs an interactive CLI session: banner, then prompts and
 // commands until the user quits, the device ends the session, the session
 // idles out or the client goes away.
-func (srv *Server) serveTerminal(ss ssh.Session, in *input, info vrp.SessionInfo, pty ssh.Pty, winch <-chan ssh.Window) {
+func (srv *Server) serveTerminal(ss ssh.Session, in *input, intr *interrupter, info vrp.SessionInfo, pty ssh.Pty, winch <-chan ssh.Window) {
 	p := newPtyTerminal(ss, in, pty.Window.Width, pty.Window.Height)
+	p.intr = intr
 	defer p.flush()
 	// Window changes are applied while the session waits for a key; once it
 	// ends, they are drained until the channel closes (the library blocks
@@ -128,10 +131,26 @@ func (p *ptyTerminal) run() {
 			p.sess.CtrlZ()
 			continue
 		}
-		if p.sess.Execute(line) {
+		if p.intr != nil {
+			p.intr.start()
+		}
+		exit := p.sess.Execute(line)
+		if p.intr != nil {
+			p.intr.stop()
+		}
+		if exit {
 			return
 		}
 	}
+}
+
+// Interrupt reports Ctrl+C (or Ctrl+K) typed while a command runs; the FTP
+// client aborts its transfer or connection attempt then (vrp.Interrupter).
+func (p *ptyTerminal) Interrupt() <-chan struct{} {
+	if p.intr == nil {
+		return nil
+	}
+	return p.intr.ch
 }
 
 func (p *ptyTerminal) takeAction() action {

@@ -33,7 +33,8 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	chunks := make(chan []byte)
 	quit := make(chan struct{})
 	defer close(quit)
-	go pump(ss, chunks, quit)
+	intr := newInterrupter()
+	go pump(ss, chunks, quit, intr)
 	in := &input{chunks: chunks}
 
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
@@ -41,7 +42,7 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	command := ss.RawCommand()
 	switch {
 	case isPty && command == "":
-		srv.serveTerminal(ss, in, info, pty, winch)
+		srv.serveTerminal(ss, in, intr, info, pty, winch)
 	case isPty:
 		go discardWindows(winch)
 		srv.serveExec(ss, in, info, command)
