@@ -154,3 +154,14 @@ func TestBadStartupFile(t *testing.T) {
 		}
 	}
 }
+
+// TestExecCaret: without a prompt on the screen (SSH exec), a syntax error
+// shows the line it points into.
+func TestExecCaret(t *testing.T) {
+	d := newTestDevice(t, nil)
+	got := run(t, d, "display versoin")
+	want := "display versoin\n        ^\nError: Unrecognized command found at '^' position.\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -203,7 +203,13 @@ func (s *Session) Execute(line string) (exit bool) {
 	if err != nil {
 		var se *cli.SyntaxError
 		if errors.As(err, &se) {
-			s.print(se.Caret(utf8.RuneCountInString(s.Prompt())))
+			if s.info.Interactive {
+				s.print(se.Caret(utf8.RuneCountInString(s.Prompt())))
+			} else {
+				// no prompt nor echo was shown (SSH exec): show the line
+				// the caret points into
+				s.print(line + "\n" + se.Caret(0))
+			}
 		} else {
 			s.printf("Error: %v\n", err)
 		}
