@@ -45,7 +45,7 @@ func TestExec(t *testing.T) {
 	}{
 		{"one command", "display version", "", lf(versionOutput)},
 		{"no banner, no prompt, errors as on the CLI", "displya", "",
-			"        ^\nError: Unrecognized command found at '^' position.\n"},
+			"displya\n^\nError: Unrecognized command found at '^' position.\n"},
 		{"several lines are several commands", "system-view\nsysname R1\ndisplay current-configuration | include sysname", "",
 			"Enter system view, return user view with Ctrl+Z.\n sysname R1\n"},
 		{"no paging", "screen-length 2 temporary\ndisplay current-configuration | begin user-interface", "",
