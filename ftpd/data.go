@@ -100,8 +100,11 @@ func (s *session) dialActive(ctx context.Context, to netip.AddrPort, timeout tim
 				s.srv.port20Bad.Store(true)
 				s.srv.log(Event{Kind: EventActivePortFallback, Err: err})
 			})
+		} else {
+			// Busy (a TIME_WAIT of the same pair, say): this transfer only.
+			s.srv.log(Event{Kind: EventActivePortBusy, Session: s.id, User: s.user, Remote: s.remote, Target: to.String(), Err: err})
 		}
-		// Busy (a TIME_WAIT of the same pair) or not allowed: use any port.
+		// Busy or not allowed: use any port.
 	}
 	d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))}
 	c, err := d.DialContext(ctx, "tcp", to.String())

@@ -159,6 +159,7 @@ const (
 	EventBounceRefused                           // PORT/EPRT to a foreign address refused
 	EventPortStealing                            // passive data connection from a foreign address closed
 	EventActivePortFallback                      // port 20 could not be bound; active mode uses ephemeral ports
+	EventActivePortBusy                          // port 20 was busy for one data connection; Err says why
 )
 
 var eventKindNames = map[EventKind]string{
@@ -166,7 +167,7 @@ var eventKindNames = map[EventKind]string{
 	EventLoginFailed: "login-failed", EventLogout: "logout", EventDownload: "download",
 	EventUpload: "upload", EventDelete: "delete", EventMkdir: "mkdir", EventRename: "rename",
 	EventBounceRefused: "bounce-refused", EventPortStealing: "port-stealing",
-	EventActivePortFallback: "active-port-fallback",
+	EventActivePortFallback: "active-port-fallback", EventActivePortBusy: "active-port-busy",
 }
 
 func (k EventKind) String() string {
