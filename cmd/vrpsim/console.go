@@ -6,16 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"os"
-	"path/filepath"
-	"time"
 
-	"github.com/vrpsim/vrpsim/flash"
-	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/console"
-	"github.com/vrpsim/vrpsim/vrp/sshd"
 	"golang.org/x/term"
 )
 
@@ -54,61 +47,12 @@ func serveConsole(ctx context.Context, sshAddr, dataDir, sysname string, stdout,
 	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
 		return errors.New("console: standard input and output must be a terminal (without one, run vrpsim without console)")
 	}
-	devAddr := netip.MustParseAddr("127.0.0.1")
-	if sshAddr != "" {
-		host, _, err := net.SplitHostPort(sshAddr)
-		if err != nil {
-			return fmt.Errorf("--ssh %q: %w", sshAddr, err)
-		}
-		if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
-			devAddr = ip
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(dataDir, "flash"), 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	fs, err := flash.NewDisk(filepath.Join(dataDir, "flash"), flash.Options{})
-	if err != nil {
-		return fmt.Errorf("flash: %w", err)
-	}
-	if c, ok := fs.(io.Closer); ok {
-		defer c.Close()
-	}
-	dev, err := vrp.New(vrp.Options{Sysname: sysname, Flash: fs, Address: devAddr})
+	sd, err := startDevice(sshAddr, dataDir, sysname, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-
-	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", dev.Sysname(), dataDir)
-	if sshAddr != "" {
-		key, err := sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key"))
-		if err != nil {
-			return fmt.Errorf("host key: %w", err)
-		}
-		l, err := net.Listen("tcp", sshAddr)
-		if err != nil {
-			return err
-		}
-		srv := &sshd.Server{Device: dev, HostKey: key}
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(l) }()
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-			<-served
-		}()
-		addr := l.Addr().(*net.TCPAddr)
-		ip := addr.IP.String()
-		if addr.IP.IsUnspecified() {
-			ip = "127.0.0.1"
-		}
-		fmt.Fprintf(stdout, "SSH: user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
-		if !addr.IP.IsLoopback() && dev.InitialPassword() {
-			fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", l.Addr())
-		}
-	}
+	defer sd.Close()
+	dev := sd.dev
 	fmt.Fprintf(stdout, "This terminal is the console port. After quit, press a key to log on again, or Ctrl+C to stop vrpsim (nothing is saved implicitly: use save on the device).\n\n")
 	if err := console.Run(ctx, dev); err != nil {
 		return err

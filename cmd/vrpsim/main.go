@@ -18,17 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"time"
-
-	"github.com/vrpsim/vrpsim/flash"
-	"github.com/vrpsim/vrpsim/vrp"
-	"github.com/vrpsim/vrpsim/vrp/sshd"
 )
 
 func main() {
@@ -78,61 +70,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, sshAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
-	host, _, err := net.SplitHostPort(sshAddr)
-	if err != nil {
-		return fmt.Errorf("--ssh %q: %w", sshAddr, err)
-	}
-	devAddr := netip.MustParseAddr("127.0.0.1")
-	if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
-		devAddr = ip
-	}
-	if err := os.MkdirAll(filepath.Join(dataDir, "flash"), 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	fs, err := flash.NewDisk(filepath.Join(dataDir, "flash"), flash.Options{})
-	if err != nil {
-		return fmt.Errorf("flash: %w", err)
-	}
-	if c, ok := fs.(io.Closer); ok {
-		defer c.Close()
-	}
-	dev, err := vrp.New(vrp.Options{Sysname: sysname, Flash: fs, Address: devAddr})
+	sd, err := startDevice(sshAddr, dataDir, sysname, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-	key, err := sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key"))
-	if err != nil {
-		return fmt.Errorf("host key: %w", err)
-	}
-	l, err := net.Listen("tcp", sshAddr)
-	if err != nil {
-		return err
-	}
-	srv := &sshd.Server{Device: dev, HostKey: key}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-
-	addr := l.Addr().(*net.TCPAddr)
-	ip := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		ip = "127.0.0.1"
-	}
-	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", dev.Sysname(), dataDir)
-	fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
-	if !addr.IP.IsLoopback() && dev.InitialPassword() {
-		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", l.Addr())
-	}
+	defer sd.Close()
 	fmt.Fprintf(stdout, "Press Ctrl+C to stop (nothing is saved implicitly: use save on the device).\n")
-
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
+	case err := <-sd.served:
 		return fmt.Errorf("ssh server: %w", err)
 	}
 	fmt.Fprintf(stdout, "vrpsim: shutting down\n")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(sctx)
 	return nil
 }
