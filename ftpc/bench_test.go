@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/vrpsim/vrpsim/ftpc/ftptest"
 )
 
 // Benchmarks of the engine against real servers on loopback, binary and
@@ -16,17 +18,16 @@ import (
 
 const benchSize = 64 << 20
 
-func benchPeers() []peerStarter {
-	return []peerStarter{{"pyftpdlib", startPyftpdlib}, {"vsftpd", startVsftpd}}
-}
+// benchPeers names the servers the benchmarks run against.
+func benchPeers() []string { return []string{"pyftpdlib", "vsftpd"} }
 
 func BenchmarkRetr(b *testing.B) {
-	for _, ps := range benchPeers() {
+	for _, name := range benchPeers() {
 		for _, typ := range []TransferType{Binary, ASCII} {
-			b.Run(ps.name+"/"+typ.String(), func(b *testing.B) {
-				p := ps.start(b, "127.0.0.1")
-				os.WriteFile(filepath.Join(p.dir, "bench.bin"), randomBytes(benchSize, 5), 0o644)
-				c := p.login(b, Options{})
+			b.Run(name+"/"+typ.String(), func(b *testing.B) {
+				p := ftptest.Start(b, name, "127.0.0.1")
+				os.WriteFile(filepath.Join(p.Dir, "bench.bin"), randomBytes(benchSize, 5), 0o644)
+				c := login(b, p, Options{})
 				c.SetPassive(true)
 				if _, err := c.SetType(context.Background(), typ); err != nil {
 					b.Fatal(err)
@@ -45,10 +46,10 @@ func BenchmarkRetr(b *testing.B) {
 
 func BenchmarkStor(b *testing.B) {
 	data := randomBytes(benchSize, 6)
-	for _, ps := range benchPeers() {
-		b.Run(ps.name, func(b *testing.B) {
-			p := ps.start(b, "127.0.0.1")
-			c := p.login(b, Options{})
+	for _, name := range benchPeers() {
+		b.Run(name, func(b *testing.B) {
+			p := ftptest.Start(b, name, "127.0.0.1")
+			c := login(b, p, Options{})
 			c.SetPassive(true)
 			if _, err := c.SetType(context.Background(), Binary); err != nil {
 				b.Fatal(err)

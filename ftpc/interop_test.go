@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/ftpc/ftptest"
 )
 
 // randomBytes returns n reproducible pseudo-random bytes.
@@ -94,21 +95,21 @@ func (r *cancelReader) Read(p []byte) (int, error) {
 }
 
 func TestPeers(t *testing.T) {
-	for _, ps := range allPeers {
-		t.Run(ps.name, func(t *testing.T) {
+	for _, name := range ftptest.Peers() {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			p := ps.start(t, "127.0.0.1")
+			p := ftptest.Start(t, name, "127.0.0.1")
 			testPeer(t, p)
 		})
 	}
 }
 
-func testPeer(t *testing.T, p *peer) {
+func testPeer(t *testing.T, p *ftptest.Peer) {
 	ctx := context.Background()
 
 	t.Run("login dialogue", func(t *testing.T) {
 		rec := &recorder{}
-		c, err := Dial(ctx, p.addr, Options{Trace: rec.trace()})
+		c, err := Dial(ctx, p.Addr, Options{Trace: rec.trace()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,16 +117,16 @@ func testPeer(t *testing.T, p *peer) {
 		if c.Greeting().Code != 220 {
 			t.Errorf("greeting %v, want 220", c.Greeting())
 		}
-		r, need, err := c.User(ctx, p.user)
+		r, need, err := c.User(ctx, p.User)
 		if err != nil || !need || r.Code != 331 {
 			t.Fatalf("User = %v, %v, %v; want 331 asking for a password", r, need, err)
 		}
-		r, err = c.Pass(ctx, p.pass)
+		r, err = c.Pass(ctx, p.Password)
 		if err != nil || r.Code != 230 {
 			t.Fatalf("Pass = %v, %v; want 230", r, err)
 		}
 		got := rec.take()
-		if diff := cmp.Diff([]string{"USER " + p.user, "PASS ******"}, commands(got)); diff != "" {
+		if diff := cmp.Diff([]string{"USER " + p.User, "PASS ******"}, commands(got)); diff != "" {
 			t.Errorf("commands mismatch (-want +got):\n%s", diff)
 		}
 		// Every reply line reached the trace, the greeting's too, in order.
@@ -143,12 +144,12 @@ func testPeer(t *testing.T, p *peer) {
 	})
 
 	t.Run("wrong password", func(t *testing.T) {
-		c, err := Dial(ctx, p.addr, Options{})
+		c, err := Dial(ctx, p.Addr, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		_, err = c.Login(ctx, p.user, "wrong")
+		_, err = c.Login(ctx, p.User, "wrong")
 		if got := replyCode(err); got != 530 {
 			t.Errorf("Login with a wrong password: %v, want 530", err)
 		}
@@ -158,7 +159,7 @@ func testPeer(t *testing.T, p *peer) {
 		mode := map[bool]string{false: "active", true: "passive"}[passive]
 		t.Run("binary "+mode, func(t *testing.T) {
 			rec := &recorder{}
-			c := p.login(t, Options{Trace: rec.trace()})
+			c := login(t, p, Options{Trace: rec.trace()})
 			c.SetPassive(passive)
 			if _, err := c.SetType(ctx, Binary); err != nil {
 				t.Fatal(err)
@@ -173,7 +174,7 @@ func testPeer(t *testing.T, p *peer) {
 			if tr.Bytes != int64(len(data)) || tr.Reply.Class() != 2 {
 				t.Errorf("Stor = %d bytes, reply %v; want %d, 2xx", tr.Bytes, tr.Reply, len(data))
 			}
-			onDisk, err := os.ReadFile(filepath.Join(p.dir, name))
+			onDisk, err := os.ReadFile(filepath.Join(p.Dir, name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +205,7 @@ func testPeer(t *testing.T, p *peer) {
 		})
 
 		t.Run("ASCII "+mode, func(t *testing.T) {
-			c := p.login(t, Options{})
+			c := login(t, p, Options{})
 			c.SetPassive(passive)
 			if c.Type() != ASCII {
 				t.Errorf("default type %v, want ASCII", c.Type())
@@ -219,7 +220,7 @@ func testPeer(t *testing.T, p *peer) {
 				t.Errorf("ASCII Stor sent %d bytes on the wire, want %d (CRLF line ends)", tr.Bytes, want)
 			}
 			// The servers store TYPE A uploads with LF: the wire had CRLF.
-			onDisk, _ := os.ReadFile(filepath.Join(p.dir, name))
+			onDisk, _ := os.ReadFile(filepath.Join(p.Dir, name))
 			if diff := cmp.Diff(text, string(onDisk)); diff != "" {
 				t.Errorf("stored text mismatch (-want +got):\n%s", diff)
 			}
@@ -227,7 +228,7 @@ func testPeer(t *testing.T, p *peer) {
 			// A file with LF line ends on disk comes over the wire with
 			// CRLF and is written locally with LF again.
 			disk := "a\nbb\nccc\n"
-			os.WriteFile(filepath.Join(p.dir, "lf.txt"), []byte(disk), 0o644)
+			os.WriteFile(filepath.Join(p.Dir, "lf.txt"), []byte(disk), 0o644)
 			var got bytes.Buffer
 			tr, err = c.Retr(ctx, "lf.txt", &got, 0)
 			if err != nil {
@@ -254,14 +255,14 @@ func testPeer(t *testing.T, p *peer) {
 		})
 
 		t.Run("listings "+mode, func(t *testing.T) {
-			c := p.login(t, Options{})
+			c := login(t, p, Options{})
 			c.SetPassive(passive)
 			dir, err := c.Mkd(ctx, "list-"+mode)
 			if err != nil {
 				t.Fatal(err)
 			}
 			_ = dir
-			sub := filepath.Join(p.dir, "list-"+mode)
+			sub := filepath.Join(p.Dir, "list-"+mode)
 			os.WriteFile(filepath.Join(sub, "a.txt"), []byte("12345"), 0o644)
 			os.WriteFile(filepath.Join(sub, "b.bin"), make([]byte, 2263), 0o644)
 			os.Mkdir(filepath.Join(sub, "sub"), 0o755)
@@ -315,18 +316,18 @@ func testPeer(t *testing.T, p *peer) {
 	}
 
 	t.Run("file and directory commands", func(t *testing.T) {
-		c := p.login(t, Options{})
+		c := login(t, p, Options{})
 		pwd, r, err := c.Pwd(ctx)
 		if err != nil || r.Code != 257 {
 			t.Fatalf("Pwd = %q, %v, %v", pwd, r, err)
 		}
-		if p.remoteDir != "" && pwd != p.remoteDir {
-			t.Errorf("Pwd = %q, want %q", pwd, p.remoteDir)
+		if p.RemoteDir != "" && pwd != p.RemoteDir {
+			t.Errorf("Pwd = %q, want %q", pwd, p.RemoteDir)
 		}
 		if r, err := c.Mkd(ctx, "d1"); err != nil || r.Code != 257 {
 			t.Fatalf("Mkd = %v, %v; want 257", r, err)
 		}
-		if fi, err := os.Stat(filepath.Join(p.dir, "d1")); err != nil || !fi.IsDir() {
+		if fi, err := os.Stat(filepath.Join(p.Dir, "d1")); err != nil || !fi.IsDir() {
 			t.Errorf("d1 not created: %v", err)
 		}
 		if _, err := c.Cwd(ctx, "d1"); err != nil {
@@ -352,7 +353,7 @@ func testPeer(t *testing.T, p *peer) {
 		if _, err := c.Append(ctx, "f1", strings.NewReader(" world")); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
-		if b, _ := os.ReadFile(filepath.Join(p.dir, "f1")); string(b) != "hello world" {
+		if b, _ := os.ReadFile(filepath.Join(p.Dir, "f1")); string(b) != "hello world" {
 			t.Errorf("after Append: %q", b)
 		}
 		if _, err := c.SetType(ctx, Binary); err != nil {
@@ -365,7 +366,7 @@ func testPeer(t *testing.T, p *peer) {
 		if r, err := c.Rename(ctx, "f1", "f2"); err != nil || r.Class() != 2 {
 			t.Errorf("Rename = %v, %v", r, err)
 		}
-		if _, err := os.Stat(filepath.Join(p.dir, "f2")); err != nil {
+		if _, err := os.Stat(filepath.Join(p.Dir, "f2")); err != nil {
 			t.Errorf("f2 after rename: %v", err)
 		}
 		var got bytes.Buffer
@@ -376,7 +377,7 @@ func testPeer(t *testing.T, p *peer) {
 		if r, err := c.Dele(ctx, "f2"); err != nil || r.Code != 250 {
 			t.Errorf("Dele = %v, %v; want 250", r, err)
 		}
-		if _, err := os.Stat(filepath.Join(p.dir, "f2")); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(p.Dir, "f2")); !os.IsNotExist(err) {
 			t.Errorf("f2 after Dele: %v", err)
 		}
 		if r, err := c.Rmd(ctx, "d1"); err != nil || r.Code != 250 {
@@ -400,13 +401,13 @@ func testPeer(t *testing.T, p *peer) {
 		mode := map[bool]string{false: "active", true: "passive"}[passive]
 		t.Run("abort "+mode, func(t *testing.T) {
 			rec := &recorder{}
-			c := p.login(t, Options{Trace: rec.trace()})
+			c := login(t, p, Options{Trace: rec.trace()})
 			c.SetPassive(passive)
 			if _, err := c.SetType(ctx, Binary); err != nil {
 				t.Fatal(err)
 			}
 			big := make([]byte, 16<<20) // more than the socket buffers hold
-			os.WriteFile(filepath.Join(p.dir, "big.bin"), big, 0o644)
+			os.WriteFile(filepath.Join(p.Dir, "big.bin"), big, 0o644)
 			rec.take()
 
 			cctx, cancel := context.WithCancel(ctx)
@@ -426,7 +427,7 @@ func testPeer(t *testing.T, p *peer) {
 			}
 			// The connection is usable after the abort.
 			var small bytes.Buffer
-			os.WriteFile(filepath.Join(p.dir, "small.bin"), []byte("after abort"), 0o644)
+			os.WriteFile(filepath.Join(p.Dir, "small.bin"), []byte("after abort"), 0o644)
 			if _, err := c.Retr(ctx, "small.bin", &small, 0); err != nil || small.String() != "after abort" {
 				t.Errorf("Retr after abort = %q, %v", small.String(), err)
 			}
@@ -505,14 +506,14 @@ func checkDataCommands(t *testing.T, cmds []string, passive bool, portPrefix, tr
 // the data connection's address is the control connection's) accepts both
 // modes.
 func TestSourceAddress(t *testing.T) {
-	p := startPyftpdlib(t, "127.0.0.1")
+	p := ftptest.Start(t, "pyftpdlib", "127.0.0.1")
 	ctx := context.Background()
 	for _, passive := range []bool{false, true} {
 		rec := &recorder{}
 		var local net.Addr
 		tr := rec.trace()
 		tr.Connected = func(l, _ net.Addr) { local = l }
-		c := p.login(t, Options{LocalAddr: "127.0.1.1", Trace: tr})
+		c := login(t, p, Options{LocalAddr: "127.0.1.1", Trace: tr})
 		if ip := local.(*net.TCPAddr).IP.String(); ip != "127.0.1.1" {
 			t.Errorf("control connection from %s, want 127.0.1.1", ip)
 		}
@@ -533,11 +534,11 @@ func TestIPv6(t *testing.T) {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
 	ln.Close()
-	p := startPyftpdlib(t, "::1")
+	p := ftptest.Start(t, "pyftpdlib", "::1")
 	ctx := context.Background()
 	for _, passive := range []bool{false, true} {
 		rec := &recorder{}
-		c := p.login(t, Options{Trace: rec.trace()})
+		c := login(t, p, Options{Trace: rec.trace()})
 		c.SetPassive(passive)
 		if _, err := c.SetType(ctx, Binary); err != nil {
 			t.Fatal(err)
@@ -568,11 +569,11 @@ func TestIPv6(t *testing.T) {
 
 // Failure on a copy to an io.Writer that fails: ABOR, connection usable.
 func TestLocalWriteFailure(t *testing.T) {
-	p := startPyftpdlib(t, "127.0.0.1")
+	p := ftptest.Start(t, "pyftpdlib", "127.0.0.1")
 	ctx := context.Background()
-	c := p.login(t, Options{})
+	c := login(t, p, Options{})
 	c.SetPassive(true)
-	os.WriteFile(filepath.Join(p.dir, "f.bin"), randomBytes(8<<20, 4), 0o644)
+	os.WriteFile(filepath.Join(p.Dir, "f.bin"), randomBytes(8<<20, 4), 0o644)
 	boom := errors.New("flash full")
 	_, err := c.Retr(ctx, "f.bin", failingWriter{boom}, 0)
 	if !errors.Is(err, boom) {

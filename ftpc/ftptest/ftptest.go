@@ -1,0 +1,389 @@
+// Package ftptest starts real FTP servers on loopback addresses for tests, as
+// peers of an FTP client under test.
+//
+// Four servers are known (see [Peers]):
+//
+//   - "pyftpdlib" (Debian python3-pyftpdlib, run by /usr/bin/python3), as any
+//     user, with a virtual user whose home is a temporary directory;
+//   - "vsftpd", "pure-ftpd" and "proftpd", unpacked (not installed: they
+//     conflict, and their maintainer scripts start daemons on :21) by
+//     scripts/ftp-peers.sh into $VRPSIM_PEERS_DIR (default
+//     /var/cache/vrpsim-peers). They run as root and authenticate the local
+//     user "vrpsimftp" that the script creates; the test works in a temporary
+//     directory owned by that user, reached with an absolute CWD after login
+//     (no chroot).
+//
+// [Start] runs one of them with a configuration of its own on a free port of
+// the given host and stops it (with every process it forked) when the test
+// ends. A missing program or user skips the test, or fails it when the
+// environment variable CI is "true".
+package ftptest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The accounts the servers accept.
+const (
+	// SystemUser and SystemPassword are the local account scripts/ftp-peers.sh
+	// creates, which vsftpd, pure-ftpd and proftpd authenticate.
+	SystemUser     = "vrpsimftp"
+	SystemPassword = "vrpsim-peer-pw"
+	// PyftpdlibUser and PyftpdlibPassword are pyftpdlib's virtual user.
+	PyftpdlibUser     = "tester"
+	PyftpdlibPassword = "secret-pw"
+)
+
+// Peer is a running FTP server.
+type Peer struct {
+	// Name is the server's name as given to Start.
+	Name string
+	// Addr is the host:port of the control connection.
+	Addr string
+	// User and Password log in.
+	User     string
+	Password string
+	// Dir is the directory the test works in, on disk: the files the server
+	// stores are checked there.
+	Dir string
+	// RemoteDir is the absolute path to CWD to after login; empty when the
+	// login lands in Dir.
+	RemoteDir string
+	// Banner is a piece of the server's 220 greeting.
+	Banner string
+}
+
+// Port returns the port of p's control connection.
+func (p *Peer) Port() int {
+	_, port, err := net.SplitHostPort(p.Addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// starters maps a server's name to the function that starts it on host.
+func starters() map[string]func(t testing.TB, host string) *Peer {
+	return map[string]func(t testing.TB, host string) *Peer{
+		"pyftpdlib": startPyftpdlib,
+		"vsftpd":    startVsftpd,
+		"pure-ftpd": startPureFTPd,
+		"proftpd":   startProFTPd,
+	}
+}
+
+// Peers returns the names of the servers Start knows, in a fixed order.
+func Peers() []string {
+	return []string{"pyftpdlib", "vsftpd", "pure-ftpd", "proftpd"}
+}
+
+// Start starts the server called name (one of [Peers]) listening on host, a
+// loopback address such as "127.0.0.1" or "::1", and stops it when t ends.
+// It returns once the server greets with a 220 reply. When the server cannot
+// run here (program, user or root privileges missing) Start skips t, or
+// fails it when CI=true; the server's output is logged when t fails.
+func Start(t testing.TB, name, host string) *Peer {
+	t.Helper()
+	start, ok := starters()[name]
+	if !ok {
+		t.Fatalf("ftptest: unknown server %q (known: %s)", name, strings.Join(Peers(), ", "))
+	}
+	return start(t, host)
+}
+
+// missing skips the test, or fails it when CI=true.
+func missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true: a missing peer is a failure; run scripts/ftp-peers.sh)", msg)
+	}
+	t.Skip(msg + " (run scripts/ftp-peers.sh)")
+}
+
+func peersDir() string {
+	if d := os.Getenv("VRPSIM_PEERS_DIR"); d != "" {
+		return d
+	}
+	return "/var/cache/vrpsim-peers"
+}
+
+// peerBinary returns the path of an unpacked server, skipping when unusable.
+func peerBinary(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(peersDir(), "root", "usr", "sbin", name)
+	if _, err := os.Stat(path); err != nil {
+		missing(t, "%s not found at %s", name, path)
+	}
+	if os.Geteuid() != 0 {
+		missing(t, "%s runs as root in these tests, and this is uid %d", name, os.Geteuid())
+	}
+	return path
+}
+
+// systemWorkDir creates a directory SystemUser can write to.
+func systemWorkDir(t testing.TB) string {
+	t.Helper()
+	u, err := user.Lookup(SystemUser)
+	if err != nil {
+		missing(t, "local user %s: %v", SystemUser, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	dir, err := os.MkdirTemp("", "ftptest-peer-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// freePort returns a port that was free a moment ago on host.
+func freePort(t testing.TB, host string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer collects a server's output for the log of a failing test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 {
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *lockedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProcess starts cmd in its own process group and kills the whole group
+// (servers fork per session) when the test ends. It collects what cmd writes
+// to its standard error, and to its standard output unless that is taken.
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *lockedBuffer {
+	t.Helper()
+	out := &lockedBuffer{}
+	if cmd.Stdout == nil {
+		cmd.Stdout = out
+	}
+	cmd.Stderr = out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, out.String())
+		}
+	})
+	return out
+}
+
+// waitReady waits until addr accepts connections and sends a 220.
+func waitReady(t testing.TB, name, addr string, out *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if strings.HasPrefix(line, "220") {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not start on %s; output:\n%s", name, addr, out.String())
+}
+
+// writeConfig writes a server's configuration file into dir.
+func writeConfig(t testing.TB, dir, name, conf string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const pyftpdlibScript = `
+import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+host, home, user, password = sys.argv[1:5]
+authorizer = DummyAuthorizer()
+authorizer.add_user(user, password, home, perm="elradfmwMT")
+handler = FTPHandler
+handler.authorizer = authorizer
+handler.banner = "pyftpdlib ready."
+server = FTPServer((host, 0), handler)
+print(server.socket.getsockname()[1], flush=True)
+server.serve_forever()
+`
+
+func startPyftpdlib(t testing.TB, host string) *Peer {
+	t.Helper()
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import pyftpdlib").Run(); err != nil {
+		missing(t, "%s with pyftpdlib (Debian python3-pyftpdlib): %v", python, err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(python, "-c", pyftpdlibScript, host, dir, PyftpdlibUser, PyftpdlibPassword)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := startProcess(t, "pyftpdlib", cmd)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("pyftpdlib did not report its port: %v\n%s", err, logs.String())
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("pyftpdlib port %q: %v", line, err)
+	}
+	return &Peer{
+		Name: "pyftpdlib", Addr: net.JoinHostPort(host, strconv.Itoa(port)),
+		User: PyftpdlibUser, Password: PyftpdlibPassword, Dir: dir,
+		Banner: "220 pyftpdlib ready.",
+	}
+}
+
+// systemPeer is a server that authenticates SystemUser, working in dir.
+func systemPeer(name, addr, dir, banner string) *Peer {
+	return &Peer{
+		Name: name, Addr: addr, User: SystemUser, Password: SystemPassword,
+		Dir: dir, RemoteDir: dir, Banner: banner,
+	}
+}
+
+func startVsftpd(t testing.TB, host string) *Peer {
+	t.Helper()
+	bin := peerBinary(t, "vsftpd")
+	dir := systemWorkDir(t)
+	port := freePort(t, host)
+	confDir := t.TempDir()
+	empty := filepath.Join(confDir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// pam_service_name names no file of /etc/pam.d: PAM's "other" service
+	// authenticates.
+	confPath := writeConfig(t, confDir, "vsftpd.conf", fmt.Sprintf(`listen=YES
+listen_ipv6=NO
+listen_address=%s
+listen_port=%d
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+ascii_upload_enable=YES
+ascii_download_enable=YES
+seccomp_sandbox=NO
+secure_chroot_dir=%s
+pam_service_name=vrpsim-ftptest
+xferlog_enable=NO
+connect_from_port_20=NO
+ftpd_banner=vsftpd ready.
+max_per_ip=0
+`, host, port, empty))
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	out := startProcess(t, "vsftpd", exec.Command(bin, confPath))
+	waitReady(t, "vsftpd", addr, out)
+	return systemPeer("vsftpd", addr, dir, "220 vsftpd ready.")
+}
+
+func startPureFTPd(t testing.TB, host string) *Peer {
+	t.Helper()
+	bin := peerBinary(t, "pure-ftpd")
+	dir := systemWorkDir(t)
+	port := freePort(t, host)
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	// -S address,port; -l pam: system accounts through PAM's "other"
+	// service (-l unix would refuse the user's nologin shell); -E: no
+	// anonymous; -H: no DNS; -u 1: any uid but root's; -c 50 sessions.
+	cmd := exec.Command(bin, "-S", host+","+strconv.Itoa(port), "-l", "pam", "-E", "-H", "-u", "1", "-c", "50", "-C", "50")
+	out := startProcess(t, "pure-ftpd", cmd)
+	waitReady(t, "pure-ftpd", addr, out)
+	return systemPeer("pure-ftpd", addr, dir, "Welcome to Pure-FTPd")
+}
+
+func startProFTPd(t testing.TB, host string) *Peer {
+	t.Helper()
+	bin := peerBinary(t, "proftpd")
+	dir := systemWorkDir(t)
+	port := freePort(t, host)
+	confDir := t.TempDir()
+	confPath := writeConfig(t, confDir, "proftpd.conf", fmt.Sprintf(`ServerName "proftpd test"
+ServerType standalone
+DefaultServer on
+Port %d
+DefaultAddress %s
+SocketBindTight on
+UseIPv6 off
+User nobody
+Group nogroup
+PidFile %[3]s/proftpd.pid
+ScoreboardFile %[3]s/proftpd.scoreboard
+DelayTable none
+DelayEngine off
+WtmpLog off
+UseReverseDNS off
+UseFtpUsers off
+RequireValidShell off
+AuthOrder mod_auth_unix.c
+<IfModule mod_auth_pam.c>
+AuthPAM off
+</IfModule>
+AllowOverwrite on
+AllowStoreRestart on
+TransferLog none
+SystemLog none
+ServerIdent on "proftpd ready."
+MaxInstances 50
+Umask 022
+`, port, host, confDir))
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	out := startProcess(t, "proftpd", exec.Command(bin, "-n", "-q", "-c", confPath))
+	waitReady(t, "proftpd", addr, out)
+	return systemPeer("proftpd", addr, dir, "220 proftpd ready.")
+}
