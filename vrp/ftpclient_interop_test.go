@@ -12,332 +12,29 @@ package vrp
 //     absolute "cd" after login.
 //
 // A missing program or user skips the server, or fails it when CI=true.
-// The start-up helpers are adapted from ftpc's tests (test code is not
-// shared across packages).
+// Package ftpc/ftptest starts them.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/ftpc/ftptest"
 )
-
-const (
-	peerUser     = "vrpsimftp"
-	peerPassword = "vrpsim-peer-pw"
-	pyUser       = "tester"
-	pyPassword   = "secret-pw"
-)
-
-// ftpPeer is a running FTP server.
-type ftpPeer struct {
-	name string
-	port int
-	user string
-	pass string
-	// dir is the directory the test works in, on disk.
-	dir string
-	// remoteDir is the absolute path to cd to after login; empty when the
-	// login lands in dir.
-	remoteDir string
-	// banner is a piece of the server's 220 reply.
-	banner string
-}
-
-// ftpPeers start the servers on host, a loopback address.
-var ftpPeers = []struct {
-	name  string
-	start func(t testing.TB, host string) *ftpPeer
-}{
-	{"pyftpdlib", startPyftpdlib},
-	{"vsftpd", startVsftpd},
-	{"pure-ftpd", startPureFTPd},
-	{"proftpd", startProFTPd},
-}
-
-// missingPeer skips the test, or fails it when CI=true.
-func missingPeer(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: a missing peer is a failure; run scripts/ftp-peers.sh)", msg)
-	}
-	t.Skip(msg + " (run scripts/ftp-peers.sh)")
-}
-
-func peersDir() string {
-	if d := os.Getenv("VRPSIM_PEERS_DIR"); d != "" {
-		return d
-	}
-	return "/var/cache/vrpsim-peers"
-}
-
-// peerBinary returns the path of an unpacked server, skipping when unusable.
-func peerBinary(t testing.TB, name string) string {
-	t.Helper()
-	path := filepath.Join(peersDir(), "root", "usr", "sbin", name)
-	if _, err := os.Stat(path); err != nil {
-		missingPeer(t, "%s not found at %s", name, path)
-	}
-	if os.Geteuid() != 0 {
-		missingPeer(t, "%s runs as root in these tests, and this is uid %d", name, os.Geteuid())
-	}
-	return path
-}
-
-// peerWorkDir creates a directory the local test user can write to.
-func peerWorkDir(t testing.TB) string {
-	t.Helper()
-	u, err := user.Lookup(peerUser)
-	if err != nil {
-		missingPeer(t, "local user %s: %v", peerUser, err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	dir, err := os.MkdirTemp("", "vrp-ftp-peer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, uid, gid); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// freeTCPPort returns a port that was free a moment ago on host.
-func freeTCPPort(t testing.TB, host string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects a server's output for the log of a failing test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startProcess starts cmd in its own process group and kills the whole group
-// (servers fork per session) when the test ends.
-func startProcess(t testing.TB, name string, cmd *exec.Cmd) *lockedBuffer {
-	t.Helper()
-	out := &lockedBuffer{}
-	if cmd.Stdout == nil {
-		cmd.Stdout = out
-	}
-	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, out.String())
-		}
-	})
-	return out
-}
-
-// waitFTPReady waits until addr accepts connections and sends a 220.
-func waitFTPReady(t testing.TB, name, addr string, out *lockedBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if strings.HasPrefix(line, "220") {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not start on %s; output:\n%s", name, addr, out.String())
-}
-
-const pyftpdlibScript = `
-import sys
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import FTPServer
-host, home, user, password = sys.argv[1:5]
-authorizer = DummyAuthorizer()
-authorizer.add_user(user, password, home, perm="elradfmwMT")
-handler = FTPHandler
-handler.authorizer = authorizer
-handler.banner = "pyftpdlib ready."
-server = FTPServer((host, 0), handler)
-print(server.socket.getsockname()[1], flush=True)
-server.serve_forever()
-`
-
-func startPyftpdlib(t testing.TB, host string) *ftpPeer {
-	t.Helper()
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import pyftpdlib").Run(); err != nil {
-		missingPeer(t, "%s with pyftpdlib (Debian python3-pyftpdlib): %v", python, err)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(python, "-c", pyftpdlibScript, host, dir, pyUser, pyPassword)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := startProcess(t, "pyftpdlib", cmd)
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("pyftpdlib did not report its port: %v\n%s", err, logs.String())
-	}
-	port, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("pyftpdlib port %q: %v", line, err)
-	}
-	return &ftpPeer{name: "pyftpdlib", port: port, user: pyUser, pass: pyPassword, dir: dir, banner: "220 pyftpdlib ready."}
-}
-
-func startVsftpd(t testing.TB, host string) *ftpPeer {
-	t.Helper()
-	bin := peerBinary(t, "vsftpd")
-	dir := peerWorkDir(t)
-	port := freeTCPPort(t, host)
-	confDir := t.TempDir()
-	empty := filepath.Join(confDir, "empty")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	conf := fmt.Sprintf(`listen=YES
-listen_ipv6=NO
-listen_address=%s
-listen_port=%d
-background=NO
-anonymous_enable=NO
-local_enable=YES
-write_enable=YES
-local_umask=022
-ascii_upload_enable=YES
-ascii_download_enable=YES
-seccomp_sandbox=NO
-secure_chroot_dir=%s
-pam_service_name=vrpsim-vrp-test
-xferlog_enable=NO
-connect_from_port_20=NO
-ftpd_banner=vsftpd ready.
-max_per_ip=0
-`, host, port, empty)
-	confPath := filepath.Join(confDir, "vsftpd.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	out := startProcess(t, "vsftpd", exec.Command(bin, confPath))
-	waitFTPReady(t, "vsftpd", addr, out)
-	return &ftpPeer{name: "vsftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir, banner: "220 vsftpd ready."}
-}
-
-func startPureFTPd(t testing.TB, host string) *ftpPeer {
-	t.Helper()
-	bin := peerBinary(t, "pure-ftpd")
-	dir := peerWorkDir(t)
-	port := freeTCPPort(t, host)
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	// -S address,port; -l pam: system accounts through PAM's "other"
-	// service; -E: no anonymous; -H: no DNS; -u 1: any uid but root's.
-	cmd := exec.Command(bin, "-S", host+","+strconv.Itoa(port), "-l", "pam", "-E", "-H", "-u", "1", "-c", "50", "-C", "50")
-	out := startProcess(t, "pure-ftpd", cmd)
-	waitFTPReady(t, "pure-ftpd", addr, out)
-	return &ftpPeer{name: "pure-ftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir,
-		banner: "Welcome to Pure-FTPd"}
-}
-
-func startProFTPd(t testing.TB, host string) *ftpPeer {
-	t.Helper()
-	bin := peerBinary(t, "proftpd")
-	dir := peerWorkDir(t)
-	port := freeTCPPort(t, host)
-	confDir := t.TempDir()
-	conf := fmt.Sprintf(`ServerName "proftpd test"
-ServerType standalone
-DefaultServer on
-Port %d
-DefaultAddress %s
-SocketBindTight on
-UseIPv6 off
-User nobody
-Group nogroup
-PidFile %[3]s/proftpd.pid
-ScoreboardFile %[3]s/proftpd.scoreboard
-DelayTable none
-DelayEngine off
-WtmpLog off
-UseReverseDNS off
-UseFtpUsers off
-RequireValidShell off
-AuthOrder mod_auth_unix.c
-<IfModule mod_auth_pam.c>
-AuthPAM off
-</IfModule>
-AllowOverwrite on
-AllowStoreRestart on
-TransferLog none
-SystemLog none
-ServerIdent on "proftpd ready."
-MaxInstances 50
-Umask 022
-`, port, host, confDir)
-	confPath := filepath.Join(confDir, "proftpd.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	out := startProcess(t, "proftpd", exec.Command(bin, "-n", "-q", "-c", confPath))
-	waitFTPReady(t, "proftpd", addr, out)
-	return &ftpPeer{name: "proftpd", port: port, user: peerUser, pass: peerPassword, dir: dir, remoteDir: dir, banner: "220 proftpd ready."}
-}
 
 // randomData returns n reproducible pseudo-random bytes.
 func randomData(n int, seed uint64) []byte {
@@ -461,22 +158,22 @@ func writeFlash(t testing.TB, fs flash.FS, name string, data []byte) {
 	}
 }
 
-// login runs "ftp 127.0.0.1 PORT" with the peer's user and password and
+// loginPeer runs "ftp 127.0.0.1 PORT" with the peer's user and password and
 // checks the dialogue; then it moves to the work directory.
-func (p *ftpPeer) login(t *testing.T, c *consoleSession) {
+func loginPeer(t *testing.T, p *ftptest.Peer, c *consoleSession) {
 	t.Helper()
-	line := fmt.Sprintf("ftp 127.0.0.1 %d", p.port)
-	out := c.do(line, p.user, p.pass)
+	line := fmt.Sprintf("ftp 127.0.0.1 %d", p.Port())
+	out := c.do(line, p.User, p.Password)
 	checkDialogue(t, line, out, []string{"Trying 127.0.0.1 ...", "Press CTRL+K to abort", "Connected to 127.0.0.1.", "220",
-		"User(127.0.0.1:(none)):" + p.user, "331", "Enter password:", "230", ""})
-	if !strings.Contains(out, p.banner) {
-		t.Errorf("the server's banner %q is not shown:\n%s", p.banner, out)
+		"User(127.0.0.1:(none)):" + p.User, "331", "Enter password:", "230", ""})
+	if !strings.Contains(out, p.Banner) {
+		t.Errorf("the server's banner %q is not shown:\n%s", p.Banner, out)
 	}
 	if got, want := c.s.Prompt(), "["+c.s.dev.Sysname()+"-ftp]"; got != want {
 		t.Fatalf("prompt after login = %q", got)
 	}
-	if p.remoteDir != "" {
-		line := "cd " + p.remoteDir
+	if p.RemoteDir != "" {
+		line := "cd " + p.RemoteDir
 		checkDialogue(t, line, c.do(line), []string{"250"})
 	}
 }
@@ -491,16 +188,16 @@ func TestFTPClientInterop(t *testing.T) {
 	text := textData(20000, 2)
 	textLines := bytes.Count(text, []byte("\n"))
 	textWire := len(text) + textLines // every LF crosses as CRLF
-	for _, ps := range ftpPeers {
-		t.Run(ps.name, func(t *testing.T) {
+	for _, name := range ftptest.Peers() {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			p := ps.start(t, "127.0.0.1")
+			p := ftptest.Start(t, name, "127.0.0.1")
 			d := newDeviceAt(t, "127.0.1.2")
 			writeFlash(t, d.fs, "flash:/big.bin", big)
 			writeFlash(t, d.fs, "flash:/text.txt", text)
 			c := openConsole(t, d)
-			p.login(t, c)
-			work := filepath.Join(p.dir, "vrptest")
+			loginPeer(t, p, c)
+			work := filepath.Join(p.Dir, "vrptest")
 
 			steps := []struct {
 				line    string
@@ -599,15 +296,15 @@ func TestFTPClientInterop(t *testing.T) {
 // and "user" logs in on the same connection. The servers pause before a 530
 // (pyftpdlib 3 s, pure-ftpd 5 s), so the servers run in parallel.
 func TestFTPClientInteropLoginRetry(t *testing.T) {
-	for _, ps := range ftpPeers {
-		t.Run(ps.name, func(t *testing.T) {
+	for _, name := range ftptest.Peers() {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			p := ps.start(t, "127.0.0.1")
+			p := ftptest.Start(t, name, "127.0.0.1")
 			d := newDeviceAt(t, "127.0.1.2")
 			c := openConsole(t, d)
-			line := fmt.Sprintf("ftp 127.0.0.1 %d", p.port)
-			checkDialogue(t, line, c.do(line, p.user, "wrong-password"), []string{"Trying 127.0.0.1 ...", "Press CTRL+K to abort",
-				"Connected to 127.0.0.1.", "220", "User(127.0.0.1:(none)):" + p.user, "331", "Enter password:", "530"})
+			line := fmt.Sprintf("ftp 127.0.0.1 %d", p.Port())
+			checkDialogue(t, line, c.do(line, p.User, "wrong-password"), []string{"Trying 127.0.0.1 ...", "Press CTRL+K to abort",
+				"Connected to 127.0.0.1.", "220", "User(127.0.0.1:(none)):" + p.User, "331", "Enter password:", "530"})
 			if got := c.s.Prompt(); got != "[Huawei-ftp]" {
 				t.Errorf("prompt after a failed login = %q", got)
 			}
@@ -617,7 +314,7 @@ func TestFTPClientInteropLoginRetry(t *testing.T) {
 				want    []string
 			}{
 				{"pwd", nil, []string{"530"}},
-				{"user " + p.user, []string{p.pass}, []string{"331", "Enter password:", "230", ""}},
+				{"user " + p.User, []string{p.Password}, []string{"331", "Enter password:", "230", ""}},
 				{"pwd", nil, []string{"257"}},
 				{"bye", nil, []string{"221"}},
 			} {
@@ -672,7 +369,7 @@ func checkListing(t *testing.T, line, out string, names []string, namesOnly bool
 // fetch the configuration back under another name, make it the startup
 // file and restart the device on the same flash.
 func TestFTPClientBackupRestore(t *testing.T) {
-	p := startVsftpd(t, "127.0.0.1")
+	p := ftptest.Start(t, "vsftpd", "127.0.0.1")
 	fs := flash.NewMemory(flash.Options{})
 	d := newTestDevice(t, fs)
 	c := openConsole(t, d)
@@ -683,7 +380,7 @@ func TestFTPClientBackupRestore(t *testing.T) {
 		t.Fatalf("save:\n%s", out)
 	}
 	saved := readAll(t, fs, "flash:/vrpcfg.zip")
-	p.login(t, c)
+	loginPeer(t, p, c)
 	checkDialogue(t, "binary", c.do("binary"), []string{"200"})
 	checkDialogue(t, "put vrpcfg.zip", c.do("put vrpcfg.zip"), []string{"200", "1xx", "226", summary(len(saved), true)})
 	out := c.do("put logfile/log.log")
@@ -694,14 +391,14 @@ func TestFTPClientBackupRestore(t *testing.T) {
 	}
 	checkDialogue(t, "bye", c.do("bye"), []string{"221"})
 
-	if host, err := os.ReadFile(filepath.Join(p.dir, "vrpcfg.zip")); err != nil {
+	if host, err := os.ReadFile(filepath.Join(p.Dir, "vrpcfg.zip")); err != nil {
 		t.Fatal(err)
 	} else if !bytes.Equal(host, saved) {
 		t.Errorf("vrpcfg.zip on the host differs from flash: %d bytes, flash %d", len(host), len(saved))
 	}
 	// log.log is byte-identical to flash as it was when it was sent: the
 	// device has appended only the lines of that upload and of bye since
-	hostLog, err := os.ReadFile(filepath.Join(p.dir, "log.log"))
+	hostLog, err := os.ReadFile(filepath.Join(p.Dir, "log.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -726,7 +423,7 @@ func TestFTPClientBackupRestore(t *testing.T) {
 	if out := c.do("save", "y"); !strings.Contains(out, "saved successfully") {
 		t.Fatalf("second save:\n%s", out)
 	}
-	p.login(t, c)
+	loginPeer(t, p, c)
 	checkDialogue(t, "binary", c.do("binary"), []string{"200"})
 	checkDialogue(t, "get vrpcfg.zip restored.zip", c.do("get vrpcfg.zip restored.zip"), []string{"200", "1xx", "226", summary(len(saved), false)})
 	checkDialogue(t, "bye", c.do("bye"), []string{"221"})
@@ -762,7 +459,7 @@ func TestBackupDemoScript(t *testing.T) {
 	}
 	for _, tool := range []string{"bash", "go", "expect", "ssh", "sha256sum"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			missingPeer(t, "%s: %v", tool, err)
+			t.Fatalf("%s: %v (CI=true: a missing tool is a failure)", tool, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -785,15 +482,15 @@ func TestBackupDemoScript(t *testing.T) {
 func BenchmarkFTPClientInterop(b *testing.B) {
 	const size = 16 << 20
 	data := randomData(size, 3)
-	for _, ps := range ftpPeers {
-		b.Run(ps.name, func(b *testing.B) {
-			p := ps.start(b, "127.0.0.1")
+	for _, name := range ftptest.Peers() {
+		b.Run(name, func(b *testing.B) {
+			p := ftptest.Start(b, name, "127.0.0.1")
 			d := newTestDevice(b, nil)
 			writeFlash(b, d.fs, "flash:/big.bin", data)
 			c := openConsole(b, d)
-			c.do(fmt.Sprintf("ftp 127.0.0.1 %d", p.port), p.user, p.pass)
-			if p.remoteDir != "" {
-				c.do("cd " + p.remoteDir)
+			c.do(fmt.Sprintf("ftp 127.0.0.1 %d", p.Port()), p.User, p.Password)
+			if p.RemoteDir != "" {
+				c.do("cd " + p.RemoteDir)
 			}
 			c.do("binary")
 			c.do("passive")
