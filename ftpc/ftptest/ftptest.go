@@ -287,8 +287,18 @@ func startPyftpdlib(t testing.TB, host string) *Peer {
 	}
 }
 
-// systemPeer is a server that authenticates SystemUser, working in dir.
-func systemPeer(name, addr, dir, banner string) *Peer {
+// startSystem starts the unpacked server name (see scripts/ftp-peers.sh),
+// which authenticates SystemUser, on a free port of host; args returns the
+// server's arguments for that port and a configuration directory of its own.
+// banner is a piece of the server's 220 greeting.
+func startSystem(t testing.TB, name, host, banner string, args func(port int, confDir string) []string) *Peer {
+	t.Helper()
+	bin := peerBinary(t, name)
+	dir := systemWorkDir(t)
+	port := freePort(t, host)
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	out := startProcess(t, name, exec.Command(bin, args(port, t.TempDir())...))
+	waitReady(t, name, addr, out)
 	return &Peer{
 		Name: name, Addr: addr, User: SystemUser, Password: SystemPassword,
 		Dir: dir, RemoteDir: dir, Banner: banner,
@@ -297,17 +307,14 @@ func systemPeer(name, addr, dir, banner string) *Peer {
 
 func startVsftpd(t testing.TB, host string) *Peer {
 	t.Helper()
-	bin := peerBinary(t, "vsftpd")
-	dir := systemWorkDir(t)
-	port := freePort(t, host)
-	confDir := t.TempDir()
-	empty := filepath.Join(confDir, "empty")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// pam_service_name names no file of /etc/pam.d: PAM's "other" service
-	// authenticates.
-	confPath := writeConfig(t, confDir, "vsftpd.conf", fmt.Sprintf(`listen=YES
+	return startSystem(t, "vsftpd", host, "220 vsftpd ready.", func(port int, confDir string) []string {
+		empty := filepath.Join(confDir, "empty")
+		if err := os.Mkdir(empty, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// pam_service_name names no file of /etc/pam.d: PAM's "other"
+		// service authenticates.
+		return []string{writeConfig(t, confDir, "vsftpd.conf", fmt.Sprintf(`listen=YES
 listen_ipv6=NO
 listen_address=%s
 listen_port=%d
@@ -325,35 +332,24 @@ xferlog_enable=NO
 connect_from_port_20=NO
 ftpd_banner=vsftpd ready.
 max_per_ip=0
-`, host, port, empty))
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	out := startProcess(t, "vsftpd", exec.Command(bin, confPath))
-	waitReady(t, "vsftpd", addr, out)
-	return systemPeer("vsftpd", addr, dir, "220 vsftpd ready.")
+`, host, port, empty))}
+	})
 }
 
 func startPureFTPd(t testing.TB, host string) *Peer {
 	t.Helper()
-	bin := peerBinary(t, "pure-ftpd")
-	dir := systemWorkDir(t)
-	port := freePort(t, host)
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	// -S address,port; -l pam: system accounts through PAM's "other"
-	// service (-l unix would refuse the user's nologin shell); -E: no
-	// anonymous; -H: no DNS; -u 1: any uid but root's; -c 50 sessions.
-	cmd := exec.Command(bin, "-S", host+","+strconv.Itoa(port), "-l", "pam", "-E", "-H", "-u", "1", "-c", "50", "-C", "50")
-	out := startProcess(t, "pure-ftpd", cmd)
-	waitReady(t, "pure-ftpd", addr, out)
-	return systemPeer("pure-ftpd", addr, dir, "Welcome to Pure-FTPd")
+	return startSystem(t, "pure-ftpd", host, "Welcome to Pure-FTPd", func(port int, _ string) []string {
+		// -S address,port; -l pam: system accounts through PAM's "other"
+		// service (-l unix would refuse the user's nologin shell); -E: no
+		// anonymous; -H: no DNS; -u 1: any uid but root's; -c 50 sessions.
+		return []string{"-S", host + "," + strconv.Itoa(port), "-l", "pam", "-E", "-H", "-u", "1", "-c", "50", "-C", "50"}
+	})
 }
 
 func startProFTPd(t testing.TB, host string) *Peer {
 	t.Helper()
-	bin := peerBinary(t, "proftpd")
-	dir := systemWorkDir(t)
-	port := freePort(t, host)
-	confDir := t.TempDir()
-	confPath := writeConfig(t, confDir, "proftpd.conf", fmt.Sprintf(`ServerName "proftpd test"
+	return startSystem(t, "proftpd", host, "220 proftpd ready.", func(port int, confDir string) []string {
+		return []string{"-n", "-q", "-c", writeConfig(t, confDir, "proftpd.conf", fmt.Sprintf(`ServerName "proftpd test"
 ServerType standalone
 DefaultServer on
 Port %d
@@ -381,9 +377,6 @@ SystemLog none
 ServerIdent on "proftpd ready."
 MaxInstances 50
 Umask 022
-`, port, host, confDir))
-	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	out := startProcess(t, "proftpd", exec.Command(bin, "-n", "-q", "-c", confPath))
-	waitReady(t, "proftpd", addr, out)
-	return systemPeer("proftpd", addr, dir, "220 proftpd ready.")
+`, port, host, confDir))}
+	})
 }
