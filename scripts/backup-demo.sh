@@ -25,6 +25,7 @@
 # Usage: scripts/backup-demo.sh [--keep] [-v]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/vrpsim.sh # stop_pid, wait_line, start_vrpsim
 
 keep=no
 verbose=no
@@ -54,23 +55,11 @@ work=""
 vrpsim_pid=""
 ftpd_pid=""
 
-# stop PID: TERM, up to 5 s to exit, then KILL.
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	[[ -n $ftpd_pid ]] && stop "$ftpd_pid"
-	[[ -n $vrpsim_pid ]] && stop "$vrpsim_pid"
+	[[ -n $ftpd_pid ]] && stop_pid "$ftpd_pid"
+	[[ -n $vrpsim_pid ]] && stop_pid "$vrpsim_pid"
 	if [[ -n $work && -d $work ]]; then
 		if [[ $keep == yes ]]; then
 			log "work directory kept: $work"
@@ -85,26 +74,12 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vrpsim-backup-demo.XXXXXX")
 
-# wait_line FILE PATTERN SECONDS PID: until FILE has a line matching PATTERN
-# (grep -E), while PID lives.
-wait_line() {
-	local deadline=$((SECONDS + $3))
-	until grep -qE "$2" "$1" 2>/dev/null; do
-		kill -0 "$4" 2>/dev/null || return 1
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
-
 log "building vrpsim"
 go build -o "$work/vrpsim" ./cmd/vrpsim || fail "go build ./cmd/vrpsim failed"
 
 # The device. Port 0: the system picks a free port, vrpsim prints the ssh
 # command with it when it is ready.
-"$work/vrpsim" --ssh 127.0.0.1:0 --data "$work/data" >"$work/vrpsim.log" 2>&1 &
-vrpsim_pid=$!
-wait_line "$work/vrpsim.log" 'ssh -p [0-9]+ ' 30 "$vrpsim_pid" || { cat "$work/vrpsim.log" >&2; fail "vrpsim did not start"; }
-ssh_port=$(sed -nE 's/.*ssh -p ([0-9]+) .*/\1/p' "$work/vrpsim.log" | head -n1)
+start_vrpsim "$work/vrpsim" 127.0.0.1 "$work/data" "$work/vrpsim.log" || fail "vrpsim did not start"
 log "device up, SSH on 127.0.0.1:$ssh_port"
 
 # The remote host's FTP server, also on a port the system picks.

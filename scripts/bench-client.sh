@@ -36,6 +36,7 @@
 # stopped on exit, also on Ctrl+C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/vrpsim.sh # stop_pid, wait_line, start_vrpsim
 
 size_mib=1024
 runs=3
@@ -70,27 +71,15 @@ work=""
 vsftpd_pid=""
 vrpsim_pid=""
 
-# stop PID: TERM, up to 5 s to exit, then KILL.
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [[ -n $vsftpd_pid ]]; then
 		# the listener and its session processes: its own process group (setsid)
 		kill -TERM -- "-$vsftpd_pid" 2>/dev/null || true
-		stop "$vsftpd_pid"
+		stop_pid "$vsftpd_pid"
 	fi
-	[[ -n $vrpsim_pid ]] && stop "$vrpsim_pid"
+	[[ -n $vrpsim_pid ]] && stop_pid "$vrpsim_pid"
 	if [[ -n $work && -d $work ]]; then
 		if [[ $keep == yes || $rc -ne 0 ]]; then
 			log "work directory kept: $work (remove it with rm -rf)"
@@ -113,16 +102,6 @@ free_kib=$(df -k --output=avail /dev/shm | tail -n1)
 
 work=$(mktemp -d /dev/shm/vrpsim-bench-client.XXXXXX)
 chmod 0755 "$work" # vsftpd's sessions run as vrpsimftp and must reach their root
-
-# wait_line FILE PATTERN SECONDS PID: until FILE has a line matching PATTERN.
-wait_line() {
-	local deadline=$((SECONDS + $3))
-	until grep -qE "$2" "$1" 2>/dev/null; do
-		kill -0 "$4" 2>/dev/null || return 1
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
 
 log "building vrpsim"
 timeout 600 go build -o "$work/vrpsim" ./cmd/vrpsim || die "go build ./cmd/vrpsim failed"
@@ -178,10 +157,7 @@ done
 log "vsftpd on $host:$vs_port serving $root"
 
 # The device, SSH on a port the system picks.
-"$work/vrpsim" --ssh "$host:0" --data "$work/data" >"$work/vrpsim.log" 2>&1 &
-vrpsim_pid=$!
-wait_line "$work/vrpsim.log" 'ssh -p [0-9]+ ' 30 "$vrpsim_pid" || { cat "$work/vrpsim.log" >&2; die "vrpsim did not start"; }
-ssh_port=$(sed -nE 's/.*ssh -p ([0-9]+) .*/\1/p' "$work/vrpsim.log" | head -n1)
+start_vrpsim "$work/vrpsim" "$host" "$work/data" "$work/vrpsim.log" || die "vrpsim did not start"
 log "device up, SSH on $host:$ssh_port, flash in $work/data/flash"
 
 passive_line=""

@@ -17,6 +17,7 @@ set -euo pipefail
 scenario_name=$(basename "$0" .sh)
 scenario_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 scenario_lib=$scenario_repo/scripts/lib
+source "$scenario_lib/vrpsim.sh" # stop_pid, wait_line
 admin_user=admin
 admin_pass=Admin@huawei
 ftp_user=huawei
@@ -58,18 +59,6 @@ scenario_work=""
 scenario_pids=()
 scenario_netns=()
 scenario_watchdog=""
-
-# stop_pid PID: TERM, up to 5 s to go, then KILL.
-stop_pid() {
-	local p=$1 i
-	kill -TERM "$p" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
 
 scenario_cleanup() {
 	local rc=$? p ns
@@ -178,7 +167,7 @@ port_open() { in_ns "${3:-}" timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/n
 # ADDR (its SSH server on ADDR:SSH_PORT), inside network namespace NS if given.
 # Files in $scenario_work/NAME/flash (made before the call) are on its flash.
 start_device() {
-	local name=$1 addr=$2 port=$3 ns=${4:-} data=$scenario_work/$1 pid deadline
+	local name=$1 addr=$2 port=$3 ns=${4:-} data=$scenario_work/$1 pid
 	port_open "$addr" "$port" "$ns" && fail "$addr:$port is already in use (another run of $scenario_name?)"
 	mkdir -p "$data/flash"
 	note "starting device $name at $addr (SSH port $port${ns:+, namespace $ns})"
@@ -190,12 +179,10 @@ start_device() {
 	dev_ssh[$name]=$port
 	dev_ns[$name]=$ns
 	dev_data[$name]=$data
-	deadline=$((SECONDS + 30))
-	until grep -q 'ssh -p' "$data.log"; do
+	if ! wait_line "$data.log" 'ssh -p' 30 "$pid"; then
 		kill -0 "$pid" 2>/dev/null || { cat "$data.log"; fail "device $name exited"; }
-		((SECONDS < deadline)) || fail "device $name did not report ready within 30 s"
-		sleep 0.1
-	done
+		fail "device $name did not report ready within 30 s"
+	fi
 }
 
 # device_exec NAME LINES [ANSWERS]: runs the CLI lines on the device over SSH exec
@@ -264,19 +251,17 @@ capture_pids=()
 # capture_start FILE IFACE FILTER [NS]: dumpcap writes the packets that match the
 # capture filter to FILE until capture_stop. Several captures may run at once.
 capture_start() {
-	local file=$1 iface=$2 filter=$3 ns=${4:-} deadline pid
+	local file=$1 iface=$2 filter=$3 ns=${4:-} pid
 	note "capturing on $iface${ns:+ in $ns} into $(basename "$file"): $filter"
 	ns_prefix "$ns"
 	"${ns_cmd[@]}" dumpcap -q -i "$iface" -f "$filter" -w "$file" >"$file.log" 2>&1 &
 	pid=$!
 	track "$pid"
 	capture_pids+=("$pid")
-	deadline=$((SECONDS + 20))
-	until grep -q 'Capturing on' "$file.log" 2>/dev/null; do
+	if ! wait_line "$file.log" 'Capturing on' 20 "$pid"; then
 		kill -0 "$pid" 2>/dev/null || { cat "$file.log"; fail "dumpcap exited"; }
-		((SECONDS < deadline)) || fail "dumpcap did not start within 20 s"
-		sleep 0.1
-	done
+		fail "dumpcap did not start within 20 s"
+	fi
 }
 
 # capture_stop: ends the captures and waits until their files are complete.
