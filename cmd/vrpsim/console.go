@@ -18,25 +18,15 @@ import (
 func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("vrpsim console", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	sshAddr := fl.String("ssh", "127.0.0.1:2222", "`ADDR:PORT` of the device's SSH server (\"\": no SSH)")
-	dataDir := fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key")
-	sysname := fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none")
+	dev := addDeviceFlags(fl, "`ADDR:PORT` of the device's SSH server (\"\": no SSH)")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vrpsim console [flags]\n\nRuns a simulated Huawei VRP device whose console port is this terminal;\nits SSH server runs too.\n\nFlags:\n")
 		fl.PrintDefaults()
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseArgs(fl, args, stderr); !ok {
+		return code
 	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "vrpsim console: unexpected argument %q\n", fl.Arg(0))
-		fl.Usage()
-		return 2
-	}
-	if err := serveConsole(ctx, *sshAddr, *dataDir, *sysname, stdout, stderr); err != nil {
+	if err := serveConsole(ctx, *dev.ssh, *dev.data, *dev.sysname, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -95,4 +97,32 @@ func (sd *standalone) Close() {
 	if c, ok := sd.fs.(io.Closer); ok {
 		c.Close()
 	}
+}
+
+// deviceFlags are the flags that place the standalone device.
+type deviceFlags struct{ ssh, data, sysname *string }
+
+func addDeviceFlags(fl *flag.FlagSet, sshUsage string) deviceFlags {
+	return deviceFlags{
+		ssh:     fl.String("ssh", "127.0.0.1:2222", sshUsage),
+		data:    fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key"),
+		sysname: fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none"),
+	}
+}
+
+// parseArgs parses a command's flags; it takes no arguments. When the
+// command must not go on, it returns false and the exit code.
+func parseArgs(fl *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fl.Name(), fl.Arg(0))
+		fl.Usage()
+		return 2, false
+	}
+	return 0, true
 }

@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,25 +35,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fl := flag.NewFlagSet("vrpsim", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	sshAddr := fl.String("ssh", "127.0.0.1:2222", "`ADDR:PORT` of the device's SSH server")
-	dataDir := fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key")
-	sysname := fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none")
+	dev := addDeviceFlags(fl, "`ADDR:PORT` of the device's SSH server")
 	labFile := fl.String("lab", "", "run the devices of the lab `FILE` (YAML, see docs/lab.md) instead of one device")
 	healthAddr := fl.String("health", "", "only check that an SSH server answers at `ADDR:PORT` (or at every device of a lab file): exit 0 if so, 1 if not")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vrpsim [flags]\n\nRuns a simulated Huawei VRP device reachable by SSH.\n\nFlags:\n")
 		fl.PrintDefaults()
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "vrpsim: unexpected argument %q\n", fl.Arg(0))
-		fl.Usage()
-		return 2
+	if code, ok := parseArgs(fl, args, stderr); !ok {
+		return code
 	}
 	if *healthAddr != "" {
 		return runHealth(ctx, *healthAddr, stdout, stderr)
@@ -62,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *labFile != "" {
 		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
-	if err := serve(ctx, *sshAddr, *dataDir, *sysname, stdout, stderr); err != nil {
+	if err := serve(ctx, *dev.ssh, *dev.data, *dev.sysname, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
