@@ -535,9 +535,24 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.done {
 		return 0, pathErr("write", w.path, ErrClosed)
 	}
+	// A limit from the caller is applied here, so that r stays the reader
+	// itself: the kernel splices from a socket only through one
+	// io.LimitedReader.
+	limit := int64(-1)
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r, limit = lr.R, lr.N
+		defer func() { lr.N = limit }()
+	}
 	var total int64
 	for {
-		chunk := w.fsys.space.reserveUpTo(readChunk)
+		want := int64(readChunk)
+		if limit >= 0 {
+			if limit == 0 {
+				return total, nil
+			}
+			want = min(want, limit)
+		}
+		chunk := w.fsys.space.reserveUpTo(want)
 		if chunk == 0 { // full: fail only if there is more to write
 			var b [1]byte
 			n, err := io.ReadAtLeast(r, b[:], 1)
@@ -553,6 +568,9 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 		}
 		n, err := w.f.ReadFrom(&io.LimitedReader{R: r, N: chunk})
 		total += n
+		if limit >= 0 {
+			limit -= n
+		}
 		w.reserved += n
 		w.fsys.space.release(chunk - n)
 		if err != nil {

@@ -883,6 +883,28 @@ func sendFile(c *net.TCPConn, f io.Reader, timeout time.Duration, count interfac
 	}
 }
 
+// receiveFile copies an upload from c into rf in chunks, extending the read
+// deadline for each and counting the bytes in u. The chunks reach rf as one
+// io.LimitedReader over the connection, so that the disk backend can splice.
+func receiveFile(c net.Conn, rf io.ReaderFrom, u *uploadWriter, timeout time.Duration) error {
+	const chunk = 4 << 20
+	for {
+		c.SetReadDeadline(time.Now().Add(timeout))
+		n, err := rf.ReadFrom(&io.LimitedReader{R: c, N: chunk})
+		u.n += n
+		u.count.Add(n)
+		if err != nil {
+			if errors.Is(err, flash.ErrNoSpace) {
+				u.err = err // the flash's fault, not the connection's
+			}
+			return err
+		}
+		if n < chunk {
+			return nil
+		}
+	}
+}
+
 // upload checks and starts STOR, APPE and STOU. unique is the name STOU chose.
 func (s *session) upload(arg, fpath string, appendTo bool, unique string) *transfer {
 	if !s.writable() {
@@ -937,9 +959,13 @@ func (s *session) upload(arg, fpath string, appendTo bool, unique string) *trans
 		dst := &uploadWriter{w: w, count: &t.bytes}
 		buf := make([]byte, transferBuffer)
 		var err error
-		if ascii {
+		switch rf, ok := w.(io.ReaderFrom); {
+		case ascii:
 			_, err = fromCRLF(dst, src, buf)
-		} else {
+		case ok:
+			// the disk backend: the kernel splices the data into the file
+			err = receiveFile(c, rf, dst, s.srv.cfg.DataTimeout)
+		default:
 			_, err = io.CopyBuffer(dst, readerOnly{src}, buf)
 		}
 		if err == nil && ctx.Err() != nil {

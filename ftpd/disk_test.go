@@ -77,3 +77,47 @@ func TestDiskBackend(t *testing.T) {
 		t.Errorf("symlink attacks (-want +got):\n%s", diff)
 	}
 }
+
+// TestDiskFullFlash: a binary upload to the disk backend (spliced into the
+// file by the kernel) that does not fit gets 552 and leaves the old file.
+func TestDiskFullFlash(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := flash.NewDisk(dir, flash.Options{Capacity: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.(io.Closer).Close() })
+	putFile(t, fsys, "flash:/keep.cfg", []byte("previous"))
+	ts := startServer(t, "127.0.0.1", func(c *Config) { c.FS = fsys })
+	c := dialCtrl(t, ts.addr)
+	c.reply()
+	c.login("huawei", "Huawei@123")
+	c.cmd("TYPE I")
+	for _, name := range []string{"keep.cfg", "fresh.bin"} {
+		d := c.pasv()
+		if got := c.cmd("STOR " + name); got[:4] != "150 " {
+			t.Fatal(got)
+		}
+		go func() {
+			d.Write(make([]byte, 2<<20))
+			d.Close()
+		}()
+		if got := c.reply(); got != "552 Requested file action aborted. Exceeded storage allocation." {
+			t.Errorf("STOR %s on a full flash: %q", name, got)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "keep.cfg")); string(b) != "previous" {
+		t.Errorf("keep.cfg = %q after a failed upload", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fresh.bin")); !os.IsNotExist(err) {
+		t.Errorf("partial file after a full flash: %v", err)
+	}
+	// a fitting upload still works, and the space of the failed ones is free
+	data := randomBytes(t, 700<<10)
+	if _, last := c.stor("STOR", "fits.bin", data); last != "226 Transfer complete." {
+		t.Errorf("STOR that fits: %q", last)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "fits.bin")); sha(b) != sha(data) {
+		t.Error("fits.bin differs")
+	}
+}
