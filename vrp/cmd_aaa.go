@@ -15,6 +15,12 @@ const rightsChanged = "Info: After you change the rights (including the password
 
 var serviceWords = []string{"8021x", "api", "ftp", "http", "ppp", "ssh", "telnet", "terminal", "web", "x25-pad"}
 
+// serviceHelp is the help of the access types after service-type.
+var serviceHelp = map[string]string{
+	"8021x": "802.1x user", "api": "API user", "ftp": "FTP user", "http": "HTTP user", "ppp": "PPP user",
+	"ssh": "SSH user", "telnet": "Telnet user", "terminal": "Terminal user", "web": "Portal user", "x25-pad": "X25-PAD user",
+}
+
 func aaaCommands() []*command {
 	noop := func(e *callEnv, c *cli.Call) error { return nil }
 	services := "{ " + strings.Join(serviceWords, " | ") + " }*"
@@ -53,7 +59,8 @@ func aaaCommands() []*command {
 		},
 		{
 			Views: aaaView, Syntax: "local-user <user-name> service-type " + services, Level: 3,
-			Help: "Set the access types of a local user",
+			Words: serviceHelp,
+			Help:  "Set the access types of a local user",
 			Run: func(e *callEnv, c *cli.Call) error {
 				var set aaa.Service
 				for _, w := range c.Keywords() {

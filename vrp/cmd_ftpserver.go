@@ -3,6 +3,7 @@ package vrp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -216,7 +217,7 @@ func ftpServerCommands() []*command {
 		{
 			Views: []string{viewACL}, Syntax: "rule [ <rule-id> ] { permit | deny } [ source { <source-ip> <wildcard> | any } ]", Level: 2,
 			Params: map[string]*cli.Param{
-				"rule-id":   cli.Integer(0, 4294967294&0x7fffffff, "ID of ACL rule"),
+				"rule-id":   cli.Integer(0, math.MaxInt32, "ID of ACL rule"),
 				"source-ip": cli.IPv4("Address of source"),
 				"wildcard":  &cli.Param{Token: "IP_ADDR<X.X.X.X>|0", Help: "Wildcard of source", Valid: func(w string) bool { return w == "0" || cli.IPv4("").Valid(w) }},
 			},
@@ -225,7 +226,7 @@ func ftpServerCommands() []*command {
 		},
 		{
 			Views: []string{viewACL}, Syntax: "undo rule <rule-id>", Level: 2,
-			Params: map[string]*cli.Param{"rule-id": cli.Integer(0, 4294967294&0x7fffffff, "ID of ACL rule")},
+			Params: map[string]*cli.Param{"rule-id": cli.Integer(0, math.MaxInt32, "ID of ACL rule")},
 			Help:   "Delete a rule from a basic ACL",
 			Run: func(e *callEnv, c *cli.Call) error {
 				d := e.dev

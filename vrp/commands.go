@@ -1,6 +1,7 @@
 package vrp
 
 import (
+	"math"
 	"sync"
 
 	"github.com/vrpsim/vrpsim/vrp/cli"
@@ -41,7 +42,7 @@ var keywordHelp = map[string]string{
 	"current-configuration": "Current configuration",
 	"display":               "Display information",
 	"enable":                "Enable",
-	"ftp":                   "FTP user",
+	"ftp":                   "FTP",
 	"ftp-directory":         "Set user FTP directory permitted",
 	"history-command":       "Display the history commands of the current session",
 	"idle-timeout":          "Set the timeout value",
@@ -72,7 +73,6 @@ var keywordHelp = map[string]string{
 	"system-view":           "Enter the system view",
 	"telnet":                "Telnet protocol",
 	"temporary":             "Temporary",
-	"terminal":              "Terminal user",
 	"this":                  "Current configuration of the current view",
 	"all":                   "All",
 	"user":                  "User",
@@ -83,12 +83,6 @@ var keywordHelp = map[string]string{
 	"vty":                   "Virtual terminal interface",
 	"wrong-password":        "Wrong password",
 	"undo":                  "Negate a command or set its defaults",
-	"8021x":                 "802.1x user",
-	"api":                   "API user",
-	"http":                  "HTTP user",
-	"ppp":                   "PPP user",
-	"web":                   "Portal user",
-	"x25-pad":               "X25-PAD user",
 	"none":                  "Login without checking",
 	"rsa":                   "RSA authentication",
 	"password-rsa":          "Password and RSA authentication",
@@ -130,7 +124,7 @@ var sharedParams = map[string]*cli.Param{
 	"host-name":   cli.String(1, 246, "Host name"),
 	"file-name":   cli.String(5, 64, "File name(*.cfg, *.zip)"),
 	"screen":      cli.Integer(0, 512, "Number of lines on a screen (0 means no split screen)"),
-	"limit":       cli.Integer(1, 4294967295&0x7fffffff, "Maximum number of accesses"),
+	"limit":       cli.Integer(1, math.MaxInt32, "Maximum number of accesses"),
 	"directory":   cli.String(1, 160, "Directory name"),
 	"vty-first":   cli.Integer(0, 4, "First user terminal interface to be configured"),
 	"vty-last":    cli.Integer(0, 4, "Last user terminal interface to be configured"),

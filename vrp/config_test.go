@@ -1,11 +1,12 @@
 package vrp
 
 import (
-	"github.com/vrpsim/vrpsim/aaa"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vrpsim/vrpsim/aaa"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vrpsim/vrpsim/flash"
@@ -45,6 +46,7 @@ aaa
  local-user huawei state block
  local-user huawei service-type ftp ssh
  local-user bob password cipher Bob@12345
+ local-user bob service-type terminal
 #
  stelnet server enable
  ssh user admin
@@ -115,9 +117,13 @@ func TestRoundTrip(t *testing.T) {
 		if d2.booted != name {
 			t.Errorf("booted from %q, want %q", d2.booted, name)
 		}
-		// the replayed passwords still authenticate
-		if _, err := d2.Users().Authenticate("bob", "Bob@12345", 0); err != nil && !strings.Contains(err.Error(), "service") {
-			t.Logf("bob: %v", err)
+		// the replayed passwords still authenticate, and only with the
+		// right password
+		if _, err := d2.Users().Authenticate("bob", "Bob@12345", aaa.ServiceTerminal); err != nil {
+			t.Errorf("bob cannot log in after replay: %v", err)
+		}
+		if _, err := d2.Users().Authenticate("bob", "Bob@1234", aaa.ServiceTerminal); err == nil {
+			t.Error("bob logs in with a wrong password after replay")
 		}
 		if err := d2.AuthenticateSSH("admin", "Admin@huawei", testAddr); err != nil {
 			t.Errorf("admin cannot log in after replay: %v", err)
@@ -152,6 +158,9 @@ func TestBadStartupFile(t *testing.T) {
 		if !strings.Contains(log, tc.logged) || !strings.Contains(log, "RESTORE_FAIL") {
 			t.Errorf("%s: log does not name the failure %q:\n%s", tc.name, tc.logged, log)
 		}
+		if d.BootError() == nil {
+			t.Errorf("%s: BootError is nil after booting the default", tc.name)
+		}
 	}
 }
 
@@ -163,5 +172,29 @@ func TestExecCaret(t *testing.T) {
 	want := "display versoin\n        ^\nError: Unrecognized command found at '^' position.\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestCheckConfigAndSeedStartup: a configuration is checked as a boot would
+// replay it, and a seeded flash boots it.
+func TestCheckConfigAndSeedStartup(t *testing.T) {
+	err := CheckConfig("#\n sysname R9\naaa\n local-user x privilege level 99\nreturn\n")
+	want := `line 4 "local-user x privilege level 99": Error: Wrong parameter found at '^' position.`
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckConfig = %v, want %s", err, want)
+	}
+	if err := CheckConfig(everyCommand); err != nil {
+		t.Errorf("CheckConfig(everyCommand) = %v", err)
+	}
+	fs := flash.NewMemory(flash.Options{})
+	if wrote, err := SeedStartup(fs, "#\n sysname R9\nreturn\n"); !wrote || err != nil {
+		t.Fatalf("SeedStartup = %v, %v", wrote, err)
+	}
+	if wrote, err := SeedStartup(fs, "#\n sysname R8\nreturn\n"); wrote || err != nil {
+		t.Errorf("second SeedStartup = %v, %v; want no write", wrote, err)
+	}
+	d := newTestDevice(t, fs)
+	if d.Sysname() != "R9" || d.BootError() != nil || d.nextStartup() != "flash:/vrpcfg.cfg" {
+		t.Errorf("seeded device: sysname %q, boot error %v, startup %q", d.Sysname(), d.BootError(), d.nextStartup())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -77,6 +78,7 @@ type Device struct {
 	users    *aaa.DB
 	startup  string // next startup file, "" for none
 	booted   string // file the device booted from, "" for none
+	bootErr  error  // why the startup file was not booted, nil if it was (or there was none)
 	sessions []*Session
 	ftp      *ftpRuntime            // the running FTP server, nil when stopped
 	name     atomic.Pointer[string] // sysname, read without the lock
@@ -114,7 +116,7 @@ func New(opts Options) (*Device, error) {
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
 	d.reset()
-	d.startup = d.readStartupName()
+	d.startup = startupName(d.fs)
 	d.bootConfig()
 	d.mu.Lock()
 	if d.cfg.ftpServer.enabled {
@@ -196,17 +198,19 @@ func (d *Device) reset() {
 // device's NVRAM does.
 const startupNameFile = "flash:/private-data.txt"
 
-func (d *Device) readStartupName() string {
-	f, err := d.fs.Open(startupNameFile)
+// startupName returns the next startup file a flash names ("" for none):
+// the one recorded in startupNameFile, else flash:/vrpcfg.zip when it exists.
+func startupName(fs flash.FS) string {
+	f, err := fs.Open(startupNameFile)
 	if err != nil {
-		if _, err := d.fs.Stat("flash:/vrpcfg.zip"); err == nil {
-			return "flash:/vrpcfg.zip"
+		if _, err := fs.Stat(defaultConfigFile); err == nil {
+			return defaultConfigFile
 		}
 		return ""
 	}
 	defer f.Close()
 	var buf bytes.Buffer
-	buf.ReadFrom(f)
+	buf.ReadFrom(io.LimitReader(f, 64<<10))
 	for _, line := range strings.Split(buf.String(), "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "startup-configuration="); ok {
 			return v
@@ -215,8 +219,10 @@ func (d *Device) readStartupName() string {
 	return ""
 }
 
-func (d *Device) writeStartupName(name string) error {
-	w, err := d.fs.Create(startupNameFile, 0)
+func (d *Device) writeStartupName(name string) error { return writeStartupName(d.fs, name) }
+
+func writeStartupName(fs flash.FS, name string) error {
+	w, err := fs.Create(startupNameFile, 0)
 	if err != nil {
 		return err
 	}
@@ -232,26 +238,30 @@ func (d *Device) bootConfig() {
 	if d.startup != "" {
 		text, err := readConfigFile(d.fs, d.startup)
 		if err == nil {
-			if line, n, err := d.replay(text); err == nil {
+			err = d.replay(text)
+			if err == nil {
 				d.booted = d.startup
 				return
-			} else {
-				d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, n, line, err)
 			}
+			var ce *ConfigError
+			errors.As(err, &ce)
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, ce.Line, ce.Text, ce.Err)
 		} else {
 			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", d.startup, err)
 		}
+		d.bootErr = err
 		d.reset()
 	}
-	if line, n, err := d.replay(d.opts.DefaultConfig); err != nil {
-		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration at line %d (%q): %v.", n, line, err)
+	if err := d.replay(d.opts.DefaultConfig); err != nil {
+		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration: %v.", err)
 		d.reset()
 	}
 }
 
 // replay runs a configuration text through the CLI, as the device does at
-// boot. It stops at the first line that fails and returns it.
-func (d *Device) replay(text string) (string, int, error) {
+// boot. It stops at the first line that fails and returns it as a
+// *ConfigError.
+func (d *Device) replay(text string) error {
 	rt := &replayTerminal{}
 	s := &Session{dev: d, term: rt, vty: -1, level: 15, done: make(chan struct{}),
 		views: []viewFrame{{view: viewUser}, {view: viewSystem}}, info: SessionInfo{Line: LineConsole}}
@@ -268,7 +278,7 @@ func (d *Device) replay(text string) (string, int, error) {
 			s.views = s.views[:2]
 			continue
 		case trimmed == "return":
-			return "", 0, nil
+			return nil
 		}
 		if !strings.HasPrefix(line, " ") {
 			s.views = s.views[:2]
@@ -276,20 +286,20 @@ func (d *Device) replay(text string) (string, int, error) {
 		rt.reset()
 		run, call, err := d.grammar.Match(s.view().view, s.level, trimmed)
 		if err != nil {
-			return trimmed, i + 1, err
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
 		}
 		if run == nil {
 			continue
 		}
 		out := s.newOutput(nil)
 		if err := run(&callEnv{Session: s, out: out}, call); err != nil {
-			return trimmed, i + 1, err
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
 		}
 		if msg := rt.errorLine(); msg != "" {
-			return trimmed, i + 1, errors.New(msg)
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: errors.New(msg)}
 		}
 	}
-	return "", 0, nil
+	return nil
 }
 
 // replayTerminal takes a replayed command's output and answers its questions.

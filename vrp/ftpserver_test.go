@@ -132,8 +132,14 @@ func TestFTPServerFromCLI(t *testing.T) {
 		t.Errorf("log:\n%s", log)
 	}
 	// free ftp disconnects the user
-	if out := run(t, d, "free ftp user-name huawei"); out != "<Huawei>free ftp user-name huawei\nInfo: Succeeded in disconnecting the FTP user(s).\n" && !strings.Contains(out, "Succeeded in disconnecting") {
+	if out := run(t, d, "free ftp user-name huawei"); out != "Info: Succeeded in disconnecting the FTP user(s).\n" {
 		t.Errorf("free ftp: %q", out)
+	}
+	if r, err := c.ReadLine(); err != nil || !strings.HasPrefix(r, "421 ") {
+		t.Errorf("the freed client got %q, %v; want a 421", r, err)
+	}
+	if out := run(t, d, "free ftp user-name huawei"); out != "Error: The user is not online.\n" {
+		t.Errorf("free ftp of a user not online: %q", out)
 	}
 	// the port cannot change while running; undo ftp server stops it
 	out = run(t, d, "system-view", "ftp server port 2121", "undo ftp server", "ftp server port 2121", "display ftp-server | include port|running|stopped")

@@ -1,7 +1,6 @@
 package vrp
 
 import (
-	"errors"
 	"io"
 	"net/netip"
 	"os"
@@ -90,7 +89,6 @@ func runTranscript(t *testing.T, d *Device, info SessionInfo, golden string) str
 	lines := strings.Split(strings.TrimSuffix(golden, "\n"), "\n")
 	// collect answers and keys first: they are read by the session while a
 	// command runs.
-	var commands []string
 	for _, l := range lines {
 		if m := askRe.FindStringSubmatch(l); m != nil {
 			term.answers = append(term.answers, m[2])
@@ -117,7 +115,6 @@ func runTranscript(t *testing.T, d *Device, info SessionInfo, golden string) str
 		if !strings.HasPrefix(l, p) || askRe.MatchString(l) {
 			continue
 		}
-		commands = append(commands, l[len(p):])
 		term.out.WriteString(l + "\n")
 		cmd := l[len(p):]
 		if strings.HasSuffix(cmd, "?") {
@@ -135,7 +132,6 @@ func runTranscript(t *testing.T, d *Device, info SessionInfo, golden string) str
 	got := term.out.String()
 	// the pager's keys are shown in the golden file where they were pressed
 	got = strings.ReplaceAll(got, moreErase, "")
-	_ = commands
 	return got
 }
 
@@ -174,7 +170,5 @@ func TestTranscripts(t *testing.T) {
 		})
 	}
 }
-
-var errUnused = errors.New("unused")
 
 var testAddr = netip.MustParseAddrPort("127.0.0.1:50000")

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/vrpsim/vrpsim/aaa"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vrpsim/vrpsim/aaa"
 
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp"
@@ -234,8 +235,8 @@ func (n *node) startLocked() (err error) {
 		closeFS()
 		return n.errorf("%w", err)
 	}
-	if msg := bootFailure(dev); msg != "" {
-		n.log.Warn("booted the default configuration", "reason", msg)
+	if err := dev.BootError(); err != nil {
+		n.log.Warn("booted the default configuration", "reason", err)
 	}
 	srv := &sshd.Server{Device: dev, HostKey: n.key, Logger: n.log}
 	if n.lab.opts.SSH != nil {
@@ -276,7 +277,7 @@ func (n *node) openFlash() (flash.FS, error) {
 	if n.spec.Startup != "" {
 		text, err := n.lab.file.startupText(n.spec.Startup)
 		if err == nil {
-			_, err = seedStartup(fs, text)
+			_, err = vrp.SeedStartup(fs, text)
 		}
 		if err != nil {
 			if c, ok := fs.(io.Closer); ok {
