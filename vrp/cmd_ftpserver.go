@@ -53,9 +53,9 @@ func ftpServerCommands() []*command {
 			Run: func(e *callEnv, c *cli.Call) error {
 				d := e.dev
 				d.mu.Lock()
-				defer d.mu.Unlock()
 				d.cfg.ftpServer.enabled = false
-				d.stopFTPLocked()
+				d.mu.Unlock()
+				d.stopFTP()
 				e.Print("Info: Succeeded in closing the FTP server.\n")
 				return nil
 			},
@@ -142,12 +142,14 @@ func ftpServerCommands() []*command {
 						return err
 					}
 				}
+				if running {
+					d.stopFTP()
+				}
 				d.mu.Lock()
 				defer d.mu.Unlock()
 				d.cfg.ftpServer.source = ip
 				e.Print(fmt.Sprintf("Info: Succeeded in setting the source address of the FTP server to %s.\n", ip))
 				if running {
-					d.stopFTPLocked()
 					if err := d.startFTPLocked(); err != nil {
 						return refuse("Error: Failed to start the FTP server: %v.", err)
 					}

@@ -132,9 +132,7 @@ func New(opts Options) (*Device, error) {
 // Close ends every session of the device.
 func (d *Device) Close() error {
 	d.cancel()
-	d.mu.Lock()
-	d.stopFTPLocked()
-	d.mu.Unlock()
+	d.stopFTP()
 	d.mu.Lock()
 	ss := append([]*Session(nil), d.sessions...)
 	d.mu.Unlock()
@@ -186,8 +184,8 @@ func (d *Device) reset() {
 			user(ev)
 		}
 	}
+	d.stopFTP()
 	d.mu.Lock()
-	d.stopFTPLocked()
 	d.cfg = newConfig()
 	d.setSysname(d.opts.Sysname)
 	d.users = aaa.New(aopts)

@@ -116,13 +116,17 @@ func (d *Device) startFTPLocked() error {
 	return nil
 }
 
-// stopFTPLocked stops the FTP server and disconnects its users.
-func (d *Device) stopFTPLocked() {
+// stopFTP stops the FTP server and disconnects its users. It must be called
+// without d.mu: closing the server waits for its sessions, and a session
+// logging in takes d.mu.
+func (d *Device) stopFTP() {
+	d.mu.Lock()
 	rt := d.ftp
+	d.ftp = nil
+	d.mu.Unlock()
 	if rt == nil {
 		return
 	}
-	d.ftp = nil
 	rt.srv.Close()
 	<-rt.done
 }

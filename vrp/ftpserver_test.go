@@ -1,6 +1,8 @@
 package vrp
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"strings"
@@ -166,6 +168,56 @@ func TestFTPServerACL(t *testing.T) {
 	for _, w := range []string{" ftp acl 2000\n ftp server enable\n", "#\nacl number 2000\n rule 5 permit source 127.0.0.1 0\n rule 10 deny\n#\n"} {
 		if !strings.Contains(cfg, w) {
 			t.Errorf("configuration lacks %q:\n%s", w, cfg)
+		}
+	}
+}
+
+// TestFTPServerStopDuringLogins: stopping the FTP server (undo ftp server,
+// then the device's Close) while clients are logging in never hangs: the
+// server waits for its sessions, and a login reads the device's state.
+func TestFTPServerStopDuringLogins(t *testing.T) {
+	for round := 0; round < 6; round++ {
+		// the real password hash: logins take long enough to be caught in
+		// the middle
+		d, err := New(Options{
+			Flash: flash.NewMemory(flash.Options{}), FTPFailureDelay: -1,
+			Listen: func(network, addr string) (net.Listener, error) {
+				host, _, _ := net.SplitHostPort(addr)
+				return net.Listen(network, net.JoinHostPort(host, "0"))
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, d, "system-view", "ftp server enable", "set default ftp-directory flash:", "aaa",
+			"local-user huawei password cipher huawei123", "local-user huawei service-type ftp", "local-user huawei privilege level 15")
+		addr := d.FTPAddr().String()
+		for i := 0; i < 8; i++ {
+			go func() {
+				time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+				c, err := net.DialTimeout("tcp", addr, time.Second)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				fmt.Fprintf(c, "USER huawei\r\nPASS huawei123\r\n")
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.Copy(io.Discard, c)
+			}()
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			time.Sleep(30 * time.Millisecond)
+			if round%2 == 0 {
+				run(t, d, "system-view", "undo ftp server")
+			}
+			d.Close()
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: stopping the FTP server hung while clients logged in", round)
 		}
 	}
 }
