@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -851,7 +852,7 @@ func cmdRETR(s *session, arg string) *transfer {
 			w := countingWriter{deadlineConn{c, s.srv.cfg.DataTimeout}, &t.bytes}
 			n, err = toCRLF(w, f, make([]byte, transferBuffer))
 		} else {
-			n, err = sendFile(c, f, s.srv.cfg.DataTimeout, &t.bytes)
+			n, err = sendFile(ctx, c, f, s.srv.cfg.DataTimeout, &t.bytes)
 		}
 		if err == nil {
 			err = c.Close()
@@ -864,9 +865,17 @@ func cmdRETR(s *session, arg string) *transfer {
 	}}
 }
 
-// sendFile copies f to c in chunks, extending the write deadline for each. When
-// f is an *os.File (the disk backend) the kernel's sendfile does the copy.
-func sendFile(c *net.TCPConn, f io.Reader, timeout time.Duration, count interface{ Add(int64) int64 }) (int64, error) {
+// sendFile copies f to c. A large file of the disk backend goes out with a
+// blocking sendfile (sendFileBlocking); anything else in chunks through the
+// runtime's poller (still sendfile for an *os.File), extending the write
+// deadline for each.
+func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Duration, count interface{ Add(int64) int64 }) (int64, error) {
+	if osf, ok := f.(*os.File); ok {
+		n, handled, err := sendFileBlocking(ctx, c, osf, timeout, count)
+		if handled {
+			return n, err
+		}
+	}
 	const chunk = 4 << 20
 	var total int64
 	for {
