@@ -33,9 +33,6 @@ const (
 // blocking mode for the transfer, as vsftpd does: the kernel waits for room in
 // the socket buffer itself, where the runtime's poller would wake the process
 // each time some room appears. The goroutine holds an OS thread meanwhile.
-// Nagle's algorithm is turned back on for the connection (Go turns it off), so
-// that the end of one call's data, shorter than a segment, waits for the next
-// call's instead of going out alone.
 //
 // The transfer stays interruptible: SO_SNDTIMEO ends a send that makes no
 // progress for timeout, and cancelling ctx shuts the socket down, which makes a
@@ -58,7 +55,6 @@ func sendFileBlocking(ctx context.Context, c *net.TCPConn, f *os.File, timeout t
 	if err != nil {
 		return 0, false, nil
 	}
-	c.SetNoDelay(false)
 	var sendErr error
 	err = src.Control(func(sfd uintptr) {
 		err := dst.Control(func(dfd uintptr) {

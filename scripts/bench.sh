@@ -32,7 +32,7 @@
 #
 # Usage (as root, after scripts/test.sh installed curl, sshpass and ssh):
 #
-#   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 5 runs
+#   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 7 runs
 #   scripts/bench.sh --quick    # 64 MiB, 16 MiB, 50 clients, 1 run
 #   scripts/bench.sh lab        # scripts/bench-lab.sh: a 1,000-device lab
 #   scripts/bench.sh client     # scripts/bench-client.sh: FTP client get/put
@@ -59,7 +59,7 @@ text_size=$((256 * 1024 * 1024))  # ASCII RETR file
 small_size=$((1024 * 1024))       # file of the crowd test
 clients=200                       # crowd test
 idle_sessions=200                 # memory test
-runs=5                            # runs per transfer figure
+runs=7                            # runs per transfer figure
 crowd_runs=3                      # runs of the crowd test (raised limit)
 client_max_time=30                # seconds each crowd client may take
 raised_sessions=256               # vrpsim: ftp server max-sessions
@@ -637,6 +637,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # mib KiB
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
+# paired_ratio KEY: the two servers ran back to back in each run, so the
+# machine's mood is shared within a run more than across runs. Prints the
+# median of the runs' vrpsim/vsftpd ratios with their range.
+paired_ratio() {
+	paste <(printf '%s\n' ${samples[$1_vrpsim]}) <(printf '%s\n' ${samples[$1_vsftpd]}) |
+		awk '$2 > 0 { print $1 / $2 }' | sort -g |
+		awk '{ a[NR] = $1 } END {
+			if (NR == 0) { print "-"; exit }
+			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			printf "%.2f (%.2f-%.2f)", m, a[1], a[NR]
+		}'
+}
+
 rows=()
 row() { rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"); }
 for k in retr stor ascii; do
@@ -647,6 +660,7 @@ for k in retr stor ascii; do
 	ascii) name="ASCII RETR $((text_size >> 20)) MiB (MiB/s on the wire)" ;;
 	esac
 	row "$name" "$a" "$b" "$(ratio "$a" "$b")"
+	row "  paired: median (min-max) of the runs' ratios" "-" "-" "$(paired_ratio "$k")"
 	a=$(med "cpu_$k" vrpsim) b=$(med "cpu_$k" vsftpd)
 	row "  server CPU (s per GiB sent)" "$a" "$b" "$(ratio "$a" "$b")"
 done
