@@ -22,6 +22,19 @@
 // password is 1-128 printable ASCII characters without spaces; V200R007 has no
 // complexity rule (newer builds demand 8 characters of two kinds).
 //
+// Checking a password costs one argon2id hash (about 20 ms and 12 MiB), which
+// a script that logs in again and again pays each time. After a successful
+// login the DB therefore remembers the password for LoginCacheTTL (10
+// minutes): it keeps an HMAC-SHA256 of it, keyed with random bytes made by New,
+// bound to the hash it matched. A login with that same password within that
+// time is checked against the HMAC and takes microseconds. Anything else (a
+// wrong password, another user, a changed password, an expired entry) goes to
+// the KDF as before. The HMAC and its key live only in memory: a copy of the
+// process's memory could be attacked at SHA-256 speed instead of argon2id's
+// for the passwords used in the last minutes; a plaintext password passes
+// through that memory at each login anyway. Options.LoginCacheTTL < 0 turns
+// this off.
+//
 // A cipher text written by a real device (%$%$...%$%$, %^%#...%^%#, $1a$...$)
 // cannot be verified, as the device's algorithm is not public. It is kept
 // verbatim, so a real configuration replays and renders unchanged, but no
@@ -290,7 +303,14 @@ type Options struct {
 	// lab), so the hashes of the whole process are bounded together; it takes
 	// precedence over MaxConcurrentHashes.
 	Hashing *HashLimiter
+	// LoginCacheTTL is how long a password that passed the KDF is remembered
+	// (see the package comment); DefaultLoginCacheTTL if zero, never if
+	// negative.
+	LoginCacheTTL time.Duration
 }
+
+// DefaultLoginCacheTTL is Options.LoginCacheTTL's default.
+const DefaultLoginCacheTTL = 10 * time.Minute
 
 // HashLimiter bounds the password hashes computed at once by the DBs that
 // share it.

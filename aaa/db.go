@@ -2,7 +2,9 @@ package aaa
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,6 +26,9 @@ type DB struct {
 	sem  chan struct{}
 	fake *passwordHash // hashed for unknown users, so they cost the same time
 
+	cacheTTL time.Duration // <= 0: no login cache
+	cacheKey []byte        // HMAC key of the login cache
+
 	mu     sync.Mutex
 	users  map[string]*record // by folded name
 	order  []*record          // creation order
@@ -38,6 +43,12 @@ type record struct {
 	windowEnd   time.Time
 	lockedUntil time.Time // zero if not locked
 	online      int
+
+	// The login cache: an HMAC of the password that last matched hash, valid
+	// while cachedHash is still the user's hash and until cachedUntil.
+	cachedHash  *passwordHash
+	cachedMAC   []byte
+	cachedUntil time.Time
 }
 
 // New returns an empty DB with the default lockout policy.
@@ -74,7 +85,33 @@ func New(opts Options) *DB {
 		panic("aaa: reading random bytes: " + err.Error())
 	}
 	db.fake = fake
+	db.cacheTTL = opts.LoginCacheTTL
+	if db.cacheTTL == 0 {
+		db.cacheTTL = DefaultLoginCacheTTL
+	}
+	if db.cacheTTL > 0 {
+		db.cacheKey = make([]byte, sha256.Size)
+		if _, err := rand.Read(db.cacheKey); err != nil {
+			panic("aaa: reading random bytes: " + err.Error())
+		}
+	}
 	return db
+}
+
+// passwordMAC is the login cache's HMAC of a password.
+func (db *DB) passwordMAC(password string) []byte {
+	m := hmac.New(sha256.New, db.cacheKey)
+	m.Write([]byte(password))
+	return m.Sum(nil)
+}
+
+// cachedMatch reports whether password is the one that last logged in to r
+// with its current hash, within the cache's lifetime. Call with db.mu held.
+func (db *DB) cachedMatch(r *record, password string, now time.Time) bool {
+	if db.cacheTTL <= 0 || r.hash == nil || r.cachedHash != r.hash || !now.Before(r.cachedUntil) {
+		return false
+	}
+	return hmac.Equal(r.cachedMAC, db.passwordMAC(password))
 }
 
 // foldName is the map key of a name: names are case-insensitive (ASCII).
@@ -461,7 +498,9 @@ func (db *DB) LockoutPolicy() LockoutPolicy {
 // Authenticate checks a login by name and password for one service (a single
 // Service bit). Every refusal is an *AuthError matching ErrAuthFailed; its
 // Reason is for logs only. A password is hashed on every call, for unknown
-// users too, so the time taken does not reveal which names exist. Wrong
+// users too, so the time taken does not reveal which names exist; only the
+// password of the user's last login, within the login cache's lifetime (see
+// the package comment), skips the hash. Wrong
 // passwords count toward the lockout; a success clears the count. Privilege
 // and FTP directory checks are the caller's (they depend on device settings).
 func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
@@ -498,11 +537,16 @@ func (db *DB) AuthenticateContext(ctx context.Context, name, password string, sv
 	default:
 		h = r.hash
 	}
+	cached := h != nil && db.cachedMatch(r, password, now)
 	db.mu.Unlock()
 
-	ok, err := db.verify(ctx, h, password)
-	if err != nil {
-		return refuse(ReasonCanceled, err)
+	ok := cached
+	if !cached {
+		var err error
+		ok, err = db.verify(ctx, h, password)
+		if err != nil {
+			return refuse(ReasonCanceled, err)
+		}
 	}
 
 	db.mu.Lock()
@@ -541,6 +585,9 @@ func (db *DB) AuthenticateContext(ctx context.Context, name, password string, sv
 	}
 	r.failures, r.windowEnd = 0, time.Time{}
 	r.u.LastLogin = now
+	if !cached && db.cacheTTL > 0 && h == r.hash {
+		r.cachedHash, r.cachedMAC, r.cachedUntil = h, db.passwordMAC(password), now.Add(db.cacheTTL)
+	}
 	events = append(events, Event{Kind: EventLoginOK, User: r.u.Name, Service: svc, Time: now})
 	return r.snapshot(), nil
 }
