@@ -432,6 +432,7 @@ func (s *Server) accept(c net.Conn) {
 		s.mu.Lock()
 		delete(s.sessions, sess.id)
 		s.mu.Unlock()
+		close(sess.ended)
 	}()
 }
 
@@ -471,8 +472,13 @@ func (s *Server) UserCount() int {
 	return s.loggedIn
 }
 
+// kickWait bounds how long Kick waits for a session to end.
+const kickWait = 5 * time.Second
+
 // Kick closes the session with the given ID ("free ftp"), telling the client
-// with a 421 reply. It reports whether such a session existed.
+// with a 421 reply, and waits (a few seconds at most) until the session has
+// ended, so that the user no longer counts as logged in. It reports whether
+// such a session existed.
 func (s *Server) Kick(id uint64) bool {
 	s.mu.Lock()
 	sess := s.sessions[id]
@@ -481,6 +487,12 @@ func (s *Server) Kick(id uint64) bool {
 		return false
 	}
 	sess.kick("kicked by administrator")
+	t := time.NewTimer(kickWait)
+	defer t.Stop()
+	select {
+	case <-sess.ended:
+	case <-t.C:
+	}
 	return true
 }
 

@@ -25,6 +25,7 @@ type session struct {
 
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
+	ended  chan struct{} // closed once the session has ended and left the server's list
 
 	wmu sync.Mutex // serialises replies (kick writes from another goroutine)
 	w   *bufio.Writer
@@ -63,7 +64,7 @@ func newSession(srv *Server, id uint64, c net.Conn, remote, local netip.AddrPort
 	now := time.Now()
 	return &session{
 		srv: srv, id: id, conn: c, remote: remote, local: local, since: now,
-		ctx: ctx, cancel: cancel,
+		ctx: ctx, cancel: cancel, ended: make(chan struct{}),
 		w:       bufio.NewWriterSize(c, 4096),
 		cwd:     "/",
 		lastCmd: now,
