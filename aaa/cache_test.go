@@ -2,6 +2,9 @@ package aaa
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +125,41 @@ func TestLoginCacheOff(t *testing.T) {
 	_, err := db.AuthenticateContext(ctx, "huawei", "Huawei@123", ServiceFTP)
 	if r := reason(err); r != ReasonCanceled {
 		t.Errorf("second login with the cache off: %s, want %s", r, ReasonCanceled)
+	}
+}
+
+// TestLinePassword: a user interface's password is hashed, replays from its
+// cipher text, and only the right password matches it.
+func TestLinePassword(t *testing.T) {
+	db, _, _ := newTestDB(t)
+	ct, err := db.LinePassword("Console@123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed, err := db.LinePassword(ct)
+	if err != nil || replayed != ct {
+		t.Fatalf("replay of %q: %q, %v", ct, replayed, err)
+	}
+	if !strings.HasPrefix(ct, "%$%$") || strings.Contains(ct, "Console@123") {
+		t.Errorf("cipher text %q", ct)
+	}
+	var got []string
+	for _, c := range []struct{ ct, pw string }{
+		{ct, "Console@123"}, {ct, "Console@12"}, {ct, ""},
+		{"%$%$fIn'6>NZ6*~as(#J:WU%,#72Uy8cVlN^NXkT51E%$%$", "Console@123"}, // a real device's
+		{"garbage", "garbage"},
+	} {
+		ok, err := db.CheckLinePassword(context.Background(), c.ct, c.pw)
+		got = append(got, fmt.Sprintf("%s: %v %v", c.pw, ok, err))
+	}
+	want := []string{"Console@123: true <nil>", "Console@12: false <nil>", ": false <nil>",
+		"Console@123: false <nil>", "garbage: false <nil>"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", "has space", strings.Repeat("x", MaxPasswordLen+1)} {
+		if _, err := db.LinePassword(bad); !errors.Is(err, ErrInvalidPassword) {
+			t.Errorf("LinePassword(%q): %v", bad, err)
+		}
 	}
 }

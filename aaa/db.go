@@ -650,3 +650,35 @@ func (db *DB) Login(ctx context.Context, name, password string, svc Service) (Us
 	u.Online++
 	return u, release, nil
 }
+
+// LinePassword is `set authentication password cipher ARG` of a user
+// interface: it returns the cipher text to keep for ARG, a plaintext password
+// (hashed with the DB's KDF) or a cipher text as LinePassword returned it
+// (configuration replay, kept as it is; a real device's is kept but matches
+// no password, as for local users).
+func (db *DB) LinePassword(arg string) (string, error) {
+	h, err := parseCipherText(arg)
+	switch {
+	case err == errNotCipher:
+		if err := ValidatePassword(arg); err != nil {
+			return "", err
+		}
+		if h, err = db.hashPassword(arg); err != nil {
+			return "", err
+		}
+	case err != nil:
+		return "", fmt.Errorf("%w: %v", ErrInvalidPassword, err)
+	}
+	return h.cipherText(Cipher), nil
+}
+
+// CheckLinePassword reports whether password matches cipherText, which
+// LinePassword returned. The KDF runs under the DB's hashing limit, for an
+// unusable cipherText too, and waiting for it ends with ctx.
+func (db *DB) CheckLinePassword(ctx context.Context, cipherText, password string) (bool, error) {
+	h, err := parseCipherText(cipherText)
+	if err != nil {
+		h = nil
+	}
+	return db.verify(ctx, h, password)
+}

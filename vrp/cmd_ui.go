@@ -79,6 +79,23 @@ func uiCommands() []*command {
 			},
 		},
 		{
+			Views: uiViews, Syntax: "set authentication password cipher <password>", Level: 3,
+			Help: "Set the password of authentication-mode password on these lines",
+			Run: func(e *callEnv, c *cli.Call) error {
+				ct, err := e.dev.Users().LinePassword(c.Value("password"))
+				if err != nil {
+					return aaaError(err)
+				}
+				e.dev.changeUI(e.view().view, func(ui *uiConfig) { ui.password = ct })
+				return nil
+			},
+			Undo: "undo set authentication password",
+			RunUndo: func(e *callEnv, c *cli.Call) error {
+				e.dev.changeUI(e.view().view, func(ui *uiConfig) { ui.password = "" })
+				return nil
+			},
+		},
+		{
 			Views: uiViews, Syntax: "screen-length <screen>", Level: 3,
 			Help: "Set the number of lines per page on these lines",
 			Run: func(e *callEnv, c *cli.Call) error {

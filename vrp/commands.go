@@ -29,6 +29,7 @@ var keywordHelp = map[string]string{
 	"aaa":                   "AAA",
 	"access-limit":          "Set the maximum number of accesses",
 	"active":                "Active",
+	"authentication":        "Authentication",
 	"authentication-mode":   "Authentication mode",
 	"authentication-type":   "Specify the authentication type",
 	"block":                 "Block",

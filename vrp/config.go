@@ -33,6 +33,7 @@ type sshUser struct {
 // uiConfig is a user-interface (VTY lines or the console port).
 type uiConfig struct {
 	authMode     string        // "aaa", "password", "none"
+	password     string        // cipher text of set authentication password; "" when not set
 	protocol     string        // "ssh", "telnet", "all"
 	level        int           // user privilege level; -1 when not set
 	idle         time.Duration // idle-timeout; 0 = never
@@ -162,6 +163,9 @@ func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
 func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {
 	if ui.authMode != def.authMode {
 		fmt.Fprintf(b, " authentication-mode %s\n", ui.authMode)
+	}
+	if ui.password != "" {
+		fmt.Fprintf(b, " set authentication password cipher %s\n", ui.password)
 	}
 	if ui.level >= 0 {
 		fmt.Fprintf(b, " user privilege level %d\n", ui.level)

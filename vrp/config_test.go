@@ -1,6 +1,7 @@
 package vrp
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -55,7 +56,8 @@ aaa
  ssh user bob
 #
 user-interface con 0
- authentication-mode aaa
+ authentication-mode password
+ set authentication password cipher Con@12345
  user privilege level 3
  idle-timeout 0 0
  screen-length 40
@@ -100,13 +102,14 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("%s: the FTP server did not start at boot: %s", name, strings.Join(d.Log(), "\n"))
 		}
 		first := d.render(sectionAll)
-		if strings.Contains(first, "Admin@huawei") || strings.Contains(first, "huawei123") {
+		if strings.Contains(first, "Admin@huawei") || strings.Contains(first, "huawei123") || strings.Contains(first, "Con@12345") {
 			t.Fatalf("plaintext password in the configuration:\n%s", first)
 		}
 		norm := func(s string) string { return cipherRe.ReplaceAllString(s, "$1<cipher>") }
 		want := strings.Replace(norm(everyCommand), "cipher Admin@huawei", "cipher $1a$<cipher>", 1)
 		want = strings.Replace(want, "password cipher huawei123", "password irreversible-cipher $1a$<cipher>", 1)
 		want = strings.Replace(want, "password cipher Bob@12345", "password cipher %$%$<cipher>", 1)
+		want = strings.Replace(want, "password cipher Con@12345", "password cipher %$%$<cipher>", 1)
 		if diff := cmp.Diff(want, norm(first)); diff != "" {
 			t.Errorf("%s: first render (-want +got):\n%s", name, diff)
 		}
@@ -124,6 +127,12 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if _, err := d2.Users().Authenticate("bob", "Bob@1234", aaa.ServiceTerminal); err == nil {
 			t.Error("bob logs in with a wrong password after replay")
+		}
+		if err := d2.AuthenticateConsole(context.Background(), "", "Con@12345"); err != nil {
+			t.Errorf("the console password does not log in after replay: %v", err)
+		}
+		if err := d2.AuthenticateConsole(context.Background(), "", "Con@1234"); err == nil {
+			t.Error("a wrong console password logs in after replay")
 		}
 		if err := d2.AuthenticateSSH("admin", "Admin@huawei", testAddr); err != nil {
 			t.Errorf("admin cannot log in after replay: %v", err)

@@ -329,12 +329,14 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 	}
 	users := d.users
 	d.mu.Unlock()
-	s.level = 15
-	if info.Line == LineVTY || info.User != "" {
+	s.level = 15 // the console's default
+	if info.Line == LineVTY {
 		s.level = 0
-		if ui.level >= 0 {
-			s.level = ui.level
-		}
+	}
+	if ui.level >= 0 {
+		s.level = ui.level
+	}
+	if info.Line == LineVTY || info.User != "" {
 		if info.User != "" && ui.authMode == "aaa" {
 			u, ok := users.Lookup(info.User)
 			if !ok {
@@ -415,6 +417,53 @@ func (d *Device) vtyCount() int {
 		}
 	}
 	return n
+}
+
+// ConsoleAuthMode is the console port's authentication-mode: "none",
+// "password" or "aaa".
+func (d *Device) ConsoleAuthMode() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.con.authMode
+}
+
+// AuthenticateConsole checks a login on the console port. With
+// authentication-mode aaa, user and password are a local user's, who needs
+// service-type terminal, and wrong passwords count toward the lockout; with
+// authentication-mode password, password must match the console's set
+// authentication password (none set: nothing matches) and user is ignored.
+// Every refusal is ErrLoginRefused, and is logged.
+func (d *Device) AuthenticateConsole(ctx context.Context, user, password string) error {
+	d.mu.Lock()
+	con := d.cfg.con
+	users := d.users
+	d.mu.Unlock()
+	reason, logUser := "", ""
+	switch con.authMode {
+	case "aaa":
+		if _, err := users.AuthenticateContext(ctx, user, password, aaa.ServiceTerminal); err != nil {
+			reason = err.Error()
+			var ae *aaa.AuthError
+			if errors.As(err, &ae) {
+				reason, logUser = ae.Reason, ae.User
+			}
+		}
+	case "password":
+		ok, err := users.CheckLinePassword(ctx, con.password, password)
+		switch {
+		case err != nil:
+			reason = err.Error()
+		case !ok && con.password == "":
+			reason = "no password is set"
+		case !ok:
+			reason = "wrong password"
+		}
+	}
+	if reason != "" {
+		d.logf("SHELL", 5, "LOGINFAIL", "Failed to login through console. (UserName=%s, Reason=%s)", logUser, reason)
+		return ErrLoginRefused
+	}
+	return nil
 }
 
 // ErrLoginRefused is the one answer every refused SSH login gets.

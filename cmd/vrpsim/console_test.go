@@ -375,3 +375,63 @@ func TestConsoleNeedsTerminal(t *testing.T) {
 		t.Errorf("stderr (-want +got):\n%s", diff)
 	}
 }
+
+// TestConsoleLogin: with authentication-mode aaa on con 0 the console asks
+// for a user name and a password after quit, refuses a wrong password and
+// logs in with the right one; with authentication-mode password it asks for
+// the line's password only. Passwords are not echoed.
+func TestConsoleLogin(t *testing.T) {
+	con := startConsole(t)
+	for _, s := range []step{
+		{"system-view\r", "[Huawei]", true},
+		{"user-interface con 0\r", "[Huawei-ui-console0]", true},
+		{"authentication-mode aaa\r", "[Huawei-ui-console0]", true},
+		{"return\r", "<Huawei>", true},
+		{"quit\r", "", true},
+		{"\r", "Username:", false},
+		{"admin\r", "Password:", true},
+		{"Admin@huawe\r", "Username:", true},
+		{"admin\r", "Password:", true},
+		{"Admin@huawei\r", "<Huawei>", true},
+		{"system-view\r", "[Huawei]", true},
+		{"user-interface con 0\r", "[Huawei-ui-console0]", true},
+		{"authentication-mode password\r", "[Huawei-ui-console0]", true},
+		{"set authentication password cipher Con0@pass\r", "[Huawei-ui-console0]", true},
+		{"return\r", "<Huawei>", true},
+		{"quit\r", "", true},
+		{"\r", "Password:", false},
+		{"Con0@pas\r", "Password:", true},
+		{"Con0@pass\r", "<Huawei>", true},
+	} {
+		con.do(s)
+	}
+	lines := con.screen.lines()
+	var dialogues [][]string
+	for i, l := range lines {
+		if l != "Login authentication" {
+			continue
+		}
+		end := i
+		for end < len(lines) && !strings.HasPrefix(lines[end], "<Huawei>") {
+			end++
+		}
+		d := slices.Clone(lines[i:min(end+1, len(lines))])
+		d[len(d)-1] = strings.TrimSuffix(d[len(d)-1], "system-view") // the next command
+		dialogues = append(dialogues, d)
+	}
+	want := [][]string{
+		{
+			"Login authentication", "", "",
+			"Username:admin", "Password:", "Error: Local authentication is rejected.", "",
+			"Username:admin", "Password:", "<Huawei>",
+		},
+		{
+			"Login authentication", "", "",
+			"Password:", "Error: The password is wrong.", "",
+			"Password:", "<Huawei>",
+		},
+	}
+	if diff := cmp.Diff(want, dialogues); diff != "" {
+		t.Errorf("login dialogues (-want +got):\n%s\nscreen:\n%s", diff, strings.Join(lines, "\n"))
+	}
+}
