@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp"
 	gossh "golang.org/x/crypto/ssh"
@@ -135,7 +136,10 @@ func BenchmarkLoginDisplayLogout(b *testing.B) {
 		name   string
 		device func(testing.TB) *vrp.Device
 	}{
-		{"argon2id-default", defaultDevice},
+		{"argon2id-default", defaultDevice}, // logins after the first hit aaa's login cache
+		{"argon2id-every-login", func(tb testing.TB) *vrp.Device {
+			return deviceWith(tb, aaa.Options{LoginCacheTTL: -1})
+		}},
 		{"cheap-hash", func(tb testing.TB) *vrp.Device { return newDevice(tb) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -172,8 +176,11 @@ func BenchmarkLoginDisplayLogout(b *testing.B) {
 
 // defaultDevice is a device as vrpsim runs it: default configuration and
 // password hashing.
-func defaultDevice(tb testing.TB) *vrp.Device {
-	d, err := vrp.New(vrp.Options{Flash: flash.NewMemory(flash.Options{})})
+func defaultDevice(tb testing.TB) *vrp.Device { return deviceWith(tb, aaa.Options{}) }
+
+// deviceWith is defaultDevice with other AAA options.
+func deviceWith(tb testing.TB, opts aaa.Options) *vrp.Device {
+	d, err := vrp.New(vrp.Options{Flash: flash.NewMemory(flash.Options{}), AAA: opts})
 	if err != nil {
 		tb.Fatal(err)
 	}
