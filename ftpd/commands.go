@@ -867,8 +867,8 @@ func cmdRETR(s *session, arg string) *transfer {
 
 // sendFile copies f to c. A large file of the disk backend goes out with a
 // blocking sendfile (sendFileBlocking); anything else in chunks through the
-// runtime's poller (still sendfile for an *os.File), extending the write
-// deadline for each.
+// runtime's poller (still sendfile for an *os.File), each under a write
+// deadline, sized by a pacer.
 func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Duration, count interface{ Add(int64) int64 }) (int64, error) {
 	if osf, ok := f.(*os.File); ok {
 		n, handled, err := sendFileBlocking(ctx, c, osf, timeout, count)
@@ -876,11 +876,13 @@ func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Dur
 			return n, err
 		}
 	}
-	const chunk = 4 << 20
+	pace := newPacer(timeout)
 	var total int64
 	for {
-		c.SetWriteDeadline(time.Now().Add(timeout))
+		chunk, deadline := pace.next()
+		c.SetWriteDeadline(deadline)
 		n, err := io.CopyN(c, f, chunk)
+		pace.done()
 		total += n
 		count.Add(n)
 		if err == io.EOF {
@@ -892,14 +894,17 @@ func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Dur
 	}
 }
 
-// receiveFile copies an upload from c into rf in chunks, extending the read
-// deadline for each and counting the bytes in u. The chunks reach rf as one
-// io.LimitedReader over the connection, so that the disk backend can splice.
+// receiveFile copies an upload from c into rf in chunks, each under a read
+// deadline and sized by a pacer, counting the bytes in u. A chunk reaches rf
+// as one io.LimitedReader over the connection, so that the disk backend can
+// splice.
 func receiveFile(c net.Conn, rf io.ReaderFrom, u *uploadWriter, timeout time.Duration) error {
-	const chunk = 4 << 20
+	pace := newPacer(timeout)
 	for {
-		c.SetReadDeadline(time.Now().Add(timeout))
+		chunk, deadline := pace.next()
+		c.SetReadDeadline(deadline)
 		n, err := rf.ReadFrom(&io.LimitedReader{R: c, N: chunk})
+		pace.done()
 		u.n += n
 		u.count.Add(n)
 		if err != nil {
