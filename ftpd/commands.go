@@ -876,7 +876,7 @@ func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Dur
 			return n, err
 		}
 	}
-	pace := newPacer(timeout)
+	pace := newSendPacer(timeout)
 	var total int64
 	for {
 		chunk, deadline := pace.next()
@@ -899,7 +899,7 @@ func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Dur
 // as one io.LimitedReader over the connection, so that the disk backend can
 // splice.
 func receiveFile(c net.Conn, rf io.ReaderFrom, u *uploadWriter, timeout time.Duration) error {
-	pace := newPacer(timeout)
+	pace := newReceivePacer(timeout)
 	for {
 		chunk, deadline := pace.next()
 		c.SetReadDeadline(deadline)

@@ -6,8 +6,8 @@ import "time"
 // (a deadline covers a whole ReadFrom, which may be a sendfile or a splice,
 // and so cannot be extended as bytes move). The deadline is meant to catch a
 // stalled peer, not a slow one. Chunks grow while they finish well within
-// the timeout and shrink when they take a good part of it; and no chunk is
-// larger than a peer at slowRate moves in the timeout, because socket
+// the timeout and shrink when they take a good part of it. When sending, no
+// chunk is larger than a peer at slowRate moves in the timeout, because socket
 // buffers can swallow a few fast chunks before the peer's real pace shows.
 type pacer struct {
 	timeout time.Duration
@@ -22,9 +22,17 @@ const (
 	slowRate = 16 << 10 // bytes per second a peer may be down to without timing out
 )
 
-func newPacer(timeout time.Duration) *pacer {
+// newSendPacer paces sending: chunks stay within what a peer at slowRate
+// takes in the timeout.
+func newSendPacer(timeout time.Duration) *pacer {
 	limit := min(max(int64(timeout.Seconds()*slowRate), minChunk), maxChunk)
 	return &pacer{timeout: timeout, size: minChunk, limit: limit}
+}
+
+// newReceivePacer paces receiving, where nothing hides the peer's pace: a
+// chunk's time is the peer's, so chunks may grow to maxChunk.
+func newReceivePacer(timeout time.Duration) *pacer {
+	return &pacer{timeout: timeout, size: minChunk, limit: maxChunk}
 }
 
 // next starts a chunk and returns its size and deadline.
