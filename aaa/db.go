@@ -500,9 +500,9 @@ func (db *DB) LockoutPolicy() LockoutPolicy {
 // Reason is for logs only. A password is hashed on every call, for unknown
 // users too, so the time taken does not reveal which names exist; only the
 // password of the user's last login, within the login cache's lifetime (see
-// the package comment), skips the hash. Wrong
-// passwords count toward the lockout; a success clears the count. Privilege
-// and FTP directory checks are the caller's (they depend on device settings).
+// the package comment), skips the hash. Wrong passwords count toward the
+// lockout; a success clears the count. Privilege and FTP directory checks are
+// the caller's (they depend on device settings).
 func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
 	return db.AuthenticateContext(context.Background(), name, password, svc)
 }
