@@ -5,7 +5,9 @@
 # (/dev/shm); curl is the client of every transfer. The script prints, per
 # server, medians over several runs:
 #
-#   - RETR and STOR of a large binary file (1 GiB), MiB/s;
+#   - RETR and STOR of a large binary file (1 GiB), MiB/s; with each transfer
+#     figure also the median of the per-run vrpsim/vsftpd ratios (the two
+#     servers run back to back in a run, in alternating order);
 #   - ASCII (TYPE A) RETR of a text file (256 MiB of LF-terminated lines); both
 #     servers convert to CRLF (vsftpd gets ascii_download_enable=YES), the rate
 #     counts the bytes on the wire;

@@ -28,7 +28,7 @@ func basicCommands() []*command {
 					return nil
 				}
 				if e.info.Line == LineConsole {
-					e.Print("\n  Configuration console exit, please press any key to log on\n")
+					e.Print(consoleExit)
 				} else {
 					e.Print("\n  Configuration console exit, please retry to log on\n")
 				}

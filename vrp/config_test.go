@@ -128,10 +128,10 @@ func TestRoundTrip(t *testing.T) {
 		if _, err := d2.Users().Authenticate("bob", "Bob@1234", aaa.ServiceTerminal); err == nil {
 			t.Error("bob logs in with a wrong password after replay")
 		}
-		if err := d2.AuthenticateConsole(context.Background(), "", "Con@12345"); err != nil {
+		if err := d2.authenticateConsole(context.Background(), "", "Con@12345"); err != nil {
 			t.Errorf("the console password does not log in after replay: %v", err)
 		}
-		if err := d2.AuthenticateConsole(context.Background(), "", "Con@1234"); err == nil {
+		if err := d2.authenticateConsole(context.Background(), "", "Con@1234"); err == nil {
 			t.Error("a wrong console password logs in after replay")
 		}
 		if err := d2.AuthenticateSSH("admin", "Admin@huawei", testAddr); err != nil {

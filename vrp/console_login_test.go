@@ -3,6 +3,8 @@ package vrp
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -19,12 +21,12 @@ func TestConsoleAuthentication(t *testing.T) {
 		"local-user op privilege level 2",
 		"local-user ftpuser password cipher Ftp@123456", "local-user ftpuser service-type ftp",
 		"quit", "user-interface con 0", "authentication-mode aaa")
-	if got := d.ConsoleAuthMode(); got != "aaa" {
+	if got := d.consoleAuthMode(); got != "aaa" {
 		t.Fatalf("ConsoleAuthMode = %q", got)
 	}
 	ctx := context.Background()
 	try := func(user, password string) string {
-		if err := d.AuthenticateConsole(ctx, user, password); err != nil {
+		if err := d.authenticateConsole(ctx, user, password); err != nil {
 			if !errors.Is(err, ErrLoginRefused) {
 				t.Errorf("refusal %v is not ErrLoginRefused", err)
 			}
@@ -42,7 +44,7 @@ func TestConsoleAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, "op's level: "+string(rune('0'+s.Level())))
+	got = append(got, fmt.Sprintf("op's level: %d", s.Level()))
 	s.Close()
 
 	// password mode: the line's password, whatever the user name; the
@@ -58,21 +60,21 @@ func TestConsoleAuthentication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, "password mode level 15: "+map[bool]string{true: "yes", false: "no"}[s.Level() == 15])
+	got = append(got, fmt.Sprintf("password mode level: %d", s.Level()))
 	s.Close()
 	run(t, d, "system-view", "user-interface con 0", "user privilege level 3")
 	s, err = d.OpenSession(SessionInfo{Line: LineConsole}, &scriptTerminal{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, "user privilege level 3: "+string(rune('0'+s.Level())))
+	got = append(got, fmt.Sprintf("user privilege level 3: %d", s.Level()))
 	s.Close()
 
 	want := []string{
 		"op: ok", "op wrong: refused", "ftp-only user: refused", "unknown: refused",
 		"op's level: 2",
 		"password mode, none set: refused", "line password: ok", "op's password: refused",
-		"password mode level 15: yes", "user privilege level 3: 3",
+		"password mode level: 15", "user privilege level 3: 3",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -92,5 +94,47 @@ func TestConsoleAuthentication(t *testing.T) {
 	if cfg := run(t, d, "display current-configuration | include authentication"); strings.Contains(cfg, "Line@1234") ||
 		!strings.Contains(cfg, " set authentication password cipher %$%$") {
 		t.Errorf("configuration:\n%s", cfg)
+	}
+}
+
+// TestConsoleLogin: the console's login dialogue, as the terminal shows it:
+// a refused try, a good one, and three refusals that send the console back
+// to waiting for a key.
+func TestConsoleLogin(t *testing.T) {
+	d := newTestDevice(t, nil)
+	run(t, d, "system-view", "aaa",
+		"local-user op password cipher Op@123456", "local-user op service-type terminal",
+		"quit", "user-interface con 0", "authentication-mode aaa")
+	ctx := context.Background()
+	term := &scriptTerminal{answers: []string{"op", "Op@12345", "op", "Op@123456"}}
+	s, err := d.ConsoleLogin(ctx, term)
+	if err != nil || s == nil {
+		t.Fatalf("ConsoleLogin = %v, %v", s, err)
+	}
+	s.Close()
+	want := "\nLogin authentication\n\n\n" +
+		"Username:op\nPassword:\nError: Local authentication is rejected.\n\n" +
+		"Username:op\nPassword:\n"
+	if diff := cmp.Diff(want, term.out.String()); diff != "" {
+		t.Errorf("aaa login (-want +got):\n%s", diff)
+	}
+
+	run(t, d, "system-view", "user-interface con 0", "authentication-mode password",
+		"set authentication password cipher Line@1234")
+	term = &scriptTerminal{answers: []string{"a", "b", "c"}}
+	s, err = d.ConsoleLogin(ctx, term)
+	if err != nil || s != nil {
+		t.Fatalf("ConsoleLogin with wrong passwords = %v, %v", s, err)
+	}
+	refused := "Password:\nError: The password is wrong.\n\n"
+	want = "\nLogin authentication\n\n\n" + refused + refused + refused + consoleExit
+	if diff := cmp.Diff(want, term.out.String()); diff != "" {
+		t.Errorf("refused password login (-want +got):\n%s", diff)
+	}
+
+	// a terminal that fails ends the dialogue with its error
+	term = &scriptTerminal{}
+	if s, err := d.ConsoleLogin(ctx, term); s != nil || !errors.Is(err, io.EOF) {
+		t.Errorf("ConsoleLogin on a closed terminal = %v, %v", s, err)
 	}
 }

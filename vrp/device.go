@@ -419,21 +419,21 @@ func (d *Device) vtyCount() int {
 	return n
 }
 
-// ConsoleAuthMode is the console port's authentication-mode: "none",
+// consoleAuthMode is the console port's authentication-mode: "none",
 // "password" or "aaa".
-func (d *Device) ConsoleAuthMode() string {
+func (d *Device) consoleAuthMode() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cfg.con.authMode
 }
 
-// AuthenticateConsole checks a login on the console port. With
+// authenticateConsole checks a login on the console port. With
 // authentication-mode aaa, user and password are a local user's, who needs
 // service-type terminal, and wrong passwords count toward the lockout; with
 // authentication-mode password, password must match the console's set
 // authentication password (none set: nothing matches) and user is ignored.
 // Every refusal is ErrLoginRefused, and is logged.
-func (d *Device) AuthenticateConsole(ctx context.Context, user, password string) error {
+func (d *Device) authenticateConsole(ctx context.Context, user, password string) error {
 	d.mu.Lock()
 	con := d.cfg.con
 	users := d.users
@@ -464,6 +464,60 @@ func (d *Device) AuthenticateConsole(ctx context.Context, user, password string)
 		return ErrLoginRefused
 	}
 	return nil
+}
+
+// consoleExit is what the console port shows when its session ends and it
+// waits for a key.
+const consoleExit = "\n  Configuration console exit, please press any key to log on\n"
+
+// maxConsoleTries is how many refused logins the console's login dialogue
+// takes before it waits for a key again.
+const maxConsoleTries = 3
+
+// ConsoleLogin logs on at the console port through term and opens the
+// session. With con 0's authentication-mode aaa or password it first runs
+// the login dialogue ("Login authentication", "Username:" for aaa,
+// "Password:" not echoed), up to three tries. It returns a nil session and
+// no error when the login was refused (the console then waits for a key); an
+// error of term.ReadLine ends the dialogue and is returned.
+func (d *Device) ConsoleLogin(ctx context.Context, term Terminal) (*Session, error) {
+	info := SessionInfo{Line: LineConsole, Interactive: true}
+	mode := d.consoleAuthMode()
+	if mode == "aaa" || mode == "password" {
+		io.WriteString(term, "\nLogin authentication\n\n\n")
+		ok := false
+		for try := 0; try < maxConsoleTries && !ok; try++ {
+			user := ""
+			if mode == "aaa" {
+				var err error
+				if user, err = term.ReadLine("Username:", true); err != nil {
+					return nil, err
+				}
+			}
+			password, err := term.ReadLine("Password:", false)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case d.authenticateConsole(ctx, user, password) == nil:
+				info.User, ok = user, true
+			case mode == "aaa":
+				io.WriteString(term, "Error: Local authentication is rejected.\n\n")
+			default:
+				io.WriteString(term, "Error: The password is wrong.\n\n")
+			}
+		}
+		if !ok {
+			io.WriteString(term, consoleExit)
+			return nil, nil
+		}
+	}
+	s, err := d.OpenSession(info, term)
+	if errors.Is(err, aaa.ErrAccessLimit) {
+		io.WriteString(term, "Error: The number of users reached the maximum.\n"+consoleExit)
+		return nil, nil
+	}
+	return s, err
 }
 
 // ErrLoginRefused is the one answer every refused SSH login gets.

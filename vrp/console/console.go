@@ -38,7 +38,6 @@ import (
 	rconsole "github.com/reeflective/console"
 	"github.com/reeflective/readline"
 	"github.com/spf13/cobra"
-	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/vrp"
 	"golang.org/x/term"
 )
@@ -207,70 +206,17 @@ func (c *console) serve() error {
 	}
 }
 
-// maxLoginTries is how many refused logins the console's login dialogue
-// takes before it asks for a key again.
-const maxLoginTries = 3
-
-// login runs the login dialogue of con 0's authentication-mode aaa or
-// password: "Username:" (aaa only) and "Password:" (not echoed), up to
-// maxLoginTries times. It returns the user name ("" in password mode) and
-// ok, false when every try was refused or abandoned with Ctrl+C.
-func (c *console) login(mode string) (user string, ok bool, err error) {
-	term := consoleTerminal{c}
-	c.write("\nLogin authentication\n\n\n")
-	for try := 0; try < maxLoginTries; try++ {
-		user = ""
-		if mode == "aaa" {
-			user, err = term.ReadLine("Username:", true)
-			if errors.Is(err, errInterrupted) {
-				continue
-			}
-			if err != nil {
-				return "", false, err
-			}
-		}
-		password, err := term.ReadLine("Password:", false)
-		if errors.Is(err, errInterrupted) {
-			continue
-		}
-		if err != nil {
-			return "", false, err
-		}
-		if c.dev.AuthenticateConsole(context.Background(), user, password) == nil {
-			return user, true, nil
-		}
-		if mode == "aaa" {
-			c.write("Error: Local authentication is rejected.\n\n")
-		} else {
-			c.write("Error: The password is wrong.\n\n")
-		}
-	}
-	c.write("\n  Configuration console exit, please press any key to log on\n")
-	return "", false, nil
-}
-
 // session logs on and runs the CLI until the session ends.
 func (c *console) session() error {
-	info := vrp.SessionInfo{Line: vrp.LineConsole, Interactive: true}
-	if mode := c.dev.ConsoleAuthMode(); mode == "aaa" || mode == "password" {
-		user, ok, err := c.login(mode)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-		info.User = user
-	}
-	s, err := c.dev.OpenSession(info, consoleTerminal{c})
-	if errors.Is(err, aaa.ErrAccessLimit) {
-		// The user's access-limit is reached: refused like a login.
-		c.write("Error: The number of users reached the maximum.\n" +
-			"\n  Configuration console exit, please press any key to log on\n")
-		return nil
+	s, err := c.dev.ConsoleLogin(context.Background(), consoleTerminal{c})
+	if errors.Is(err, errInterrupted) {
+		return nil // Ctrl+C at the login dialogue: wait for a key again
 	}
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
+	}
+	if s == nil {
+		return nil // refused
 	}
 	defer s.Close()
 	c.sess = s
