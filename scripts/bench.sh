@@ -34,7 +34,7 @@
 #
 # Usage (as root, after scripts/test.sh installed curl, sshpass and ssh):
 #
-#   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 11 runs
+#   scripts/bench.sh            # full run: 1 GiB, 256 MiB, 200 clients, 31 runs
 #   scripts/bench.sh --quick    # 64 MiB, 16 MiB, 50 clients, 1 run
 #   scripts/bench.sh lab        # scripts/bench-lab.sh: a 1,000-device lab
 #   scripts/bench.sh client     # scripts/bench-client.sh: FTP client get/put
@@ -61,7 +61,7 @@ text_size=$((256 * 1024 * 1024))  # ASCII RETR file
 small_size=$((1024 * 1024))       # file of the crowd test
 clients=200                       # crowd test
 idle_sessions=200                 # memory test
-runs=11                           # runs per transfer figure
+runs=31                           # runs per transfer figure
 crowd_runs=3                      # runs of the crowd test (raised limit)
 client_max_time=30                # seconds each crowd client may take
 raised_sessions=256               # vrpsim: ftp server max-sessions
