@@ -7,7 +7,9 @@
 #
 #   - RETR and STOR of a large binary file (1 GiB), MiB/s; with each transfer
 #     figure also the median of the per-run vrpsim/vsftpd ratios (the two
-#     servers run back to back in a run, in alternating order);
+#     servers run back to back in a run, in alternating order). Every transfer
+#     figure comes twice: with curl and the server placed by the scheduler, and
+#     with curl pinned to CPU 0 and the server to CPU 1 (see "placements");
 #   - ASCII (TYPE A) RETR of a text file (256 MiB of LF-terminated lines); both
 #     servers convert to CRLF (vsftpd gets ascii_download_enable=YES), the rate
 #     counts the bytes on the wire;
@@ -225,6 +227,7 @@ median() {
 
 # Per-server settings, filled in when the servers start.
 declare -A port user pass dir
+curl_prefix=() # taskset, when curl runs pinned (see place)
 
 # ftp_url SERVER PATH
 ftp_url() { echo "ftp://$host:${port[$1]}/$2"; }
@@ -234,7 +237,7 @@ ftp_url() { echo "ftp://$host:${port[$1]}/$2"; }
 curl_ftp() {
 	local s=$1
 	shift
-	timeout 300 curl -sS --max-time 240 -u "${user[$s]}:${pass[$s]}" "$@" 2>>"$work/curl.err" || true
+	timeout 300 "${curl_prefix[@]}" curl -sS --max-time 240 -u "${user[$s]}:${pass[$s]}" "$@" 2>>"$work/curl.err" || true
 }
 
 # ftp_delete SERVER NAME: DELE over FTP (so vrpsim's flash accounts for it).
@@ -568,67 +571,91 @@ for ((r = 1; r <= crowd_runs; r++)); do
 	done
 done
 
-# ------------------------------------------------------------------ RETR
+# ------------------------------------------------------- transfer figures
 
-log "RETR of $((big_size >> 20)) MiB, $runs run(s)"
-for ((r = 1; r <= runs; r++)); do
-	for s in $(in_order "$r"); do
-		settle "$s"
-		c0=$(cpu_ticks "$s")
-		got=$(curl_ftp "$s" -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" big.bin)")
-		settle "$s"
-		c1=$(cpu_ticks "$s")
-		read -r speed size rc <<<"${got:-0 0 killed}"
-		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: RETR big.bin: curl exit $rc, $size bytes"
-		samples[retr_$s]+=" $(mib_per_s "$speed")"
-		samples[cpu_retr_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
-		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
-	done
-done
-ftp_delete vrpsim big.bin # room on the device's flash for the uploads
+# Each transfer figure is measured in two placements, alternating within a run:
+#   free:   the kernel's scheduler places curl and the server as it likes;
+#   pinned: curl on CPU 0, the server (every vrpsim thread; vsftpd's listener,
+#           whose session processes inherit it) on CPU 1.
+# On this loopback benchmark the client and the server each keep one CPU busy,
+# so "free" also measures where the scheduler happened to put them: single
+# RETRs of either server spread from about 1,300 to 3,900 MiB/s, slow when the
+# two share a CPU for long. "pinned" takes that lottery out and compares the
+# servers' work. Both are printed.
+placements=(free)
+(($(nproc) >= 2)) && placements+=(pinned)
+# place PLACEMENT: put curl and both servers as PLACEMENT says.
+place() {
+	local cpus=1
+	curl_prefix=(taskset -c 0)
+	if [[ $1 == free ]]; then
+		cpus=0-$(($(nproc) - 1))
+		curl_prefix=()
+	fi
+	taskset -a -cp "$cpus" "$vrpsim_pid" >/dev/null || die "taskset vrpsim"
+	taskset -cp "$cpus" "$vsftpd_pid" >/dev/null || die "taskset vsftpd"
+}
+key() { if [[ $2 == free ]]; then echo "$1"; else echo "$1_$2"; fi; }
 
-# ------------------------------------------------------------------ STOR
-
-log "STOR of $((big_size >> 20)) MiB, $runs run(s)"
-for ((r = 1; r <= runs; r++)); do
-	for s in $(in_order "$r"); do
-		settle "$s"
-		c0=$(cpu_ticks "$s")
-		got=$(curl_ftp "$s" -T "$files/big.bin" -w '%{speed_upload} %{size_upload} %{exitcode}' "$(ftp_url "$s" upload.bin)")
-		settle "$s"
-		c1=$(cpu_ticks "$s")
-		read -r speed size rc <<<"${got:-0 0 killed}"
+# transfer KIND SERVER PLACEMENT: one transfer, its figures into samples.
+transfer() {
+	local kind=$1 s=$2 k c0 c1 got speed size rc stored
+	k=$(key "$kind" "$3")
+	settle "$s"
+	c0=$(cpu_ticks "$s")
+	case $kind in
+	retr) got=$(curl_ftp "$s" -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" big.bin)") ;;
+	stor) got=$(curl_ftp "$s" -T "$files/big.bin" -w '%{speed_upload} %{size_upload} %{exitcode}' "$(ftp_url "$s" upload.bin)") ;;
+	ascii) got=$(curl_ftp "$s" -B -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" text.txt)") ;;
+	esac
+	settle "$s"
+	c1=$(cpu_ticks "$s")
+	read -r speed size rc <<<"${got:-0 0 killed}"
+	case $kind in
+	retr) [[ $rc == 0 && $size == "$big_size" ]] || die "$s: RETR big.bin: curl exit $rc, $size bytes" ;;
+	stor)
 		[[ $rc == 0 && $size == "$big_size" ]] || die "$s: STOR upload.bin: curl exit $rc, $size bytes"
 		stored=$(stat -c %s "${dir[$s]}/upload.bin" 2>/dev/null || echo missing)
 		[[ $stored == "$big_size" ]] || die "$s: upload.bin has $stored bytes after STOR"
 		ftp_delete "$s" upload.bin
-		samples[stor_$s]+=" $(mib_per_s "$speed")"
-		samples[cpu_stor_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
-		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
-	done
-done
-
-# ------------------------------------------------------------- ASCII RETR
-
-log "ASCII RETR of $((text_size >> 20)) MiB ($text_lines lines), $runs run(s)"
-got=$(curl_ftp vrpsim -T "$files/text.txt" -w '%{size_upload} %{exitcode}' "$(ftp_url vrpsim text.txt)")
-[[ $got == "$text_size 0" ]] || die "vrpsim: STOR text.txt gave '$got'"
-for ((r = 1; r <= runs; r++)); do
-	for s in $(in_order "$r"); do
-		settle "$s"
-		c0=$(cpu_ticks "$s")
-		got=$(curl_ftp "$s" -B -o /dev/null -w '%{speed_download} %{size_download} %{exitcode}' "$(ftp_url "$s" text.txt)")
-		settle "$s"
-		c1=$(cpu_ticks "$s")
-		read -r speed size rc <<<"${got:-0 0 killed}"
+		;;
+	ascii)
 		[[ $rc == 0 ]] || die "$s: ASCII RETR text.txt: curl exit $rc"
 		# The size on the wire shows whether the server converted LF to CRLF.
 		[[ $size == "$text_wire" ]] || die "$s: ASCII RETR sent $size bytes, want $text_wire (LF -> CRLF)"
-		samples[ascii_$s]+=" $(mib_per_s "$speed")"
-		samples[cpu_ascii_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
-		log "  $s: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
+		;;
+	esac
+	samples[${k}_$s]+=" $(mib_per_s "$speed")"
+	samples[cpu_${k}_$s]+=" $(cpu_s_per_gib $((c1 - c0)) "$size")"
+	log "  $s, $3: $(mib_per_s "$speed") MiB/s, server CPU $(cpu_s_per_gib $((c1 - c0)) "$size") s/GiB"
+}
+
+# figure KIND: $runs runs; in each, both placements and, in each placement,
+# both servers back to back (the orders alternate from run to run).
+figure() {
+	local r p s order
+	for ((r = 1; r <= runs; r++)); do
+		order=("${placements[@]}")
+		((r % 2)) || mapfile -t order < <(printf '%s\n' "${placements[@]}" | tac)
+		for p in "${order[@]}"; do
+			place "$p"
+			for s in $(in_order "$r"); do transfer "$1" "$s" "$p"; done
+		done
 	done
-done
+	place free
+}
+
+log "RETR of $((big_size >> 20)) MiB, $runs run(s) x ${#placements[@]} placement(s)"
+figure retr
+ftp_delete vrpsim big.bin # room on the device's flash for the uploads
+
+log "STOR of $((big_size >> 20)) MiB, $runs run(s) x ${#placements[@]} placement(s)"
+figure stor
+
+log "ASCII RETR of $((text_size >> 20)) MiB ($text_lines lines), $runs run(s) x ${#placements[@]} placement(s)"
+got=$(curl_ftp vrpsim -T "$files/text.txt" -w '%{size_upload} %{exitcode}' "$(ftp_url vrpsim text.txt)")
+[[ $got == "$text_size 0" ]] || die "vrpsim: STOR text.txt gave '$got'"
+figure ascii
 
 # ------------------------------------------------------------------ table
 
@@ -654,17 +681,24 @@ paired_ratio() {
 
 rows=()
 row() { rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4"); }
-for k in retr stor ascii; do
-	a=$(med "$k" vrpsim) b=$(med "$k" vsftpd)
-	case $k in
-	retr) name="RETR $((big_size >> 20)) MiB (MiB/s)" ;;
-	stor) name="STOR $((big_size >> 20)) MiB (MiB/s)" ;;
-	ascii) name="ASCII RETR $((text_size >> 20)) MiB (MiB/s on the wire)" ;;
-	esac
-	row "$name" "$a" "$b" "$(ratio "$a" "$b")"
-	row "  paired: median (min-max) of the runs' ratios" "-" "-" "$(paired_ratio "$k")"
-	a=$(med "cpu_$k" vrpsim) b=$(med "cpu_$k" vsftpd)
-	row "  server CPU (s per GiB sent)" "$a" "$b" "$(ratio "$a" "$b")"
+for kind in retr stor ascii; do
+	for p in "${placements[@]}"; do
+		k=$(key "$kind" "$p")
+		a=$(med "$k" vrpsim) b=$(med "$k" vsftpd)
+		case $kind in
+		retr) name="RETR $((big_size >> 20)) MiB (MiB/s)" ;;
+		stor) name="STOR $((big_size >> 20)) MiB (MiB/s)" ;;
+		ascii) name="ASCII RETR $((text_size >> 20)) MiB (MiB/s on the wire)" ;;
+		esac
+		case $p in
+		free) name+=", placed by the scheduler" ;;
+		pinned) name+=", curl on CPU 0, server on CPU 1" ;;
+		esac
+		row "$name" "$a" "$b" "$(ratio "$a" "$b")"
+		row "  paired: median (min-max) of the runs' ratios" "-" "-" "$(paired_ratio "$k")"
+		a=$(med "cpu_$k" vrpsim) b=$(med "cpu_$k" vsftpd)
+		row "  server CPU (s per GiB sent)" "$a" "$b" "$(ratio "$a" "$b")"
+	done
 done
 a=$(med login vrpsim) b=$(med login vsftpd)
 row "session: connect+login+SIZE+QUIT (ms)" "$(awk -v x="$a" 'BEGIN { printf "%.1f", x * 1000 }')" \
@@ -694,6 +728,7 @@ echo
 echo "vrpsim vs vsftpd, loopback, files on tmpfs, curl $(curl --version | awk 'NR == 1 { print $2 }'), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) (figures from a busy machine are noisy)"
 echo "medians of $runs run(s) (session setup: $((runs * 2 + 1)), crowd: $crowd_runs); ratio = vrpsim / vsftpd"
+((${#placements[@]} > 1)) && echo "transfers twice: placed by the scheduler, and pinned with taskset (curl on CPU 0, the server on CPU 1)"
 echo
 {
 	printf 'figure\tvrpsim\tvsftpd\tratio\n'
@@ -707,8 +742,10 @@ echo
 	}'
 echo
 echo "runs:"
-for k in retr cpu_retr stor cpu_stor ascii cpu_ascii login crowd_wall crowd_failed crowd_cpu; do
-	printf '  %-13s vrpsim:%s | vsftpd:%s\n' "$k" "${samples[${k}_vrpsim]}" "${samples[${k}_vsftpd]}"
+for k in retr cpu_retr retr_pinned cpu_retr_pinned stor cpu_stor stor_pinned cpu_stor_pinned \
+	ascii cpu_ascii ascii_pinned cpu_ascii_pinned login crowd_wall crowd_failed crowd_cpu; do
+	[[ -n ${samples[${k}_vrpsim]:-} ]] || continue
+	printf '  %-17s vrpsim:%s | vsftpd:%s\n' "$k" "${samples[${k}_vrpsim]}" "${samples[${k}_vsftpd]}"
 done
 echo "notes:"
 echo "  - curl reports a 421 greeting (vrpsim's 'too many users/connections') as exit 28, like a timeout;"
