@@ -529,6 +529,9 @@ func (w *diskWriter) Write(p []byte) (int, error) {
 
 // ReadFrom copies r into the file; io.Copy uses it, so that the kernel moves
 // the data (copy_file_range from a file, splice from a socket) when it can.
+// An error aborts the file, except an expired deadline of r
+// (os.ErrDeadlineExceeded): the bytes so far stay, and the caller may go on
+// reading into the file or abort it.
 func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -563,7 +566,9 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 			if err == io.EOF {
 				return total, nil
 			}
-			w.abort()
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				w.abort()
+			}
 			return total, err
 		}
 		n, err := w.f.ReadFrom(&io.LimitedReader{R: r, N: chunk})
@@ -573,6 +578,9 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 		}
 		w.reserved += n
 		w.fsys.space.release(chunk - n)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return total, err // the source's deadline, not the file's fault
+		}
 		if err != nil {
 			w.abort()
 			return total, pathErr("write", w.path, mapErr(err))

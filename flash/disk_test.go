@@ -1,6 +1,7 @@
 package flash
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -243,6 +244,57 @@ func TestDiskCopyFromTCP(t *testing.T) {
 	tmp, _ := os.ReadDir(filepath.Join(fsys.(*diskFS).root.Name(), tmpDir))
 	if len(tmp) != 0 {
 		t.Errorf("%d temporary files left after a failed upload", len(tmp))
+	}
+	checkUsage(t, fsys, capacity)
+}
+
+// TestDiskReadFromDeadline: an expired read deadline on the socket ends
+// ReadFrom but keeps the file; reading on after a new deadline completes it.
+func TestDiskReadFromDeadline(t *testing.T) {
+	const capacity = 1 << 20
+	fsys := newDisk(t, t.TempDir(), Options{Capacity: capacity})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	first, second := bytes.Repeat([]byte("first "), 1000), bytes.Repeat([]byte("second "), 1000)
+	resume := make(chan struct{})
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write(first)
+		<-resume
+		c.Write(second)
+	}()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, err := fsys.Create("flash:/upload.bin", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf := w.(io.ReaderFrom)
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	n, err := rf.ReadFrom(c)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n != int64(len(first)) {
+		t.Fatalf("ReadFrom until the deadline: %d, %v; want %d, a deadline error", n, err, len(first))
+	}
+	close(resume)
+	c.SetReadDeadline(time.Time{})
+	if n, err := rf.ReadFrom(c); err != nil || n != int64(len(second)) {
+		t.Fatalf("ReadFrom after it: %d, %v; want %d, nil", n, err, len(second))
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, fsys, "flash:/upload.bin"); got != string(first)+string(second) {
+		t.Errorf("file has %d bytes, want %d: both parts", len(got), len(first)+len(second))
 	}
 	checkUsage(t, fsys, capacity)
 }

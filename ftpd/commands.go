@@ -868,13 +868,19 @@ func cmdRETR(s *session, arg string) *transfer {
 // sendFile copies f to c. A large file of the disk backend goes out with a
 // blocking sendfile (sendFileBlocking); anything else in chunks through the
 // runtime's poller (still sendfile for an *os.File), each under a write
-// deadline, sized by a pacer.
-func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Duration, count interface{ Add(int64) int64 }) (int64, error) {
+// deadline, sized by a pacer. After a chunk that ran out of time with the
+// peer still reading, f is put back at the first byte not sent (a copy
+// through a buffer may have read more than it wrote) and the copy goes on.
+func sendFile(ctx context.Context, c *net.TCPConn, f io.ReadSeeker, timeout time.Duration, count interface{ Add(int64) int64 }) (int64, error) {
 	if osf, ok := f.(*os.File); ok {
 		n, handled, err := sendFileBlocking(ctx, c, osf, timeout, count)
 		if handled {
 			return n, err
 		}
+	}
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, fmt.Errorf("send: %w", err)
 	}
 	pace := newSendPacer(timeout)
 	var total int64
@@ -885,10 +891,14 @@ func sendFile(ctx context.Context, c *net.TCPConn, f io.Reader, timeout time.Dur
 		pace.done()
 		total += n
 		count.Add(n)
-		if err == io.EOF {
+		switch {
+		case err == io.EOF:
 			return total, nil
-		}
-		if err != nil {
+		case movedInTime(n, err):
+			if _, err := f.Seek(start+total, io.SeekStart); err != nil {
+				return total, fmt.Errorf("send: %w", err)
+			}
+		case err != nil:
 			return total, err
 		}
 	}
@@ -907,16 +917,25 @@ func receiveFile(c net.Conn, rf io.ReaderFrom, u *uploadWriter, timeout time.Dur
 		pace.done()
 		u.n += n
 		u.count.Add(n)
-		if err != nil {
-			if errors.Is(err, flash.ErrNoSpace) {
-				u.err = err // the flash's fault, not the connection's
-			}
+		switch {
+		case movedInTime(n, err):
+		case errors.Is(err, flash.ErrNoSpace):
+			u.err = err // the flash's fault, not the connection's
 			return err
-		}
-		if n < chunk {
+		case err != nil:
+			return err
+		case n < chunk:
 			return nil
 		}
 	}
+}
+
+// movedInTime reports whether a chunk ran out of time (err) while the peer
+// was still moving bytes (n > 0): a peer that slowed down suddenly, not a
+// stalled one, so the copy goes on with a new deadline (and, by the pacer, a
+// smaller chunk). A stalled peer thus ends a transfer within two timeouts.
+func movedInTime(n int64, err error) bool {
+	return n > 0 && errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // upload checks and starts STOR, APPE and STOU. unique is the name STOU chose.

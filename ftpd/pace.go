@@ -5,7 +5,9 @@ import "time"
 // A pacer sizes the chunks of a copy that runs under one deadline per chunk
 // (a deadline covers a whole ReadFrom, which may be a sendfile or a splice,
 // and so cannot be extended as bytes move). The deadline is meant to catch a
-// stalled peer, not a slow one. Chunks grow while they finish well within
+// stalled peer, not a slow one: a chunk that runs out of time after moving
+// some bytes does not end the transfer (see movedInTime); the next chunk gets
+// a new deadline and half the size. Chunks grow while they finish well within
 // the timeout and shrink when they take a good part of it. When sending, no
 // chunk is larger than a peer at slowRate moves in the timeout, because socket
 // buffers can swallow a few fast chunks before the peer's real pace shows.
