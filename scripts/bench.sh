@@ -592,8 +592,8 @@ place() {
 		cpus=0-$(($(nproc) - 1))
 		curl_prefix=()
 	fi
-	taskset -a -cp "$cpus" "$vrpsim_pid" >/dev/null || die "taskset vrpsim"
-	taskset -cp "$cpus" "$vsftpd_pid" >/dev/null || die "taskset vsftpd"
+	taskset -a -cp "$cpus" "$vrpsim_pid" >/dev/null || die "taskset could not put vrpsim on CPU(s) $cpus"
+	taskset -cp "$cpus" "$vsftpd_pid" >/dev/null || die "taskset could not put vsftpd on CPU(s) $cpus"
 }
 key() { if [[ $2 == free ]]; then echo "$1"; else echo "$1_$2"; fi; }
 
