@@ -143,7 +143,9 @@ type ReadFile interface {
 // previous file, if any, untouched. Write fails with ErrNoSpace when the data
 // would exceed the capacity, and the write is then aborted. A WriteFile is used
 // by one goroutine at a time: to stop a transfer, end its source (close the
-// data connection) and Abort when the copy returns.
+// data connection) and Abort when the copy returns. A backend's ReadFrom, where
+// it has one, aborts on errors too, except an expired deadline of its source
+// (os.ErrDeadlineExceeded), after which the caller may read on or Abort.
 type WriteFile interface {
 	io.Writer
 	Commit() error

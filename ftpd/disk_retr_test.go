@@ -41,10 +41,7 @@ func TestDiskRETRLarge(t *testing.T) {
 	fsys, dir := newDiskFS(t)
 	data := bigDiskFile(t, dir, "big.bin", 24<<20+12345)
 	ts := startServer(t, "127.0.0.1", func(c *Config) { c.FS = fsys })
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	back, first, last := c.retr("big.bin")
 	c.cmd("REST 9000001")
 	tail, _, last2 := c.retr("big.bin")
@@ -88,10 +85,7 @@ func TestDiskRETRAbortStalled(t *testing.T) {
 		c.FS = fsys
 		c.DataTimeout = 5 * time.Minute // only ABOR may end the transfer
 	})
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	d := startStalledRETR(t, c, "big.bin")
 	time.Sleep(200 * time.Millisecond) // let the buffers fill
 	c.send("ABOR")
@@ -124,10 +118,7 @@ func TestDiskRETRStalledTimeout(t *testing.T) {
 		c.FS = fsys
 		c.DataTimeout = 300 * time.Millisecond
 	})
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	d := startStalledRETR(t, c, "big.bin")
 	defer d.Close()
 	if got := c.reply(); got != "426 Connection closed; transfer aborted." {
@@ -144,10 +135,7 @@ func TestDiskRETRClientCloses(t *testing.T) {
 	fsys, dir := newDiskFS(t)
 	bigDiskFile(t, dir, "big.bin", 32<<20)
 	ts := startServer(t, "127.0.0.1", func(c *Config) { c.FS = fsys })
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	d := startStalledRETR(t, c, "big.bin")
 	if _, err := io.CopyN(io.Discard, d, 1<<20); err != nil {
 		t.Fatal(err)
@@ -167,10 +155,7 @@ func TestDiskRETRServerClose(t *testing.T) {
 		c.FS = fsys
 		c.DataTimeout = 5 * time.Minute // only the close may end the transfer
 	})
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	d := startStalledRETR(t, c, "big.bin")
 	defer d.Close()
 	time.Sleep(200 * time.Millisecond)

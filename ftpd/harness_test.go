@@ -286,6 +286,19 @@ func (c *ctrl) cmd(line string) string {
 	return c.reply()
 }
 
+// binarySession connects to addr, reads the greeting, logs in as the test
+// user and sets TYPE I: where most transfer tests start.
+func binarySession(t testing.TB, addr string) *ctrl {
+	t.Helper()
+	c := dialCtrl(t, addr)
+	c.reply()
+	c.login("huawei", "Huawei@123")
+	if got := c.cmd("TYPE I"); got != "200 Type set to I." {
+		t.Fatalf("TYPE I: %q", got)
+	}
+	return c
+}
+
 func (c *ctrl) login(user, pass string) {
 	c.t.Helper()
 	if got := c.cmd("USER " + user); !strings.HasPrefix(got, "331 ") {

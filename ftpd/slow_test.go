@@ -37,10 +37,7 @@ func TestSlowTransfers(t *testing.T) {
 			if backend == "memory" {
 				putFile(t, ts.fs, "flash:/slow.bin", data)
 			}
-			c := dialCtrl(t, ts.addr)
-			c.reply()
-			c.login("huawei", "Huawei@123")
-			c.cmd("TYPE I")
+			c := binarySession(t, ts.addr)
 
 			d := c.pasv()
 			if got := c.cmd("RETR slow.bin"); !strings.HasPrefix(got, "150 ") {
@@ -97,10 +94,7 @@ func TestSuddenlySlowUpload(t *testing.T) {
 	})
 	fast := randomBytes(t, 48<<20)
 	slow := randomBytes(t, 100*slowStep) // 100 steps of slowPause: twice slowTimeout
-	c := dialCtrl(t, ts.addr)
-	c.reply()
-	c.login("huawei", "Huawei@123")
-	c.cmd("TYPE I")
+	c := binarySession(t, ts.addr)
 	d := c.pasv()
 	if got := c.cmd("STOR sudden.bin"); !strings.HasPrefix(got, "150 ") {
 		t.Fatal(got)
