@@ -119,6 +119,7 @@ func cmdUSER(s *session, arg string) bool {
 		s.reply(530, "Can't change to another user.")
 		return false
 	}
+	s.sentUser = true // the login timeout replaces the shorter user timeout
 	// Known or not, every user gets the same answer.
 	s.reply(331, fmt.Sprintf("Password required for %s.", arg))
 	return false
@@ -135,6 +136,15 @@ func cmdPASS(s *session, arg string) bool {
 	case user == "":
 		s.reply(503, "Login with USER first.")
 		return false
+	}
+	// The user limit is checked before the password, so that the answer
+	// does not tell whether the password was right; the slot is given back
+	// if the login is refused.
+	if !s.srv.claimLogin(s) {
+		s.event(Event{Kind: EventRejected, Reason: "too many users"})
+		s.failureDelay()
+		s.reply(421, "Too many users, closing control connection.")
+		return true
 	}
 	login, err := s.srv.cfg.Auth.Login(s.ctx, user, arg, s.remote)
 	var root string
@@ -155,32 +165,22 @@ func cmdPASS(s *session, arg string) bool {
 			}
 		}
 	}
-	if err == nil && !s.srv.claimLogin(s) {
-		if login.Release != nil {
-			login.Release()
-		}
-		s.event(Event{Kind: EventRejected, Reason: "too many users"})
-		s.reply(421, "Too many users, closing control connection.")
-		return true
-	}
 	if err != nil {
+		// Every refusal, whatever its reason, waits the same delay (the
+		// authenticator does the same work for each, see Authenticator).
+		s.srv.unclaimLogin(s)
 		s.failures++
 		s.event(Event{Kind: EventLoginFailed, Err: err})
 		s.mu.Lock()
 		s.user = ""
 		s.mu.Unlock()
-		if d := s.srv.cfg.FailureDelay; d > 0 {
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-s.ctx.Done():
-				t.Stop()
-				return true
-			}
+		if !s.failureDelay() {
+			return true
 		}
 		s.reply(530, "Login incorrect.")
 		return s.failures >= s.srv.cfg.MaxLoginFailures
 	}
+	s.srv.loggedInNow(s)
 	s.mu.Lock()
 	s.loggedIn, s.root, s.topdir, s.cwd = true, root, login.Root, "/"
 	s.mu.Unlock()
@@ -188,6 +188,16 @@ func cmdPASS(s *session, arg string) bool {
 	s.event(Event{Kind: EventLogin, Path: flashPath(root, "/")})
 	s.reply(230, "User logged in.")
 	return false
+}
+
+// failureDelay waits Config.FailureDelay before the answer to a refused
+// login. It reports false if the session ended meanwhile.
+func (s *session) failureDelay() bool {
+	d := s.srv.cfg.FailureDelay
+	if d <= 0 {
+		return true
+	}
+	return s.srv.cfg.Sleep(s.ctx, d) == nil
 }
 
 func cmdACCT(s *session, _ string) bool {

@@ -14,7 +14,8 @@ import (
 // command): each uploads, lists and downloads its own file.
 func TestConcurrentClients(t *testing.T) {
 	const clients = 20
-	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxSessions = clients })
+	// All connect from 127.0.0.1 at once, before any has logged in.
+	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxSessions, c.MaxPreLoginPerSource = clients, clients })
 	var wg sync.WaitGroup
 	errs := make(chan string, clients)
 	for i := 0; i < clients; i++ {

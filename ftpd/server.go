@@ -14,6 +14,14 @@
 // login, a limit on failed logins per connection, a limit on connections and
 // logged-in users, and login and idle timeouts.
 //
+// Connections that have not logged in cannot starve the users: one source
+// address may hold at most MaxPreLoginPerSource of them (and never more than
+// half of MaxConnections), so the other slots stay free for other addresses; a
+// connection that sends no USER within UserTimeout is closed, one that does
+// not log in within LoginTimeout too. Every refused PASS waits FailureDelay,
+// whatever the reason, and the user limit is checked before the password, so
+// the answer does not depend on whether the password was right.
+//
 // A Server is started with [Server.Serve] on one or more listeners; the address a
 // client connected to is the address PASV and EPSV announce. [Server.Shutdown] and
 // [Server.Close] stop it and end every goroutine it started; a stopped Server
@@ -53,6 +61,13 @@ const (
 	DefaultDataTimeout      = 30 * time.Second
 	DefaultFailureDelay     = 2 * time.Second
 	DefaultMaxLoginFailures = 3
+	// DefaultUserTimeout closes a connection that has sent no USER command
+	// 20 seconds after connecting: enough to type a name at a client's
+	// prompt, short for a connection that only holds a slot.
+	DefaultUserTimeout = 20 * time.Second
+	// DefaultMaxPreLoginPerSource is how many connections one source address
+	// may have open without being logged in.
+	DefaultMaxPreLoginPerSource = 4
 	// MaxLineLength is the longest command line accepted, CRLF included. Longer
 	// lines are answered with 500 and discarded; the session goes on.
 	MaxLineLength = 4096
@@ -77,7 +92,9 @@ type Authenticator interface {
 	// (unknown user, bad password, blocked or locked account, no ftp service, no
 	// directory, privilege below 3, access-limit reached, ...): the client sees the
 	// same 530 for all of them, and the error text goes into the EventLoginFailed
-	// event as the reason.
+	// event as the reason. Each refusal should take the same work whether or
+	// not the password was right (the device's hashes the password once for
+	// every refusal), as the server adds the same delay to each.
 	Login(ctx context.Context, user, password string, remote netip.AddrPort) (Login, error)
 }
 
@@ -104,7 +121,17 @@ type Config struct {
 	// (the device's "ftp timeout", in minutes there). Default DefaultIdleTimeout.
 	IdleTimeout time.Duration
 	// LoginTimeout closes a connection that has not logged in after this long.
+	// Default DefaultLoginTimeout.
 	LoginTimeout time.Duration
+	// UserTimeout closes a connection that has sent no USER command this long
+	// after connecting (it never exceeds LoginTimeout). Default
+	// DefaultUserTimeout.
+	UserTimeout time.Duration
+	// MaxPreLoginPerSource limits the connections of one source address that
+	// have not logged in; more are refused with 421. It never exceeds half of
+	// the connection limit (at least one), so one address cannot take every
+	// slot. Default DefaultMaxPreLoginPerSource.
+	MaxPreLoginPerSource int
 	// DataTimeout bounds the wait for a data connection and every read or write
 	// on it that makes no progress.
 	DataTimeout time.Duration
@@ -114,9 +141,13 @@ type Config struct {
 	// MaxConnections limits control connections, logged in or not. Default
 	// 2*MaxSessions+2.
 	MaxConnections int
-	// FailureDelay is the pause before the 530 reply to a failed login. Negative
-	// means none. Default DefaultFailureDelay.
+	// FailureDelay is the pause before the reply to a refused PASS (530, or 421
+	// when the user limit is reached), whatever the reason. Negative means none.
+	// Default DefaultFailureDelay.
 	FailureDelay time.Duration
+	// Sleep waits out FailureDelay, returning ctx's error if ctx ends first
+	// (tests record the calls). Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxLoginFailures closes the connection after this many failed logins on it.
 	MaxLoginFailures int
 	// PassivePorts is the range PASV and EPSV listen on.
@@ -225,8 +256,9 @@ type Server struct {
 	closed     bool
 	listeners  map[net.Listener]struct{}
 	sessions   map[uint64]*session
+	preLogin   map[netip.Addr]int // connections not logged in, by source address
 	nextID     uint64
-	loggedIn   int
+	loggedIn   int // user slots taken, by logged-in users and logins in progress
 	port20Once sync.Once
 	port20Bad  atomic.Bool
 
@@ -243,6 +275,15 @@ func New(cfg Config) *Server {
 	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.UserTimeout <= 0 {
+		cfg.UserTimeout = DefaultUserTimeout
+	}
+	if cfg.MaxPreLoginPerSource <= 0 {
+		cfg.MaxPreLoginPerSource = DefaultMaxPreLoginPerSource
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
 	}
 	if cfg.DataTimeout <= 0 {
 		cfg.DataTimeout = DefaultDataTimeout
@@ -268,6 +309,7 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[uint64]*session),
+		preLogin:  make(map[netip.Addr]int),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	changed := make(chan struct{})
@@ -306,6 +348,25 @@ func (s *Server) maxConnections() int {
 		return s.cfg.MaxConnections
 	}
 	return 2*s.MaxSessions() + 2
+}
+
+// maxPreLoginPerSource is the limit of connections from one source address
+// that have not logged in: Config.MaxPreLoginPerSource, at most half the
+// connection limit, at least one.
+func (s *Server) maxPreLoginPerSource() int {
+	return max(min(s.cfg.MaxPreLoginPerSource, s.maxConnections()/2), 1)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // SetMaxSessions changes the number of users that may be logged in at once
@@ -421,8 +482,16 @@ func (s *Server) accept(c net.Conn) {
 		refuse("too many connections")
 		return
 	}
+	src := sourceKey(remote)
+	if s.preLogin[src] >= s.maxPreLoginPerSource() {
+		s.mu.Unlock()
+		refuse("too many connections from the address")
+		return
+	}
+	s.preLogin[src]++
 	s.nextID++
 	sess := newSession(s, s.nextID, c, remote, local)
+	sess.preLogin = true
 	s.sessions[sess.id] = sess
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -431,12 +500,30 @@ func (s *Server) accept(c net.Conn) {
 		sess.serve()
 		s.mu.Lock()
 		delete(s.sessions, sess.id)
+		s.leavePreLoginLocked(sess)
 		s.mu.Unlock()
 		close(sess.ended)
 	}()
 }
 
-// claimLogin takes a logged-in user slot, reporting false when all are taken.
+// sourceKey is the source address a connection counts against.
+func sourceKey(remote netip.AddrPort) netip.Addr { return remote.Addr().Unmap().WithZone("") }
+
+// leavePreLoginLocked stops counting sess as a connection that has not
+// logged in. The caller holds s.mu.
+func (s *Server) leavePreLoginLocked(sess *session) {
+	if !sess.preLogin {
+		return
+	}
+	sess.preLogin = false
+	src := sourceKey(sess.remote)
+	if s.preLogin[src]--; s.preLogin[src] <= 0 {
+		delete(s.preLogin, src)
+	}
+}
+
+// claimLogin takes a logged-in user slot for a login about to be checked,
+// reporting false when all are taken.
 func (s *Server) claimLogin(sess *session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -446,6 +533,24 @@ func (s *Server) claimLogin(sess *session) bool {
 	s.loggedIn++
 	sess.countedLogin = true
 	return true
+}
+
+// unclaimLogin gives back the slot of a refused login.
+func (s *Server) unclaimLogin(sess *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess.countedLogin {
+		s.loggedIn--
+		sess.countedLogin = false
+	}
+}
+
+// loggedInNow records that sess logged in: it no longer counts against its
+// address's limit of connections not logged in.
+func (s *Server) loggedInNow(sess *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leavePreLoginLocked(sess)
 }
 
 // Sessions lists the control connections, logged in or not, by ID.

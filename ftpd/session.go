@@ -39,10 +39,12 @@ type session struct {
 	lastCmd    time.Time
 	kickReason string
 
-	countedLogin bool // guarded by srv.mu
+	countedLogin bool // holds a user slot; guarded by srv.mu
+	preLogin     bool // counted in srv.preLogin; guarded by srv.mu
 	release      func()
 	readOnly     bool
 	failures     int
+	sentUser     bool // a USER command came
 
 	typ        byte  // 'A' or 'I'
 	restOffset int64 // from REST, for the next transfer
@@ -229,6 +231,9 @@ func (s *session) next(lines <-chan line) (line, bool, string) {
 			deadline = last.Add(s.srv.IdleTimeout())
 		} else {
 			deadline = s.since.Add(s.srv.cfg.LoginTimeout)
+			if !s.sentUser {
+				deadline = s.since.Add(min(s.srv.cfg.UserTimeout, s.srv.cfg.LoginTimeout))
+			}
 			if idle := last.Add(s.srv.IdleTimeout()); idle.Before(deadline) {
 				deadline = idle
 			}
