@@ -48,6 +48,26 @@
 // successful login clears the count, `state active` (User.SetState) clears a
 // lock, and disabling the policy clears every count and lock.
 //
+// Wrong passwords are counted, and the account is locked, per source address
+// (Attempt.Source; the console is a source of its own): three wrong passwords
+// from 192.0.2.7 lock the account for logins from 192.0.2.7 only, so that
+// nobody can lock a user out by failing on purpose from elsewhere, as with the
+// per-source penalties of a modern SSH server. The device's policy and texts
+// stay as they are; User.Sources and the Source of EventLocked and
+// EventUnlocked say which source a lock holds. At most MaxLockoutSources
+// sources are remembered per user; when a new one comes, the one whose count or
+// lock ends first is forgotten.
+//
+// # Refusals take the same work
+//
+// Every refused attempt runs the KDF exactly once, whatever the reason: the
+// password is checked against the user's hash, or against a dummy hash of the
+// same cost when there is no usable hash (unknown user, no password) or the
+// attempt is refused for another reason (blocked, locked, service denied,
+// Attempt.Check, access-limit). Only a login that succeeds may skip it, by the
+// login cache. So the time a refusal takes does not tell whether the password
+// was right. Options.KDFHook lets tests count the runs.
+//
 // A DB is safe for concurrent use. It starts no goroutines; lock expiry is
 // noticed lazily, whenever the account is looked at.
 package aaa
@@ -55,6 +75,7 @@ package aaa
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"time"
 )
@@ -74,9 +95,13 @@ var (
 // ErrAuthFailed with errors.Is, which is all a peer may learn; Reason says why,
 // for logs only.
 type AuthError struct {
-	User   string // the name given, made safe to log
-	Reason string // one of the Reason constants
-	Err    error  // the cause, if any (ctx.Err() for ReasonCanceled)
+	User string // the name given, made safe to log
+	// Reason is one of the Reason constants, or the text of the error that
+	// Attempt.Check returned.
+	Reason string
+	// Err is the cause, if any: ctx.Err() for ReasonCanceled, Check's error,
+	// Acquire's (matching ErrAccessLimit) for ReasonAccessLimit.
+	Err error
 }
 
 // Reasons for a refused login, in AuthError.Reason and Event.Reason.
@@ -89,6 +114,7 @@ const (
 	ReasonLocked         = "account locked after wrong passwords"
 	ReasonServiceDenied  = "service type not allowed"
 	ReasonInvalidService = "no service given"
+	ReasonAccessLimit    = "access limit reached"
 	ReasonCanceled       = "canceled"
 )
 
@@ -157,6 +183,10 @@ const (
 	MinRetryTime    = 3
 	MaxLockoutValue = 65535 // upper bound of retry-interval, retry-time and block-time
 	MinLockoutMins  = 5     // lower bound of retry-interval and block-time, minutes
+
+	// MaxLockoutSources is how many source addresses the lockout remembers
+	// per user (see the package comment).
+	MaxLockoutSources = 1024
 )
 
 // User is a snapshot of a local user. The first group of fields is
@@ -175,11 +205,15 @@ type User struct {
 	State          State // configured state
 	Services       Service
 
-	// Runtime.
-	Locked        bool      // locked out by wrong passwords; Update may set false to unlock
-	LockedUntil   time.Time // when the lock ends, if Locked
-	FailCount     int       // wrong passwords counted in the current retry interval
-	FailWindowEnd time.Time // when the current retry interval ends, if FailCount > 0
+	// Runtime. Locks and counts are per source address (see the package
+	// comment); Sources lists them, and the four fields after it sum them up.
+	Sources []SourceLockout // sources with a count or a lock, by address
+	// Locked is true while logins from at least one source are locked out by
+	// wrong passwords; Update may set it false to clear every lock.
+	Locked        bool
+	LockedUntil   time.Time // when the last lock ends, if Locked
+	FailCount     int       // wrong passwords counted, all sources together
+	FailWindowEnd time.Time // when the first retry interval ends, if FailCount > 0
 	Online        int       // live sessions (Acquire)
 	LastLogin     time.Time // zero if never
 	Created       time.Time
@@ -198,6 +232,18 @@ func (u User) Level() int {
 	return u.Privilege
 }
 
+// SourceLockout is the wrong-password record of the logins of one user from
+// one source address.
+type SourceLockout struct {
+	Source        netip.Addr // the zero Addr stands for the console
+	FailCount     int        // wrong passwords counted in the current retry interval
+	FailWindowEnd time.Time  // when that interval ends, if FailCount > 0
+	LockedUntil   time.Time  // when the lock ends; zero if not locked
+}
+
+// Locked reports whether logins from the source are locked out.
+func (s SourceLockout) Locked() bool { return !s.LockedUntil.IsZero() }
+
 // SetState sets the configured state, as `local-user NAME state active|block`.
 // StateActive also clears a lockout, as on the device.
 func (u *User) SetState(s State) {
@@ -208,7 +254,7 @@ func (u *User) SetState(s State) {
 }
 
 // EffectiveState is StateBlock when the user is blocked by configuration or
-// locked out, for the State column of `display local-user`.
+// locked out (from any source), for the State column of `display local-user`.
 func (u User) EffectiveState() State {
 	if u.Locked {
 		return StateBlock
@@ -260,8 +306,8 @@ func (p LockoutPolicy) clamped() LockoutPolicy {
 type EventKind int
 
 const (
-	EventLocked      EventKind = iota + 1 // AAA/6/LOCALACCOUNT_LOCK
-	EventUnlocked                         // AAA/6/LOCALACCOUNT_UNLOCK
+	EventLocked      EventKind = iota + 1 // AAA/6/LOCALACCOUNT_LOCK; Source says for whom
+	EventUnlocked                         // AAA/6/LOCALACCOUNT_UNLOCK; Source says for whom
 	EventLoginOK                          // Authenticate succeeded
 	EventLoginFailed                      // Authenticate refused; Reason says why
 )
@@ -287,7 +333,28 @@ type Event struct {
 	User    string // as given to Authenticate for logins, else the stored name
 	Reason  string // for EventLoginFailed and EventUnlocked
 	Service Service
-	Time    time.Time
+	// Source is the address the login came from (the zero Addr for the
+	// console), and for EventLocked and EventUnlocked the source the lock
+	// holds.
+	Source netip.Addr
+	Time   time.Time
+}
+
+// Attempt is one login attempt, for AuthenticateContext and Login.
+type Attempt struct {
+	Name     string  // the user name as given
+	Password string  // the password as given
+	Service  Service // a single Service bit
+	// Source is the peer's address: failures are counted and the account
+	// locked per source. The zero Addr is the console.
+	Source netip.Addr
+	// Check, when set, is called with the user once the password has
+	// matched, outside the DB's lock; an error refuses the login (the
+	// AuthError's Reason is its text). It is for the front end's own rules
+	// (FTP's privilege level and directory, SSH's VTY settings), so that
+	// their refusals take the same work as the others (see the package
+	// comment).
+	Check func(User) error
 }
 
 // Options configure a DB. The zero value is usable.
@@ -307,6 +374,10 @@ type Options struct {
 	// (see the package comment); DefaultLoginCacheTTL if zero, never if
 	// negative.
 	LoginCacheTTL time.Duration
+	// KDFHook, when set, is called each time the KDF runs: a password hashed
+	// to be stored, or checked against a hash or the dummy. Tests count the
+	// work of a login with it.
+	KDFHook func()
 }
 
 // DefaultLoginCacheTTL is Options.LoginCacheTTL's default.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,9 @@ import (
 
 // cheapKDF keeps the tests fast; the benchmarks use the default.
 var cheapKDF = KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// testSource is the source address of the tests' logins.
+var testSource = netip.MustParseAddr("127.0.0.2")
 
 // clock is a settable clock for lockout timelines.
 type clock struct {
@@ -217,7 +221,7 @@ func TestSetPasswordRules(t *testing.T) {
 			continue
 		}
 		addUser(t, db, "user", tt.password, ServiceSSH)
-		if _, err := db.Authenticate("user", tt.password, ServiceSSH); err != nil {
+		if _, err := db.Authenticate("user", tt.password, ServiceSSH, testSource); err != nil {
 			t.Errorf("Authenticate with %q: %v", tt.password, err)
 		}
 	}
@@ -258,10 +262,10 @@ func TestCipherTextRoundTrip(t *testing.T) {
 			if err := other.Update("huawei", func(u *User) error { u.Services = ServiceFTP; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := other.Authenticate("huawei", "huawei123", ServiceFTP); err != nil {
+			if _, err := other.Authenticate("huawei", "huawei123", ServiceFTP, testSource); err != nil {
 				t.Errorf("Authenticate after replay: %v", err)
 			}
-			if _, err := other.Authenticate("huawei", ct, ServiceFTP); reason(err) != ReasonWrongPassword {
+			if _, err := other.Authenticate("huawei", ct, ServiceFTP, testSource); reason(err) != ReasonWrongPassword {
 				t.Errorf("the cipher text itself logs in: %v", err)
 			}
 
@@ -297,7 +301,7 @@ func TestPasswordKindChangeKeepsHash(t *testing.T) {
 	if want := "$1a$" + strings.TrimSuffix(strings.TrimPrefix(ct, "%$%$"), "%$%$") + "$"; irr != want {
 		t.Errorf("irreversible cipher text = %q, want %q", irr, want)
 	}
-	if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); err != nil {
+	if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP, testSource); err != nil {
 		t.Errorf("Authenticate: %v", err)
 	}
 }
@@ -329,7 +333,7 @@ func TestForeignCipherText(t *testing.T) {
 			t.Errorf("%q: HasPassword=%v PasswordVerifiable=%v, want true false", tt.text, u.HasPassword, u.PasswordVerifiable)
 		}
 		for _, pw := range []string{tt.text, "admin", ""} {
-			if _, err := db.Authenticate("admin", pw, ServiceHTTP); reason(err) != ReasonUnverifiable {
+			if _, err := db.Authenticate("admin", pw, ServiceHTTP, testSource); reason(err) != ReasonUnverifiable {
 				t.Errorf("%q: Authenticate(%q) = %v, want %q", tt.text, pw, err, ReasonUnverifiable)
 			}
 		}
@@ -366,13 +370,13 @@ func TestAuthenticateUniformErrors(t *testing.T) {
 		{"huawei", "huawei123", ServiceFTP | ServiceSSH, ReasonInvalidService},
 	}
 	for _, tt := range tests {
-		u, err := db.Authenticate(tt.user, tt.password, tt.svc)
+		u, err := db.Authenticate(tt.user, tt.password, tt.svc, testSource)
 		if got := reason(err); got != tt.want {
 			t.Errorf("Authenticate(%q, %q, %v) = %q, want %q", tt.user, tt.password, tt.svc, got, tt.want)
 		}
 		if err != nil {
 			// What the peer sees does not depend on the reason.
-			if !errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrNoSuchUser) || u != (User{}) {
+			if !errors.Is(err, ErrAuthFailed) || errors.Is(err, ErrNoSuchUser) || !cmp.Equal(u, User{}, addrs) {
 				t.Errorf("Authenticate(%q): refusal %v / %+v is not uniform", tt.user, err, u)
 			}
 			if strings.Contains(err.Error(), tt.password) && tt.password != "" {
@@ -389,16 +393,16 @@ func TestAuthenticateHostileInput(t *testing.T) {
 	addUser(t, db, "huawei", "huawei123", ServiceFTP)
 	log.Take()
 	long := "huawei123" + strings.Repeat("x", 1<<20)
-	if _, err := db.Authenticate("huawei", long, ServiceFTP); reason(err) != ReasonWrongPassword {
+	if _, err := db.Authenticate("huawei", long, ServiceFTP, testSource); reason(err) != ReasonWrongPassword {
 		t.Errorf("1 MiB password: %v", err)
 	}
 	// A password that matches once cut to the maximum length still fails.
 	addUser(t, db, "max", strings.Repeat("p", MaxPasswordLen), ServiceFTP)
-	if _, err := db.Authenticate("max", strings.Repeat("p", MaxPasswordLen+1), ServiceFTP); reason(err) != ReasonWrongPassword {
+	if _, err := db.Authenticate("max", strings.Repeat("p", MaxPasswordLen+1), ServiceFTP, testSource); reason(err) != ReasonWrongPassword {
 		t.Errorf("129-character password: %v", err)
 	}
 	log.Take()
-	_, err := db.Authenticate("evil\r\nFTPS/5/LOGIN_OK\x00"+strings.Repeat("n", 100), "x", ServiceFTP)
+	_, err := db.Authenticate("evil\r\nFTPS/5/LOGIN_OK\x00"+strings.Repeat("n", 100), "x", ServiceFTP, testSource)
 	var ae *AuthError
 	if !errors.As(err, &ae) {
 		t.Fatalf("error %v is not an AuthError", err)
@@ -419,11 +423,11 @@ func TestAuthenticateCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for i := 0; i < 5; i++ {
-		_, err := db.AuthenticateContext(ctx, "huawei", "bad", ServiceFTP)
+		_, err := db.AuthenticateContext(ctx, Attempt{Name: "huawei", Password: "bad", Service: ServiceFTP, Source: testSource})
 		if reason(err) != ReasonCanceled || !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled: %v", err)
 		}
-		if _, _, err := db.Login(ctx, "huawei", "huawei123", ServiceFTP); !errors.Is(err, context.Canceled) {
+		if _, _, err := db.Login(ctx, Attempt{Name: "huawei", Password: "huawei123", Service: ServiceFTP, Source: testSource}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("canceled Login: %v", err)
 		}
 	}
@@ -440,7 +444,7 @@ func TestAuthenticateCanceled(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, err := one.AuthenticateContext(ctx, "x", "y", ServiceFTP)
+		_, err := one.AuthenticateContext(ctx, Attempt{Name: "x", Password: "y", Service: ServiceFTP, Source: testSource})
 		done <- err
 	}()
 	cancel()
@@ -483,7 +487,7 @@ func TestLockoutTimeline(t *testing.T) {
 	for i, s := range steps {
 		clk.Advance(s.advance)
 		if s.password != "" {
-			_, err := db.Authenticate("huawei", s.password, ServiceFTP)
+			_, err := db.Authenticate("huawei", s.password, ServiceFTP, testSource)
 			if got := reason(err); got != s.want {
 				t.Errorf("step %d: Authenticate = %q, want %q", i, got, s.want)
 			}
@@ -504,24 +508,24 @@ func TestLockoutBlockTimeAndDisplayFields(t *testing.T) {
 	db.SetLockoutPolicy(LockoutPolicy{Enabled: true, RetryInterval: 10 * time.Minute, RetryTime: 4, BlockTime: 30 * time.Minute})
 	start := clk.Now()
 	for i := 0; i < 3; i++ {
-		_, _ = db.Authenticate("u", "x", ServiceSSH)
+		_, _ = db.Authenticate("u", "x", ServiceSSH, testSource)
 	}
 	u, _ := db.Lookup("u")
 	if u.FailCount != 3 || !u.FailWindowEnd.Equal(start.Add(10*time.Minute)) || u.Locked {
 		t.Fatalf("after 3 failures: %+v", u)
 	}
 	clk.Advance(time.Minute)
-	_, _ = db.Authenticate("u", "x", ServiceSSH)
+	_, _ = db.Authenticate("u", "x", ServiceSSH, testSource)
 	u, _ = db.Lookup("u")
 	if !u.Locked || !u.LockedUntil.Equal(start.Add(31*time.Minute)) || u.EffectiveState() != StateBlock || u.State != StateActive {
 		t.Fatalf("after 4 failures: Locked=%v LockedUntil=%v state %v/%v", u.Locked, u.LockedUntil, u.State, u.EffectiveState())
 	}
 	clk.Advance(29*time.Minute + 59*time.Second)
-	if _, err := db.Authenticate("u", "pw", ServiceSSH); reason(err) != ReasonLocked {
+	if _, err := db.Authenticate("u", "pw", ServiceSSH, testSource); reason(err) != ReasonLocked {
 		t.Errorf("1s before the end: %v", err)
 	}
 	clk.Advance(time.Second)
-	if _, err := db.Authenticate("u", "pw", ServiceSSH); err != nil {
+	if _, err := db.Authenticate("u", "pw", ServiceSSH, testSource); err != nil {
 		t.Errorf("at the end of block-time: %v", err)
 	}
 }
@@ -547,7 +551,7 @@ func TestStateActiveClearsLock(t *testing.T) {
 			db, _, log := newTestDB(t)
 			addUser(t, db, "huawei", "huawei123", ServiceFTP)
 			for i := 0; i < 3; i++ {
-				_, _ = db.Authenticate("huawei", "bad", ServiceFTP)
+				_, _ = db.Authenticate("huawei", "bad", ServiceFTP, testSource)
 			}
 			log.Take()
 			if u, _ := db.Lookup("huawei"); !u.Locked || u.EffectiveState() != StateBlock {
@@ -567,7 +571,7 @@ func TestStateActiveClearsLock(t *testing.T) {
 			if diff := cmp.Diff(tt.events, log.Take()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
-			if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); reason(err) != tt.loginAfter {
+			if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP, testSource); reason(err) != tt.loginAfter {
 				t.Errorf("login after: %v, want %s", err, tt.loginAfter)
 			}
 		})
@@ -578,7 +582,7 @@ func TestLockoutDisabled(t *testing.T) {
 	db, _, log := newTestDB(t)
 	addUser(t, db, "a", "pw", ServiceFTP)
 	for i := 0; i < 3; i++ {
-		_, _ = db.Authenticate("a", "bad", ServiceFTP)
+		_, _ = db.Authenticate("a", "bad", ServiceFTP, testSource)
 	}
 	log.Take()
 	db.SetLockoutPolicy(LockoutPolicy{})
@@ -586,12 +590,12 @@ func TestLockoutDisabled(t *testing.T) {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 	for i := 0; i < 10; i++ {
-		_, _ = db.Authenticate("a", "bad", ServiceFTP)
+		_, _ = db.Authenticate("a", "bad", ServiceFTP, testSource)
 	}
 	if u, _ := db.Lookup("a"); u.Locked || u.FailCount != 0 {
 		t.Errorf("disabled policy: Locked=%v FailCount=%d", u.Locked, u.FailCount)
 	}
-	if _, err := db.Authenticate("a", "pw", ServiceFTP); err != nil {
+	if _, err := db.Authenticate("a", "pw", ServiceFTP, testSource); err != nil {
 		t.Error(err)
 	}
 	if got, want := db.LockoutPolicy(), (LockoutPolicy{RetryInterval: 5 * time.Minute, RetryTime: 3, BlockTime: 5 * time.Minute}); got != want {
@@ -628,7 +632,7 @@ func TestAccessLimitAndDelete(t *testing.T) {
 	if err := db.Update("huawei", func(u *User) error { u.AccessLimit = 2; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	_, r1, err := db.Login(context.Background(), "huawei", "huawei123", ServiceFTP)
+	_, r1, err := db.Login(context.Background(), Attempt{Name: "huawei", Password: "huawei123", Service: ServiceFTP, Source: testSource})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +643,7 @@ func TestAccessLimitAndDelete(t *testing.T) {
 	if _, err := db.Acquire("huawei"); !errors.Is(err, ErrAccessLimit) {
 		t.Errorf("third session: %v, want ErrAccessLimit", err)
 	}
-	if _, _, err := db.Login(context.Background(), "huawei", "huawei123", ServiceFTP); !errors.Is(err, ErrAccessLimit) {
+	if _, _, err := db.Login(context.Background(), Attempt{Name: "huawei", Password: "huawei123", Service: ServiceFTP, Source: testSource}); !errors.Is(err, ErrAccessLimit) {
 		t.Errorf("third login: %v, want ErrAccessLimit", err)
 	}
 	if u, _ := db.Lookup("huawei"); u.Online != 2 {
@@ -668,7 +672,7 @@ func TestAccessLimitAndDelete(t *testing.T) {
 	if _, err := db.Acquire("huawei"); !errors.Is(err, ErrNoSuchUser) {
 		t.Errorf("Acquire deleted: %v, want ErrNoSuchUser", err)
 	}
-	if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); reason(err) != ReasonNoSuchUser {
+	if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP, testSource); reason(err) != ReasonNoSuchUser {
 		t.Errorf("Authenticate deleted: %v", err)
 	}
 }
@@ -756,8 +760,8 @@ func TestUpdate(t *testing.T) {
 	if err := db.Update("huawei", func(u *User) error { u.Privilege = 0; return sentinel }); err != sentinel {
 		t.Errorf("fn error: %v", err)
 	}
-	if u2, _ := db.Lookup("huawei"); u2 != u {
-		t.Errorf("failed updates changed the user:\n%s", cmp.Diff(u, u2))
+	if u2, _ := db.Lookup("huawei"); !cmp.Equal(u2, u, addrs) {
+		t.Errorf("failed updates changed the user:\n%s", cmp.Diff(u, u2, addrs))
 	}
 
 	// Removing the password.
@@ -770,7 +774,7 @@ func TestUpdate(t *testing.T) {
 	if err := db.Update("huawei", func(u *User) error { u.HasPassword = true; return nil }); !errors.Is(err, ErrInvalidValue) {
 		t.Errorf("HasPassword=true without password: %v", err)
 	}
-	if _, err := db.Authenticate("huawei", "huawei456", ServiceFTP); reason(err) != ReasonNoPassword {
+	if _, err := db.Authenticate("huawei", "huawei456", ServiceFTP, testSource); reason(err) != ReasonNoPassword {
 		t.Errorf("Authenticate without password: %v", err)
 	}
 }
@@ -829,13 +833,13 @@ func TestConcurrentUse(t *testing.T) {
 			for i := 0; i < 50; i++ {
 				switch i % 5 {
 				case 0:
-					if _, release, err := db.Login(context.Background(), name, "pw", ServiceFTP); err != nil {
+					if _, release, err := db.Login(context.Background(), Attempt{Name: name, Password: "pw", Service: ServiceFTP, Source: testSource}); err != nil {
 						errs <- err
 					} else {
 						release()
 					}
 				case 1:
-					if _, err := db.Authenticate(name, "wrong", ServiceFTP); reason(err) != ReasonWrongPassword {
+					if _, err := db.Authenticate(name, "wrong", ServiceFTP, testSource); reason(err) != ReasonWrongPassword {
 						errs <- fmt.Errorf("wrong password: %v", err)
 					}
 				case 2:
@@ -871,7 +875,7 @@ func TestEventsMayCallDB(t *testing.T) {
 		seen = append(seen, fmt.Sprintf("%v %s online=%d", e.Kind, u.Name, u.Online))
 	}})
 	addUser(t, db, "a", "pw", ServiceSSH)
-	if _, err := db.Authenticate("a", "pw", ServiceSSH); err != nil {
+	if _, err := db.Authenticate("a", "pw", ServiceSSH, testSource); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"login ok a online=0"}, seen); diff != "" {
@@ -898,7 +902,7 @@ func TestDefaultKDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cheap.Update("huawei", func(u *User) error { u.Services = ServiceFTP; return nil })
-	if _, err := cheap.Authenticate("huawei", "huawei123", ServiceFTP); err != nil {
+	if _, err := cheap.Authenticate("huawei", "huawei123", ServiceFTP, testSource); err != nil {
 		t.Errorf("default-cost hash on a cheap DB: %v", err)
 	}
 }
@@ -986,7 +990,7 @@ func FuzzSetPassword(f *testing.F) {
 			t.Fatalf("replay of %q renders %q", ct, got)
 		}
 		_ = replay.Update("u", func(u *User) error { u.Services = ServiceSSH; return nil })
-		_, err := replay.Authenticate("u", arg, ServiceSSH)
+		_, err := replay.Authenticate("u", arg, ServiceSSH, testSource)
 		if u, _ := replay.Lookup("u"); u.PasswordVerifiable != (err == nil) {
 			t.Fatalf("SetPassword(%q): verifiable=%v but Authenticate = %v", arg, u.PasswordVerifiable, err)
 		}
@@ -1003,7 +1007,7 @@ func benchmarkAuthenticate(b *testing.B, opts Options, user, password string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		_, _ = db.Authenticate(user, password, ServiceFTP)
+		_, _ = db.Authenticate(user, password, ServiceFTP, testSource)
 	}
 }
 
@@ -1029,7 +1033,7 @@ func BenchmarkAuthenticateParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP); err != nil {
+			if _, err := db.Authenticate("huawei", "huawei123", ServiceFTP, testSource); err != nil {
 				b.Error(err)
 			}
 		}

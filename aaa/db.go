@@ -1,11 +1,14 @@
 package aaa
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +26,7 @@ type DB struct {
 	now  func() time.Time
 	log  func(Event)
 	kdf  KDFParams
+	hook func() // Options.KDFHook; nil if unset
 	sem  chan struct{}
 	fake *passwordHash // hashed for unknown users, so they cost the same time
 
@@ -37,12 +41,10 @@ type DB struct {
 
 // record is the stored state of one user.
 type record struct {
-	u           User          // configuration fields, Name, Created, PasswordSet, LastLogin
-	hash        *passwordHash // nil if no password
-	failures    int
-	windowEnd   time.Time
-	lockedUntil time.Time // zero if not locked
-	online      int
+	u       User          // configuration fields, Name, Created, PasswordSet, LastLogin
+	hash    *passwordHash // nil if no password
+	sources map[netip.Addr]*sourceState
+	online  int
 
 	// The login cache: an HMAC of the password that last matched hash, valid
 	// while cachedHash is still the user's hash and until cachedUntil.
@@ -51,12 +53,39 @@ type record struct {
 	cachedUntil time.Time
 }
 
+// sourceState is the wrong-password state of one user's logins from one
+// source address. An entry with no count and no lock is deleted.
+type sourceState struct {
+	failures    int
+	windowEnd   time.Time // end of the retry interval, while failures > 0
+	lockedUntil time.Time // zero if not locked
+}
+
+// end is when the entry would be forgotten if nothing happened.
+func (s *sourceState) end() time.Time {
+	if !s.lockedUntil.IsZero() {
+		return s.lockedUntil
+	}
+	return s.windowEnd
+}
+
+// sourceKey is the key of a source address: without IPv4 mapping and zone.
+func sourceKey(a netip.Addr) netip.Addr { return a.Unmap().WithZone("") }
+
+// lockedFrom reports whether logins from src are locked out. Call with db.mu
+// held, after refresh.
+func (r *record) lockedFrom(src netip.Addr) bool {
+	s := r.sources[src]
+	return s != nil && !s.lockedUntil.IsZero()
+}
+
 // New returns an empty DB with the default lockout policy.
 func New(opts Options) *DB {
 	db := &DB{
 		now:    opts.Now,
 		log:    opts.Log,
 		kdf:    opts.KDF,
+		hook:   opts.KDFHook,
 		users:  make(map[string]*record),
 		policy: DefaultLockoutPolicy(),
 	}
@@ -153,6 +182,9 @@ func ValidatePassword(password string) error {
 func (db *DB) hashPassword(password string) (*passwordHash, error) {
 	db.sem <- struct{}{}
 	defer func() { <-db.sem }()
+	if db.hook != nil {
+		db.hook()
+	}
 	return newHash(password, db.kdf)
 }
 
@@ -172,6 +204,9 @@ func (db *DB) verify(ctx context.Context, h *passwordHash, password string) (boo
 	tooLong := len(password) > MaxPasswordLen
 	if tooLong {
 		password = password[:MaxPasswordLen]
+	}
+	if db.hook != nil {
+		db.hook()
 	}
 	if h == nil || h.opaque != "" {
 		db.fake.matches(password)
@@ -209,27 +244,45 @@ func (db *DB) emit(events []Event) {
 	}
 }
 
-// refresh ends an expired lock or retry interval of r at now, returning the
-// Unlocked event, if any. Call with db.mu held.
+// refresh ends the expired locks and retry intervals of r at now, returning
+// an Unlocked event for each lock ended, by source address. Call with db.mu
+// held.
 func (db *DB) refresh(r *record, now time.Time, events []Event) []Event {
-	if !r.lockedUntil.IsZero() && !now.Before(r.lockedUntil) {
-		r.lockedUntil = time.Time{}
-		events = append(events, Event{Kind: EventUnlocked, User: r.u.Name, Reason: UnlockExpired, Time: now})
+	var unlocked []netip.Addr
+	for src, s := range r.sources {
+		if !s.lockedUntil.IsZero() && !now.Before(s.lockedUntil) {
+			s.lockedUntil = time.Time{}
+			unlocked = append(unlocked, src)
+		}
+		if s.failures > 0 && !now.Before(s.windowEnd) {
+			s.failures, s.windowEnd = 0, time.Time{}
+		}
+		if s.failures == 0 && s.lockedUntil.IsZero() {
+			delete(r.sources, src)
+		}
 	}
-	if r.failures > 0 && !now.Before(r.windowEnd) {
-		r.failures, r.windowEnd = 0, time.Time{}
+	return appendUnlocked(events, r, unlocked, UnlockExpired, now)
+}
+
+// appendUnlocked appends an Unlocked event for each source, in address order.
+func appendUnlocked(events []Event, r *record, sources []netip.Addr, reason string, now time.Time) []Event {
+	slices.SortFunc(sources, netip.Addr.Compare)
+	for _, src := range sources {
+		events = append(events, Event{Kind: EventUnlocked, User: r.u.Name, Reason: reason, Source: src, Time: now})
 	}
 	return events
 }
 
-// unlock clears the lock and count of r. Call with db.mu held.
+// unlock clears every lock and count of r. Call with db.mu held.
 func (db *DB) unlock(r *record, now time.Time, reason string, events []Event) []Event {
-	r.failures, r.windowEnd = 0, time.Time{}
-	if !r.lockedUntil.IsZero() {
-		r.lockedUntil = time.Time{}
-		events = append(events, Event{Kind: EventUnlocked, User: r.u.Name, Reason: reason, Time: now})
+	var unlocked []netip.Addr
+	for src, s := range r.sources {
+		if !s.lockedUntil.IsZero() {
+			unlocked = append(unlocked, src)
+		}
 	}
-	return events
+	r.sources = nil
+	return appendUnlocked(events, r, unlocked, reason, now)
 }
 
 // snapshot returns the user with its runtime fields. Call with db.mu held,
@@ -238,10 +291,23 @@ func (r *record) snapshot() User {
 	u := r.u
 	u.HasPassword = r.hash != nil
 	u.PasswordVerifiable = r.hash != nil && r.hash.opaque == ""
-	u.Locked = !r.lockedUntil.IsZero()
-	u.LockedUntil = r.lockedUntil
-	u.FailCount = r.failures
-	u.FailWindowEnd = r.windowEnd
+	u.Sources, u.Locked, u.LockedUntil, u.FailCount, u.FailWindowEnd = nil, false, time.Time{}, 0, time.Time{}
+	for src, s := range r.sources {
+		u.Sources = append(u.Sources, SourceLockout{Source: src, FailCount: s.failures, FailWindowEnd: s.windowEnd, LockedUntil: s.lockedUntil})
+		if !s.lockedUntil.IsZero() {
+			u.Locked = true
+			if s.lockedUntil.After(u.LockedUntil) {
+				u.LockedUntil = s.lockedUntil
+			}
+		}
+		if s.failures > 0 {
+			u.FailCount += s.failures
+			if u.FailWindowEnd.IsZero() || s.windowEnd.Before(u.FailWindowEnd) {
+				u.FailWindowEnd = s.windowEnd
+			}
+		}
+	}
+	slices.SortFunc(u.Sources, func(a, b SourceLockout) int { return a.Source.Compare(b.Source) })
 	u.Online = r.online
 	return u
 }
@@ -496,61 +562,87 @@ func (db *DB) LockoutPolicy() LockoutPolicy {
 }
 
 // Authenticate checks a login by name and password for one service (a single
-// Service bit). Every refusal is an *AuthError matching ErrAuthFailed; its
-// Reason is for logs only. A password is hashed on every call, for unknown
-// users too, so the time taken does not reveal which names exist; only the
-// password of the user's last login, within the login cache's lifetime (see
-// the package comment), skips the hash. Wrong passwords count toward the
-// lockout; a success clears the count. Privilege and FTP directory checks are
-// the caller's (they depend on device settings).
-func (db *DB) Authenticate(name, password string, svc Service) (User, error) {
-	return db.AuthenticateContext(context.Background(), name, password, svc)
+// Service bit) from a source address (the zero Addr for the console). Every
+// refusal is an *AuthError matching ErrAuthFailed; its Reason is for logs
+// only. Each refusal runs the KDF exactly once, for unknown users too, so the
+// time taken reveals neither which names exist nor whether the password was
+// right; only a successful login may skip it, with the password of the user's
+// last login within the login cache's lifetime (see the package comment).
+// Wrong passwords count toward the lockout of the user from src; a success
+// clears that count. Privilege and FTP directory checks are the caller's
+// (Attempt.Check).
+func (db *DB) Authenticate(name, password string, svc Service, src netip.Addr) (User, error) {
+	return db.AuthenticateContext(context.Background(), Attempt{Name: name, Password: password, Service: svc, Source: src})
 }
 
-// AuthenticateContext is Authenticate, giving up while it waits for a free
-// hashing slot if ctx ends (the refusal then also matches ctx.Err(), and
-// counts toward nothing).
-func (db *DB) AuthenticateContext(ctx context.Context, name, password string, svc Service) (User, error) {
+// AuthenticateContext is Authenticate for an Attempt, giving up while it
+// waits for a free hashing slot if ctx ends (the refusal then also matches
+// ctx.Err(), and counts toward nothing).
+func (db *DB) AuthenticateContext(ctx context.Context, a Attempt) (User, error) {
+	u, _, err := db.attempt(ctx, a, false)
+	return u, err
+}
+
+// Login is AuthenticateContext followed by Acquire: a login that opens a
+// session. The returned User counts the new session in Online. A refusal by
+// the access-limit is an *AuthError with ReasonAccessLimit that also matches
+// ErrAccessLimit, and costs the same work as the other refusals.
+func (db *DB) Login(ctx context.Context, a Attempt) (User, func(), error) {
+	return db.attempt(ctx, a, true)
+}
+
+// attempt runs one login attempt, with Acquire if acquire is set.
+func (db *DB) attempt(ctx context.Context, a Attempt, acquire bool) (User, func(), error) {
+	name, password, svc, src := a.Name, a.Password, a.Service, sourceKey(a.Source)
 	var events []Event
 	defer func() { db.emit(events) }()
-	refuse := func(reason string, cause error) (User, error) {
-		events = append(events, Event{Kind: EventLoginFailed, User: logName(name), Reason: reason, Service: svc, Time: db.now()})
-		return User{}, &AuthError{User: logName(name), Reason: reason, Err: cause}
+	hashed := false     // the KDF ran for this attempt
+	var h *passwordHash // the user's hash, checked even when the login is refused already
+	refuse := func(reason string, cause error) (User, func(), error) {
+		if !hashed {
+			// The login cache matched, but the login is refused: do the
+			// work a refusal takes (see the package comment).
+			if _, err := db.verify(ctx, h, password); err != nil {
+				reason, cause = ReasonCanceled, err
+			}
+		}
+		events = append(events, Event{Kind: EventLoginFailed, User: logName(name), Reason: reason, Service: svc, Source: src, Time: db.now()})
+		return User{}, nil, &AuthError{User: logName(name), Reason: reason, Err: cause}
 	}
 
 	db.mu.Lock()
 	now := db.now()
 	r, events := db.lookup(name, now, events)
-	var h *passwordHash
 	reason := ""
 	switch {
 	case r == nil:
 		reason = ReasonNoSuchUser
 	case r.u.State == StateBlock:
 		reason = ReasonBlocked
-	case !r.lockedUntil.IsZero():
+	case r.lockedFrom(src):
 		reason = ReasonLocked
 	case r.hash == nil:
 		reason = ReasonNoPassword
 	case r.hash.opaque != "":
 		reason = ReasonUnverifiable
-	default:
-		h = r.hash
 	}
-	cached := h != nil && db.cachedMatch(r, password, now)
+	if r != nil {
+		h = r.hash // nil or opaque: verify checks against the dummy
+	}
+	cached := reason == "" && db.cachedMatch(r, password, now)
 	db.mu.Unlock()
 
 	ok := cached
 	if !cached {
 		var err error
 		ok, err = db.verify(ctx, h, password)
+		hashed = true // or canceled, with no work left to do
 		if err != nil {
 			return refuse(ReasonCanceled, err)
 		}
 	}
 
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	now = db.now()
 	// The user may have changed while the hash ran. The password is judged
 	// against the hash current when the attempt began (as if it had arrived a
@@ -566,13 +658,13 @@ func (db *DB) AuthenticateContext(ctx context.Context, name, password string, sv
 		switch {
 		case r.u.State == StateBlock:
 			reason = ReasonBlocked
-		case !r.lockedUntil.IsZero():
+		case r.lockedFrom(src):
 			reason = ReasonLocked
 		}
 	}
 	if reason == "" && !ok {
 		reason = ReasonWrongPassword
-		events = db.countFailure(r, now, events)
+		events = db.countFailure(r, src, now, events)
 	}
 	if reason == "" && (svc == 0 || svc&(svc-1) != 0) {
 		reason = ReasonInvalidService
@@ -581,35 +673,86 @@ func (db *DB) AuthenticateContext(ctx context.Context, name, password string, sv
 		reason = ReasonServiceDenied
 	}
 	if reason != "" {
+		db.mu.Unlock()
 		return refuse(reason, nil)
 	}
-	r.failures, r.windowEnd = 0, time.Time{}
+	// The password is right: the source's count of wrong passwords ends.
+	delete(r.sources, src)
+	u := r.snapshot()
+	db.mu.Unlock()
+
+	if a.Check != nil {
+		if err := a.Check(u); err != nil {
+			return refuse(err.Error(), err)
+		}
+	}
+	var release func()
+	if acquire {
+		var err error
+		if release, err = db.Acquire(u.Name); err != nil {
+			return refuse(ReasonAccessLimit, err)
+		}
+		u.Online++
+	}
+
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	now = db.now()
 	r.u.LastLogin = now
+	u.LastLogin = now
 	if !cached && db.cacheTTL > 0 && h == r.hash {
 		r.cachedHash, r.cachedMAC, r.cachedUntil = h, db.passwordMAC(password), now.Add(db.cacheTTL)
 	}
-	events = append(events, Event{Kind: EventLoginOK, User: r.u.Name, Service: svc, Time: now})
-	return r.snapshot(), nil
+	events = append(events, Event{Kind: EventLoginOK, User: r.u.Name, Service: svc, Source: src, Time: now})
+	return u, release, nil
 }
 
-// countFailure counts a wrong password and locks the account when the policy
-// says so. Call with db.mu held.
-func (db *DB) countFailure(r *record, now time.Time, events []Event) []Event {
+// countFailure counts a wrong password from src and locks the account for
+// src when the policy says so. Call with db.mu held, after refresh.
+func (db *DB) countFailure(r *record, src netip.Addr, now time.Time, events []Event) []Event {
 	p := db.policy
-	if !p.Enabled || !r.lockedUntil.IsZero() {
+	if !p.Enabled {
 		return events
 	}
-	events = db.refresh(r, now, events)
-	if r.failures == 0 {
-		r.windowEnd = now.Add(p.RetryInterval)
+	s := r.sources[src]
+	if s == nil {
+		s = r.newSource(src)
 	}
-	r.failures++
-	if r.failures >= p.RetryTime {
-		r.failures, r.windowEnd = 0, time.Time{}
-		r.lockedUntil = now.Add(p.BlockTime)
-		events = append(events, Event{Kind: EventLocked, User: r.u.Name, Time: now})
+	if !s.lockedUntil.IsZero() {
+		return events
+	}
+	if s.failures == 0 {
+		s.windowEnd = now.Add(p.RetryInterval)
+	}
+	s.failures++
+	if s.failures >= p.RetryTime {
+		s.failures, s.windowEnd = 0, time.Time{}
+		s.lockedUntil = now.Add(p.BlockTime)
+		events = append(events, Event{Kind: EventLocked, User: r.u.Name, Source: src, Time: now})
 	}
 	return events
+}
+
+// newSource adds the state of src, first forgetting the source whose count
+// or lock ends first (the smallest address of those) if MaxLockoutSources are
+// kept. Call with db.mu held.
+func (r *record) newSource(src netip.Addr) *sourceState {
+	if len(r.sources) >= MaxLockoutSources {
+		var victim netip.Addr
+		var vs *sourceState
+		for a, s := range r.sources {
+			if vs == nil || cmp.Or(s.end().Compare(vs.end()), a.Compare(victim)) < 0 {
+				victim, vs = a, s
+			}
+		}
+		delete(r.sources, victim)
+	}
+	if r.sources == nil {
+		r.sources = make(map[netip.Addr]*sourceState)
+	}
+	s := &sourceState{}
+	r.sources[src] = s
+	return s
 }
 
 // Acquire records a live session of the user, refusing with ErrAccessLimit
@@ -634,21 +777,6 @@ func (db *DB) Acquire(name string) (release func(), err error) {
 			db.mu.Unlock()
 		})
 	}, nil
-}
-
-// Login is AuthenticateContext followed by Acquire: a login that opens a
-// session. The returned User counts the new session in Online.
-func (db *DB) Login(ctx context.Context, name, password string, svc Service) (User, func(), error) {
-	u, err := db.AuthenticateContext(ctx, name, password, svc)
-	if err != nil {
-		return User{}, nil, err
-	}
-	release, err := db.Acquire(u.Name)
-	if err != nil {
-		return User{}, nil, err
-	}
-	u.Online++
-	return u, release, nil
 }
 
 // LinePassword is `set authentication password cipher ARG` of a user

@@ -2,6 +2,7 @@ package vrp
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -110,10 +111,10 @@ func displayCommands() []*command {
 					if !found {
 						return refuse("Info: The user does not exist.")
 					}
-					e.Print(localUserDetail(u))
+					e.Print(localUserDetail(u, e.dev.now()))
 					return nil
 				}
-				e.Print(localUserTable(users.Users()))
+				e.Print(localUserTable(users.Users(), e.dev.now()))
 				return nil
 			},
 		},
@@ -244,16 +245,32 @@ func (d *Device) startupText() string {
 
 const localUserRule = "  ----------------------------------------------------------------------------\n"
 
-func localUserTable(users []aaa.User) string {
+// blockSource is a locked-out source address as `display local-user` shows
+// it: "console" for the console (no address).
+func blockSource(a netip.Addr) string {
+	if !a.IsValid() {
+		return "console"
+	}
+	return a.String()
+}
+
+// blockTimeLeft is the Block-time-left of a lock ending at until: whole
+// minutes, rounded up, as "5 Min(s)".
+func blockTimeLeft(until, now time.Time) string {
+	left := max(until.Sub(now), 0)
+	return fmt.Sprintf("%d Min(s)", (left+time.Minute-1)/time.Minute)
+}
+
+// localUserTable renders `display local-user`. When wrong passwords have
+// locked users out, a second table after the total says from which source
+// address each lock holds (locks are per source, see package aaa).
+func localUserTable(users []aaa.User, now time.Time) string {
 	var b strings.Builder
 	b.WriteString(localUserRule)
 	b.WriteString("  User-name                      State  AuthMask  AdminLevel\n")
 	b.WriteString(localUserRule)
 	for _, u := range users {
-		name := u.Name
-		if len(name) > 30 {
-			name = name[:27] + "..."
-		}
+		name := shortUserName(u.Name)
 		state := "A"
 		if u.State == aaa.StateBlock || u.Locked {
 			state = "B"
@@ -266,10 +283,38 @@ func localUserTable(users []aaa.User) string {
 	}
 	b.WriteString(localUserRule)
 	fmt.Fprintf(&b, "  Total %d user(s)\n", len(users))
+	header := false
+	for _, u := range users {
+		for _, s := range u.Sources {
+			if !s.Locked() {
+				continue
+			}
+			if !header {
+				b.WriteString("\n  User-name                      Block-source                   Block-time-left\n")
+				b.WriteString(localUserRule)
+				header = true
+			}
+			fmt.Fprintf(&b, "  %-30s %-30s %s\n", shortUserName(u.Name), blockSource(s.Source), blockTimeLeft(s.LockedUntil, now))
+		}
+	}
+	if header {
+		b.WriteString(localUserRule)
+	}
 	return b.String()
 }
 
-func localUserDetail(u aaa.User) string {
+// shortUserName cuts a name longer than the User-name column to "name...".
+func shortUserName(name string) string {
+	if len(name) > 30 {
+		return name[:27] + "..."
+	}
+	return name
+}
+
+// localUserDetail renders `display local-user username NAME`. While wrong
+// passwords lock the user out, Block-source and Block-time-left say from
+// which address and for how long, a pair for each locked source.
+func localUserDetail(u aaa.User, now time.Time) string {
 	dash := func(set bool, v string) string {
 		if !set {
 			return "-"
@@ -297,6 +342,12 @@ func localUserDetail(u aaa.User) string {
 	fmt.Fprintf(&b, "  User-group        : -\n")
 	if u.Locked {
 		fmt.Fprintf(&b, "  Login fail count  : %d\n", u.FailCount)
+	}
+	for _, s := range u.Sources {
+		if s.Locked() {
+			fmt.Fprintf(&b, "  Block-source      : %s\n", blockSource(s.Source))
+			fmt.Fprintf(&b, "  Block-time-left   : %s\n", blockTimeLeft(s.LockedUntil, now))
+		}
 	}
 	return b.String()
 }

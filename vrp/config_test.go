@@ -122,10 +122,10 @@ func TestRoundTrip(t *testing.T) {
 		}
 		// the replayed passwords still authenticate, and only with the
 		// right password
-		if _, err := d2.Users().Authenticate("bob", "Bob@12345", aaa.ServiceTerminal); err != nil {
+		if _, err := d2.Users().Authenticate("bob", "Bob@12345", aaa.ServiceTerminal, testAddr.Addr()); err != nil {
 			t.Errorf("bob cannot log in after replay: %v", err)
 		}
-		if _, err := d2.Users().Authenticate("bob", "Bob@1234", aaa.ServiceTerminal); err == nil {
+		if _, err := d2.Users().Authenticate("bob", "Bob@1234", aaa.ServiceTerminal, testAddr.Addr()); err == nil {
 			t.Error("bob logs in with a wrong password after replay")
 		}
 		if err := d2.authenticateConsole(context.Background(), "", "Con@12345"); err != nil {

@@ -54,13 +54,17 @@ type Options struct {
 	DefaultConfig string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// AAA configures the AAA database (tests make password hashing cheap).
+	// AAA configures the AAA database (tests make password hashing cheap);
+	// its clock is Now unless AAA.Now is set.
 	AAA aaa.Options
 	// Listen opens the device's listeners (the FTP server); net.Listen when nil.
 	Listen func(network, address string) (net.Listener, error)
 	// FTPFailureDelay is the FTP server's pause before refusing a login
 	// (ftpd.DefaultFailureDelay when zero, none when negative).
 	FTPFailureDelay time.Duration
+	// FTPSleep waits out the FTP server's failure delay (tests record the
+	// calls instead of waiting); a timer when nil.
+	FTPSleep func(ctx context.Context, d time.Duration) error
 	// FTPPassivePorts is the FTP server's passive port range (any when zero).
 	FTPPassivePorts ftpd.PortRange
 }
@@ -177,6 +181,9 @@ func (d *Device) now() time.Time { return d.opts.Now() }
 // reset puts the running state back to factory defaults.
 func (d *Device) reset() {
 	aopts := d.opts.AAA
+	if aopts.Now == nil {
+		aopts.Now = d.opts.Now // lockouts run on the device's clock
+	}
 	user := aopts.Log
 	aopts.Log = func(ev aaa.Event) {
 		d.logAAA(ev)
@@ -441,7 +448,9 @@ func (d *Device) authenticateConsole(ctx context.Context, user, password string)
 	reason, logUser := "", ""
 	switch con.authMode {
 	case "aaa":
-		if _, err := users.AuthenticateContext(ctx, user, password, aaa.ServiceTerminal); err != nil {
+		// The console is the zero source address: its wrong passwords lock
+		// the console out, not the network's logins.
+		if _, err := users.AuthenticateContext(ctx, aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTerminal}); err != nil {
 			reason = err.Error()
 			var ae *aaa.AuthError
 			if errors.As(err, &ae) {
@@ -526,31 +535,35 @@ var ErrLoginRefused = errors.New("login refused")
 // AuthenticateSSH checks an SSH password login against the AAA users: the
 // STelnet server must be enabled, the VTY lines must accept SSH with AAA
 // authentication, and the user must have service-type ssh. Every refusal is
-// ErrLoginRefused; failures count toward the user's lockout.
+// ErrLoginRefused and takes the same work (see package aaa); wrong passwords
+// count toward the user's lockout from the remote address.
 func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) error {
 	d.mu.Lock()
-	enabled := d.cfg.stelnet
-	vty := d.cfg.vty
 	users := d.users
 	d.mu.Unlock()
-	_, err := users.Authenticate(user, password, aaa.ServiceSSH)
-	reason := ""
-	switch {
-	case err != nil:
+	check := func(aaa.User) error {
+		d.mu.Lock()
+		enabled, vty := d.cfg.stelnet, d.cfg.vty
+		d.mu.Unlock()
+		switch {
+		case !enabled:
+			return errors.New("the STelnet server is disabled")
+		case vty.authMode != "aaa":
+			return errors.New("the VTY authentication mode is not AAA")
+		case vty.protocol == "telnet":
+			return errors.New("the VTY does not accept SSH")
+		}
+		return nil
+	}
+	_, err := users.AuthenticateContext(context.Background(), aaa.Attempt{
+		Name: user, Password: password, Service: aaa.ServiceSSH, Source: remote.Addr(), Check: check,
+	})
+	if err != nil {
+		reason := err.Error()
 		var ae *aaa.AuthError
 		if errors.As(err, &ae) {
 			reason = ae.Reason
-		} else {
-			reason = err.Error()
 		}
-	case !enabled:
-		reason = "the STelnet server is disabled"
-	case vty.authMode != "aaa":
-		reason = "the VTY authentication mode is not AAA"
-	case vty.protocol == "telnet":
-		reason = "the VTY does not accept SSH"
-	}
-	if reason != "" {
 		d.logf("SSH", 5, "SSH_USER_LOGIN_FAIL", "The SSH user failed to login. (ServiceType=stelnet, FailedReason=%s, UserName=%s, IPAddress=%s, VPNInstanceName=)", reason, user, remote.Addr())
 		return ErrLoginRefused
 	}

@@ -101,6 +101,7 @@ func (d *Device) startFTPLocked() error {
 		IdleTimeout:      c.timeout,
 		MaxSessions:      c.maxSessions,
 		FailureDelay:     d.opts.FTPFailureDelay,
+		Sleep:            d.opts.FTPSleep,
 		PassivePorts:     d.opts.FTPPassivePorts,
 		ActiveFromPort20: true,
 		Allow:            d.ftpAllowLocked(),
@@ -160,33 +161,36 @@ func (e errFTPLogin) Error() string { return string(e) }
 
 // ftpLogin checks an FTP login: AAA user with service-type ftp, level 3 or
 // more, and an existing directory (the user's own ftp-directory, else the
-// default one); it takes one of the user's access-limit slots.
+// default one); it takes one of the user's access-limit slots. The checks
+// after the password run inside the AAA login, so every refusal takes the
+// same work whether or not the password was right (see package aaa).
 func (d *Device) ftpLogin(ctx context.Context, user, password string, remote netip.AddrPort) (ftpd.Login, error) {
-	users := d.Users()
-	u, err := users.Authenticate(user, password, aaa.ServiceFTP)
-	if err != nil {
-		return ftpd.Login{}, err
+	var root string
+	check := func(u aaa.User) error {
+		if u.Privilege < 3 {
+			return errFTPLogin("the user level is lower than 3")
+		}
+		dir := u.FTPDirectory
+		if dir == "" {
+			d.mu.Lock()
+			dir = d.cfg.ftpServer.defaultDir
+			d.mu.Unlock()
+		}
+		if dir == "" {
+			return errFTPLogin("no FTP directory is configured for the user")
+		}
+		var err error
+		if root, err = flash.Resolve(flash.Device+"/", dir); err != nil {
+			return fmt.Errorf("FTP directory %s: %w", dir, err)
+		}
+		if fi, err := d.fs.Stat(root); err != nil || !fi.IsDir {
+			return errFTPLogin("the FTP directory " + dir + " does not exist")
+		}
+		return nil
 	}
-	if u.Privilege < 3 {
-		return ftpd.Login{}, errFTPLogin("the user level is lower than 3")
-	}
-	dir := u.FTPDirectory
-	if dir == "" {
-		d.mu.Lock()
-		dir = d.cfg.ftpServer.defaultDir
-		d.mu.Unlock()
-	}
-	if dir == "" {
-		return ftpd.Login{}, errFTPLogin("no FTP directory is configured for the user")
-	}
-	root, err := flash.Resolve(flash.Device+"/", dir)
-	if err != nil {
-		return ftpd.Login{}, fmt.Errorf("FTP directory %s: %w", dir, err)
-	}
-	if fi, err := d.fs.Stat(root); err != nil || !fi.IsDir {
-		return ftpd.Login{}, errFTPLogin("the FTP directory " + dir + " does not exist")
-	}
-	release, err := users.Acquire(u.Name)
+	_, release, err := d.Users().Login(ctx, aaa.Attempt{
+		Name: user, Password: password, Service: aaa.ServiceFTP, Source: remote.Addr(), Check: check,
+	})
 	if err != nil {
 		return ftpd.Login{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -347,11 +348,24 @@ func (l *logBuffer) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
+// logAAA logs the AAA events the device logs: a lock and its end. Locks hold
+// one source address (see package aaa); the device's text is followed by the
+// address in the device's parameter style, "(Ip=192.0.2.7)", and "(Ip=**)"
+// for the console, as the device writes a console's address in its logs.
 func (d *Device) logAAA(ev aaa.Event) {
 	switch ev.Kind {
 	case aaa.EventLocked:
-		d.logf("AAA", 6, "LOCALACCOUNT_LOCK", "Local account %s has been locked.", ev.User)
+		d.logf("AAA", 6, "LOCALACCOUNT_LOCK", "Local account %s has been locked. (Ip=%s)", ev.User, logSource(ev.Source))
 	case aaa.EventUnlocked:
-		d.logf("AAA", 6, "LOCALACCOUNT_UNLOCK", "Local account %s has been unlocked.", ev.User)
+		d.logf("AAA", 6, "LOCALACCOUNT_UNLOCK", "Local account %s has been unlocked. (Ip=%s)", ev.User, logSource(ev.Source))
 	}
+}
+
+// logSource is a login's source address as the log shows it: "**" for the
+// console (no address).
+func logSource(a netip.Addr) string {
+	if !a.IsValid() {
+		return "**"
+	}
+	return a.String()
 }
