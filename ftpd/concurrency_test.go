@@ -14,8 +14,7 @@ import (
 // command): each uploads, lists and downloads its own file.
 func TestConcurrentClients(t *testing.T) {
 	const clients = 20
-	// All connect from 127.0.0.1 at once, before any has logged in.
-	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxSessions, c.MaxPreLoginPerSource = clients, clients })
+	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxSessions = clients })
 	var wg sync.WaitGroup
 	errs := make(chan string, clients)
 	for i := 0; i < clients; i++ {

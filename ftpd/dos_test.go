@@ -43,11 +43,11 @@ func idleSockets(t testing.TB, local, addr string, n int) (accepted []net.Conn, 
 }
 
 // TestIdleConnectionsDoNotStarveLogins: 40 connections from 127.0.0.2 that
-// never log in take only MaxPreLoginPerSource slots; a user from 127.0.0.3
-// logs in meanwhile. (Before the limit, 12 idle connections blocked every
-// login for 60 seconds.)
+// never log in take at most half of the 12 connection slots; a user from
+// 127.0.0.3 logs in meanwhile. (Before, 12 idle connections took every slot
+// and blocked every login for 60 seconds.)
 func TestIdleConnectionsDoNotStarveLogins(t *testing.T) {
-	ts := startServer(t, "127.0.0.1", nil) // the default limits
+	ts := startServer(t, "127.0.0.1", nil) // the default limits: 5 users, 12 connections
 	accepted, refused := idleSockets(t, "127.0.0.2", ts.addr, 40)
 	c := dialCtrlFrom(t, "127.0.0.3", ts.addr)
 	got := []string{
@@ -55,7 +55,7 @@ func TestIdleConnectionsDoNotStarveLogins(t *testing.T) {
 		c.reply(), c.cmd("USER huawei"), c.cmd("PASS Huawei@123"),
 	}
 	want := []string{
-		fmt.Sprintf("idle connections kept: %d, refused: %d", DefaultMaxPreLoginPerSource, 40-DefaultMaxPreLoginPerSource),
+		"idle connections kept: 6, refused: 34",
 		"220 FTP service ready.", "331 Password required for huawei.", "230 User logged in.",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -65,37 +65,39 @@ func TestIdleConnectionsDoNotStarveLogins(t *testing.T) {
 	for _, e := range ts.events.find(EventRejected) {
 		reasons = append(reasons, e.Remote.Addr().String()+": "+e.Reason)
 	}
-	if len(reasons) != 40-DefaultMaxPreLoginPerSource || reasons[0] != "127.0.0.2: too many connections from the address" {
+	if len(reasons) != 34 || reasons[0] != "127.0.0.2: too many connections from the address" {
 		t.Errorf("rejected events: %q", reasons)
 	}
 }
 
-// TestPreLoginLimitPerSource: the limit counts connections that have not
-// logged in: one that logs in, or closes, makes room for another from the
-// same address; other addresses have their own count; the limit never
-// exceeds half the connection limit.
+// TestPreLoginLimitPerSource: a source address always gets
+// MaxPreLoginPerSource connections that have not logged in, more only while
+// over half of the slots stay free; a connection that logs in, or closes,
+// no longer counts.
 func TestPreLoginLimitPerSource(t *testing.T) {
-	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxPreLoginPerSource = 2 })
-	a := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	b := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	c := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	other := dialCtrlFrom(t, "127.0.0.3", ts.addr)
-	got := []string{a.reply(), b.reply(), c.reply(), c.reply(), other.reply()}
-	a.login("huawei", "Huawei@123")
-	d := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	e := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	got = append(got, d.reply(), e.reply())
-	b.cmd("QUIT")
-	waitFor(t, "b's session to end", func() bool { return len(ts.srv.Sessions()) == 3 })
-	f := dialCtrlFrom(t, "127.0.0.2", ts.addr)
-	got = append(got, f.reply())
+	ts := startServer(t, "127.0.0.1", func(c *Config) { c.MaxPreLoginPerSource = 2 }) // 12 connections
+	var got []string
+	count := func(what string, accepted []net.Conn, refused int) {
+		got = append(got, fmt.Sprintf("%s: %d kept, %d refused", what, len(accepted), refused))
+	}
+	first, refused := idleSockets(t, "127.0.0.2", ts.addr, 10)
+	count("127.0.0.2 on an empty server", first, refused) // 6 of 12: half stays free
+	accepted, refused := idleSockets(t, "127.0.0.3", ts.addr, 3)
+	count("127.0.0.3 on a busy server", accepted, refused) // its quota of 2
+	user := dialCtrlFrom(t, "127.0.0.4", ts.addr)
+	user.reply()
+	user.login("huawei", "Huawei@123")
+	accepted, refused = idleSockets(t, "127.0.0.4", ts.addr, 3)
+	count("127.0.0.4, logged in once", accepted, refused) // the login does not count
+	first[0].Close()
+	waitFor(t, "the closed connection's session to end", func() bool { return len(ts.srv.Sessions()) == 10 })
+	accepted, refused = idleSockets(t, "127.0.0.2", ts.addr, 1)
+	count("127.0.0.2 after one closed", accepted, refused) // 2 slots free: no more than the quota
 	want := []string{
-		"220 FTP service ready.", "220 FTP service ready.",
-		"421 Service not available, closing control connection.", "EOF",
-		"220 FTP service ready.",
-		"220 FTP service ready.", // a logged in: room for d
-		"421 Service not available, closing control connection.",
-		"220 FTP service ready.", // b quit: room for f
+		"127.0.0.2 on an empty server: 6 kept, 4 refused",
+		"127.0.0.3 on a busy server: 2 kept, 1 refused",
+		"127.0.0.4, logged in once: 2 kept, 1 refused",
+		"127.0.0.2 after one closed: 0 kept, 1 refused",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -103,8 +105,7 @@ func TestPreLoginLimitPerSource(t *testing.T) {
 
 	// With a connection limit of 4, one address gets 2 of them at most.
 	small := startServer(t, "127.0.0.1", func(c *Config) { c.MaxConnections, c.MaxPreLoginPerSource = 4, 10 })
-	accepted, refused := idleSockets(t, "127.0.0.2", small.addr, 4)
-	if len(accepted) != 2 || refused != 2 {
+	if accepted, refused := idleSockets(t, "127.0.0.2", small.addr, 4); len(accepted) != 2 || refused != 2 {
 		t.Errorf("connection limit 4: one address kept %d connections, %d refused; want 2, 2", len(accepted), refused)
 	}
 }

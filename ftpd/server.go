@@ -14,10 +14,12 @@
 // login, a limit on failed logins per connection, a limit on connections and
 // logged-in users, and login and idle timeouts.
 //
-// Connections that have not logged in cannot starve the users: one source
-// address may hold at most MaxPreLoginPerSource of them (and never more than
-// half of MaxConnections), so the other slots stay free for other addresses; a
-// connection that sends no USER within UserTimeout is closed, one that does
+// Connections that have not logged in cannot starve the users. A source
+// address may always have MaxPreLoginPerSource of them open (but never more
+// than half of MaxConnections); beyond that it gets more only while over half
+// of the connection slots stay free, so that one address (a crowd of clients
+// on one host) may use spare slots but never those kept for other addresses.
+// A connection that sends no USER within UserTimeout is closed, one that does
 // not log in within LoginTimeout too. Every refused PASS waits FailureDelay,
 // whatever the reason, and the user limit is checked before the password, so
 // the answer does not depend on whether the password was right.
@@ -65,8 +67,8 @@ const (
 	// 20 seconds after connecting: enough to type a name at a client's
 	// prompt, short for a connection that only holds a slot.
 	DefaultUserTimeout = 20 * time.Second
-	// DefaultMaxPreLoginPerSource is how many connections one source address
-	// may have open without being logged in.
+	// DefaultMaxPreLoginPerSource is how many connections not logged in one
+	// source address may always have open (see Config.MaxPreLoginPerSource).
 	DefaultMaxPreLoginPerSource = 4
 	// MaxLineLength is the longest command line accepted, CRLF included. Longer
 	// lines are answered with 500 and discarded; the session goes on.
@@ -127,10 +129,11 @@ type Config struct {
 	// after connecting (it never exceeds LoginTimeout). Default
 	// DefaultUserTimeout.
 	UserTimeout time.Duration
-	// MaxPreLoginPerSource limits the connections of one source address that
-	// have not logged in; more are refused with 421. It never exceeds half of
-	// the connection limit (at least one), so one address cannot take every
-	// slot. Default DefaultMaxPreLoginPerSource.
+	// MaxPreLoginPerSource is how many connections that have not logged in a
+	// source address may always have (at most half the connection limit, at
+	// least one); it gets more only while over half of the connection slots
+	// stay free, else they are refused with 421. Default
+	// DefaultMaxPreLoginPerSource.
 	MaxPreLoginPerSource int
 	// DataTimeout bounds the wait for a data connection and every read or write
 	// on it that makes no progress.
@@ -357,6 +360,18 @@ func (s *Server) maxPreLoginPerSource() int {
 	return max(min(s.cfg.MaxPreLoginPerSource, s.maxConnections()/2), 1)
 }
 
+// admitLocked reports whether src may open another connection: below its
+// quota of connections not logged in, or while more than half of the slots
+// stay free after this one (see the package comment). The caller holds s.mu
+// and has checked the connection limit.
+func (s *Server) admitLocked(src netip.Addr) bool {
+	if s.preLogin[src] < s.maxPreLoginPerSource() {
+		return true
+	}
+	m := s.maxConnections()
+	return m-len(s.sessions)-1 >= (m+1)/2
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -483,7 +498,7 @@ func (s *Server) accept(c net.Conn) {
 		return
 	}
 	src := sourceKey(remote)
-	if s.preLogin[src] >= s.maxPreLoginPerSource() {
+	if !s.admitLocked(src) {
 		s.mu.Unlock()
 		refuse("too many connections from the address")
 		return

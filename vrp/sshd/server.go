@@ -11,6 +11,15 @@
 //
 // Every Server serves one device and owns its listeners, connections and
 // goroutines; Close and Shutdown end them all.
+//
+// Connections that have not authenticated cannot starve the users. A source
+// address may always have MaxPreLoginPerSource of them open (but never more
+// than half of MaxConnections); beyond that it gets more only while over half
+// of the connection slots stay free, so that one address may use spare slots
+// but never those kept for other addresses. A connection that sends nothing
+// at all is closed after SilentTimeout, one that does not authenticate and
+// open a session after LoginTimeout (the device's "SSH connection timeout:
+// 60 seconds").
 package sshd
 
 import (
@@ -40,9 +49,16 @@ const (
 	// and open a session ("SSH connection timeout: 60 seconds" on the
 	// device).
 	DefaultLoginTimeout = 60 * time.Second
+	// DefaultSilentTimeout is how long a connection may stay without sending
+	// anything, not even its version line (a client sends it at once).
+	DefaultSilentTimeout = 10 * time.Second
 	// DefaultMaxConnections bounds the connections a server holds at once,
 	// most of them logging in (a device has 5 VTY lines).
 	DefaultMaxConnections = 32
+	// DefaultMaxPreLoginPerSource is how many connections not authenticated
+	// one source address may always have open (see
+	// Server.MaxPreLoginPerSource).
+	DefaultMaxPreLoginPerSource = 4
 	// MaxAuthTries is how many failed authentication attempts a connection
 	// gets ("SSH authentication retries: 3 times").
 	MaxAuthTries = 3
@@ -74,9 +90,18 @@ type Server struct {
 	// LoginTimeout closes a connection that has not authenticated and opened
 	// a session in time; 0 means DefaultLoginTimeout.
 	LoginTimeout time.Duration
+	// SilentTimeout closes a connection that has sent nothing at all in
+	// time; 0 means DefaultSilentTimeout.
+	SilentTimeout time.Duration
 	// MaxConnections bounds the open connections; more are closed at once.
 	// 0 means DefaultMaxConnections.
 	MaxConnections int
+	// MaxPreLoginPerSource is how many connections that have not
+	// authenticated a source address may always have (at most half of
+	// MaxConnections, at least one); it gets more only while over half of
+	// the connection slots stay free, else they are closed at once. 0 means
+	// DefaultMaxPreLoginPerSource.
+	MaxPreLoginPerSource int
 	// Logger receives connection and login events; nil discards them.
 	Logger *slog.Logger
 
@@ -90,7 +115,8 @@ type Server struct {
 	done      chan struct{} // closed by Close/Shutdown
 	listeners map[net.Listener]struct{}
 	conns     map[*trackedConn]struct{}
-	wg        sync.WaitGroup // accept loops, connections and sessions
+	preLogin  map[netip.Addr]int // connections not authenticated, by source address
+	wg        sync.WaitGroup     // accept loops, connections and sessions
 }
 
 // connKey is the context key of a connection's *trackedConn.
@@ -99,7 +125,19 @@ type connKey struct{}
 // trackedConn is an accepted connection, closed by Close and Shutdown.
 type trackedConn struct {
 	net.Conn
-	used atomic.Bool // a session was opened
+	used     atomic.Bool // a session was opened
+	spoke    atomic.Bool // the client sent something
+	src      netip.Addr  // the source address it counts against
+	preLogin bool        // counted in Server.preLogin; guarded by Server.mu
+}
+
+// Read notes that the client has spoken.
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.spoke.Load() {
+		c.spoke.Store(true)
+	}
+	return n, err
 }
 
 func (srv *Server) init() error {
@@ -167,6 +205,47 @@ func (srv *Server) maxConnections() int {
 		return DefaultMaxConnections
 	}
 	return srv.MaxConnections
+}
+
+func (srv *Server) silentTimeout() time.Duration {
+	if srv.SilentTimeout <= 0 {
+		return DefaultSilentTimeout
+	}
+	return min(srv.SilentTimeout, srv.loginTimeout())
+}
+
+// maxPreLoginPerSource is MaxPreLoginPerSource, at most half the connection
+// limit, at least one.
+func (srv *Server) maxPreLoginPerSource() int {
+	n := srv.MaxPreLoginPerSource
+	if n <= 0 {
+		n = DefaultMaxPreLoginPerSource
+	}
+	return max(min(n, srv.maxConnections()/2), 1)
+}
+
+// admitLocked reports whether src may open another connection: below its
+// quota of connections not authenticated, or while more than half of the
+// slots stay free after this one (see the package comment). The caller holds
+// srv.mu and has checked the connection limit.
+func (srv *Server) admitLocked(src netip.Addr) bool {
+	if srv.preLogin[src] < srv.maxPreLoginPerSource() {
+		return true
+	}
+	m := srv.maxConnections()
+	return m-len(srv.conns)-1 >= (m+1)/2
+}
+
+// leavePreLoginLocked stops counting tc as not authenticated. The caller
+// holds srv.mu.
+func (srv *Server) leavePreLoginLocked(tc *trackedConn) {
+	if !tc.preLogin {
+		return
+	}
+	tc.preLogin = false
+	if srv.preLogin[tc.src]--; srv.preLogin[tc.src] <= 0 {
+		delete(srv.preLogin, tc.src)
+	}
 }
 
 func (srv *Server) loginTimeout() time.Duration {
@@ -251,7 +330,7 @@ func (srv *Server) Serve(l net.Listener) error {
 			return fmt.Errorf("sshd: accept: %w", err)
 		}
 		backoff = 0
-		tc := &trackedConn{Conn: c}
+		tc := &trackedConn{Conn: c, src: addrPort(c.RemoteAddr()).Addr().WithZone("")}
 		srv.mu.Lock()
 		if srv.closed {
 			srv.mu.Unlock()
@@ -264,10 +343,19 @@ func (srv *Server) Serve(l net.Listener) error {
 			c.Close()
 			continue
 		}
+		if !srv.admitLocked(tc.src) {
+			srv.mu.Unlock()
+			srv.log.Info("ssh connection refused: too many connections from the address", "remote", c.RemoteAddr().String())
+			c.Close()
+			continue
+		}
 		if srv.conns == nil {
 			srv.conns = map[*trackedConn]struct{}{}
+			srv.preLogin = map[netip.Addr]int{}
 		}
 		srv.conns[tc] = struct{}{}
+		srv.preLogin[tc.src]++
+		tc.preLogin = true
 		srv.wg.Add(1)
 		srv.mu.Unlock()
 		go srv.serveConn(tc)
@@ -287,6 +375,12 @@ func isTemporary(err error) bool {
 
 func (srv *Server) serveConn(tc *trackedConn) {
 	defer srv.wg.Done()
+	silent := time.AfterFunc(srv.silentTimeout(), func() {
+		if !tc.spoke.Load() {
+			tc.Close()
+		}
+	})
+	defer silent.Stop()
 	login := time.AfterFunc(srv.loginTimeout(), func() {
 		if !tc.used.Load() {
 			tc.Close()
@@ -297,6 +391,7 @@ func (srv *Server) serveConn(tc *trackedConn) {
 	tc.Close()
 	srv.mu.Lock()
 	delete(srv.conns, tc)
+	srv.leavePreLoginLocked(tc)
 	srv.mu.Unlock()
 }
 
@@ -308,6 +403,12 @@ func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 	err := srv.Device.AuthenticateSSH(ctx.User(), password, remote)
 	if err == nil {
 		srv.log.Info("ssh login", "user", ctx.User(), "remote", remote.String())
+		if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
+			// Authenticated: no longer counts against the address's limit.
+			srv.mu.Lock()
+			srv.leavePreLoginLocked(tc)
+			srv.mu.Unlock()
+		}
 		return true
 	}
 	srv.log.Info("ssh login refused", "user", ctx.User(), "remote", remote.String())
