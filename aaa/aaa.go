@@ -245,7 +245,7 @@ type SourceLockout struct {
 func (s SourceLockout) Locked() bool { return !s.LockedUntil.IsZero() }
 
 // SetState sets the configured state, as `local-user NAME state active|block`.
-// StateActive also clears a lockout, as on the device.
+// StateActive also clears the lockout of every source, as on the device.
 func (u *User) SetState(s State) {
 	u.State = s
 	if s == StateActive {

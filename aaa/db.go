@@ -425,11 +425,11 @@ func (u *User) validate() error {
 // Edit calls fn with a snapshot of the user and stores the configuration
 // fields fn leaves. Name and the runtime fields are ignored, except that
 // setting HasPassword false removes the password and setting Locked false
-// clears a lockout. Assigning State = StateActive (the `state active` command;
-// User.SetState does the same) also clears a lockout: while the user is locked,
-// fn sees State holding a value that is neither StateActive nor StateBlock, so
-// that an assignment can be told apart; a State left alone keeps the configured
-// state, and the lock.
+// clears the locks of every source. Assigning State = StateActive (the `state
+// active` command; User.SetState does the same) also clears them: while the
+// user is locked, fn sees State holding a value that is neither StateActive
+// nor StateBlock, so that an assignment can be told apart; a State left alone
+// keeps the configured state, and the locks.
 //
 // Edit returns the user before and after, so the caller can tell what changed
 // (for example a PasswordKind turned to IrreversibleCipher, which needs no

@@ -209,3 +209,71 @@ func TestFTPRefusalsTakeTheSameWork(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestSSHRefusalsTakeTheSameWork: the device's own reasons to refuse an SSH
+// login (STelnet disabled, VTY settings) take one KDF run like a wrong
+// password, also when the right password is in the login cache.
+func TestSSHRefusalsTakeTheSameWork(t *testing.T) {
+	var mu sync.Mutex
+	kdf := 0
+	d, err := New(Options{
+		Flash: flash.NewMemory(flash.Options{}), Now: func() time.Time { return testClock },
+		AAA: aaa.Options{KDF: cheapKDF, KDFHook: func() { mu.Lock(); kdf++; mu.Unlock() }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Users().SetPassword("admin", "Admin@huawei", aaa.IrreversibleCipher); err != nil {
+		t.Fatal(err)
+	}
+	remote := netip.MustParseAddrPort("127.0.0.3:50000")
+	count := func(password string) (string, int) {
+		mu.Lock()
+		kdf = 0
+		mu.Unlock()
+		result := "ok"
+		if err := d.AuthenticateSSH("admin", password, remote); err != nil {
+			result = err.Error()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return result, kdf
+	}
+	var got []string
+	add := func(what, password string) {
+		r, n := count(password)
+		got = append(got, fmt.Sprintf("%s: %s, KDF %d", what, r, n))
+	}
+	add("first login", "Admin@huawei")
+	add("cached login", "Admin@huawei")
+	add("wrong password", "wrong")
+	run(t, d, "system-view", "undo stelnet server enable")
+	add("STelnet disabled", "Admin@huawei")
+	run(t, d, "system-view", "stelnet server enable", "user-interface vty 0 4", "authentication-mode password")
+	add("VTY not AAA", "Admin@huawei")
+	want := []string{
+		"first login: ok, KDF 1",
+		"cached login: ok, KDF 0",
+		"wrong password: login refused, KDF 1",
+		"STelnet disabled: login refused, KDF 1",
+		"VTY not AAA: login refused, KDF 1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	var reasons []string
+	for _, l := range d.Log() {
+		if i := strings.Index(l, "FailedReason="); i >= 0 {
+			reasons = append(reasons, l[i:strings.Index(l, ", UserName")])
+		}
+	}
+	wantReasons := []string{
+		"FailedReason=" + aaa.ReasonWrongPassword,
+		"FailedReason=the STelnet server is disabled",
+		"FailedReason=the VTY authentication mode is not AAA",
+	}
+	if diff := cmp.Diff(wantReasons, reasons); diff != "" {
+		t.Errorf("log reasons (-want +got):\n%s", diff)
+	}
+}
