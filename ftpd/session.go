@@ -5,12 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -362,125 +360,6 @@ func (s *session) isLoggedIn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.loggedIn
-}
-
-// transfer is a data transfer running in its own goroutine, so that ABOR and
-// STAT are heard while it runs.
-type transfer struct {
-	run    func(ctx context.Context, t *transfer) (code int, text string)
-	ctx    context.Context
-	cancel context.CancelFunc
-	bytes  atomic.Int64
-	done   chan struct{}
-	code   int
-	text   string
-}
-
-// runTransfer runs t, answering ABOR, STAT, NOOP and QUIT while it runs. Any
-// other command waits for the end of the transfer and is returned as pending.
-func (s *session) runTransfer(t *transfer, lines <-chan line) (quit bool, pending []line) {
-	t.ctx, t.cancel = context.WithCancel(s.ctx)
-	t.done = make(chan struct{})
-	defer t.cancel()
-	s.srv.wg.Add(1)
-	go func() {
-		defer s.srv.wg.Done()
-		defer close(t.done)
-		t.code, t.text = t.run(t.ctx, t)
-	}()
-	for {
-		select {
-		case <-t.done:
-			s.closeData()
-			s.touch() // the idle time starts at the end of a transfer
-			s.reply(t.code, t.text)
-			return false, nil
-		case l, ok := <-lines:
-			if !ok {
-				t.cancel()
-				<-t.done
-				return true, nil
-			}
-			s.touch()
-			name, _, _ := parseCommand(l.text)
-			switch {
-			case l.err != nil:
-				s.replyLineError(l.err)
-			case name == "ABOR" || name == "QUIT":
-				t.cancel()
-				<-t.done
-				s.closeData()
-				if t.code == 226 {
-					// It finished before the abort took effect.
-					s.reply(t.code, t.text)
-					if name == "ABOR" {
-						s.reply(226, "Abort successful.")
-					}
-				} else {
-					s.reply(426, "Connection closed; transfer aborted.")
-					if name == "ABOR" {
-						s.reply(226, "Abort successful.")
-					}
-				}
-				if name == "QUIT" {
-					s.reply(221, "Server closing.")
-					return true, nil
-				}
-				return false, nil
-			case name == "STAT":
-				s.replyLines(213, "Status of transfer:",
-					fmt.Sprintf("%d bytes transferred.", t.bytes.Load()),
-					"End of status.")
-			case name == "NOOP":
-				s.reply(200, "NOOP command successful.")
-			default:
-				// Wait for the transfer, then run the command.
-				select {
-				case <-t.done:
-				case <-s.ctx.Done():
-					t.cancel()
-					<-t.done
-					return true, nil
-				}
-				s.closeData()
-				s.reply(t.code, t.text)
-				return false, []line{l}
-			}
-		case <-s.ctx.Done():
-			t.cancel()
-			<-t.done
-			return true, nil
-		}
-	}
-}
-
-// deadlineConn extends a deadline before every read or write, so that only a
-// stalled data connection times out.
-type deadlineConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c deadlineConn) Read(p []byte) (int, error) {
-	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
-	return c.Conn.Read(p)
-}
-
-func (c deadlineConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
-	return c.Conn.Write(p)
-}
-
-// countingWriter counts bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n.Add(int64(n))
-	return n, err
 }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
