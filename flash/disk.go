@@ -36,11 +36,17 @@ const readChunk = 4 << 20
 // ReadDir never shows. Every path is resolved inside dir with os.Root, and
 // symbolic links in dir are ignored, so nothing outside dir can be reached.
 //
+// Regular files with more than one hard link are ignored as symbolic links are
+// (not listed, not opened, not counted): their contents may be those of a file
+// outside dir. A write to such a name replaces the link, never writes through it.
+//
 // NewDisk removes temporary files a crash left behind, loads the recycle bin and
 // adds up the size of the files to know the free space (files the device cannot
-// show, such as names it does not accept, count as used too). Only one FS may use a
-// directory at a time (it holds a lock on it); the FS also implements io.Closer,
-// and Close releases the directory. Open returns an *os.File.
+// show, such as names it does not accept, count as used too). Files may change
+// behind the device's back: Usage counts them again, and so does a write before
+// it fails for want of space. Only one FS may use a directory at a time (it
+// holds a lock on it); the FS also implements io.Closer, and Close releases the
+// directory. Open returns an *os.File.
 func NewDisk(dir string, opts Options) (FS, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("flash: %w", err)
@@ -104,6 +110,15 @@ func (fsys *diskFS) start() error {
 	if err := fsys.loadBin(); err != nil {
 		return err
 	}
+	return fsys.count()
+}
+
+// count sets the stored bytes to what the directory holds: the files under
+// it and the deleted files. Files may be added, changed or removed behind the
+// device's back, so this is done again before the free space is reported and
+// before a write is refused for want of space. The caller holds fsys.mu, or
+// is start.
+func (fsys *diskFS) count() error {
 	used, err := fsys.sizeOf(".")
 	if err != nil {
 		return err
@@ -111,7 +126,7 @@ func (fsys *diskFS) start() error {
 	for _, d := range fsys.bin {
 		used += d.size
 	}
-	fsys.space.used = used
+	fsys.space.setStored(used)
 	return nil
 }
 
@@ -124,7 +139,7 @@ func (fsys *diskFS) loadBin() error {
 	data := map[string]os.FileInfo{}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), binExt) && e.Type().IsRegular() {
-			if fi, err := e.Info(); err == nil {
+			if fi, err := e.Info(); err == nil && !linked(fi) {
 				data[e.Name()] = fi
 			}
 		}
@@ -165,7 +180,8 @@ func (fsys *diskFS) loadBin() error {
 	return nil
 }
 
-// sizeOf adds up the sizes of the regular files under dir, outside metaDir.
+// sizeOf adds up the sizes of the regular files under dir, outside metaDir,
+// but for files with other hard links (see linked), which the device ignores.
 func (fsys *diskFS) sizeOf(dir string) (int64, error) {
 	var sum int64
 	stack := []string{dir}
@@ -188,7 +204,7 @@ func (fsys *diskFS) sizeOf(dir string) (int64, error) {
 			case e.IsDir():
 				stack = append(stack, p)
 			case e.Type().IsRegular():
-				if fi, err := e.Info(); err == nil {
+				if fi, err := e.Info(); err == nil && !linked(fi) {
 					sum += fi.Size()
 				}
 			}
@@ -239,7 +255,8 @@ func (fsys *diskFS) split(path string) ([]string, error) {
 
 // usable reports whether a directory entry is something the device shows: a
 // regular file or a directory with a valid name (symbolic links and the like are
-// ignored), and not the reserved directory.
+// ignored), and not the reserved directory. Files with other hard links are
+// ignored too: the callers check linked on the entry's information.
 func usable(dir []string, name string, mode fs.FileMode) bool {
 	if !mode.IsRegular() && !mode.IsDir() || !validName(name) {
 		return false
@@ -255,7 +272,7 @@ func (fsys *diskFS) child(dir []string, name string) (string, os.FileInfo, error
 		return "", nil, ErrInvalidPath
 	}
 	fi, err := fsys.root.Lstat(hostPath(append(slices.Clip(dir), name)))
-	if err == nil && usable(dir, name, fi.Mode()) {
+	if err == nil && usable(dir, name, fi.Mode()) && !linked(fi) {
 		return name, fi, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -271,6 +288,9 @@ func (fsys *diskFS) child(dir []string, name string) (string, os.FileInfo, error
 			fi, err := e.Info()
 			if err != nil {
 				return "", nil, mapErr(err)
+			}
+			if linked(fi) {
+				continue
 			}
 			return e.Name(), fi, nil
 		}
@@ -387,8 +407,8 @@ func (fsys *diskFS) ReadDir(path string) ([]FileInfo, error) {
 			continue
 		}
 		fi, err := e.Info()
-		if err != nil {
-			continue // removed meanwhile by someone else
+		if err != nil || linked(fi) {
+			continue // removed meanwhile by someone else, or ignored
 		}
 		list = append(list, info(append(slices.Clip(real), e.Name()), fi))
 	}
@@ -410,9 +430,32 @@ func (fsys *diskFS) Open(path string) (ReadFile, error) {
 	if fi.IsDir() {
 		return nil, pathErr("open", path, ErrIsDir)
 	}
+	f, err := fsys.openFile(real)
+	if err != nil {
+		return nil, pathErr("open", path, err)
+	}
+	return f, nil
+}
+
+// openFile opens the file at real names for reading. What was opened is
+// checked, not what lookup saw, since the entry may have been replaced
+// meanwhile: it must be a regular file without other hard links.
+func (fsys *diskFS) openFile(real []string) (*os.File, error) {
 	f, err := fsys.root.OpenFile(hostPath(real), os.O_RDONLY, 0)
 	if err != nil {
-		return nil, pathErr("open", path, mapErr(err))
+		return nil, mapErr(err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, mapErr(err)
+	case fi.IsDir():
+		f.Close()
+		return nil, ErrIsDir
+	case !fi.Mode().IsRegular() || linked(fi):
+		f.Close()
+		return nil, ErrNotExist
 	}
 	return f, nil
 }
@@ -477,10 +520,10 @@ func (fsys *diskFS) create(names []string, offset int64) (*diskWriter, *os.File,
 	}
 	var old *os.File
 	if offset > 0 {
-		if old, err = fsys.root.Open(hostPath(append(dir, name))); err != nil {
-			return nil, nil, mapErr(err)
+		if old, err = fsys.openFile(append(dir, name)); err != nil {
+			return nil, nil, err
 		}
-		if !fsys.space.reserve(offset) {
+		if !fsys.space.reserve(offset) && (fsys.count() != nil || !fsys.space.reserve(offset)) {
 			old.Close()
 			return nil, nil, ErrNoSpace
 		}
@@ -489,7 +532,7 @@ func (fsys *diskFS) create(names []string, offset int64) (*diskWriter, *os.File,
 	if err != nil {
 		if old != nil {
 			old.Close()
-			fsys.space.release(offset)
+			fsys.space.unreserve(offset)
 		}
 		return nil, nil, err
 	}
@@ -514,7 +557,7 @@ func (w *diskWriter) Write(p []byte) (int, error) {
 	if w.done {
 		return 0, pathErr("write", w.path, ErrClosed)
 	}
-	if !w.fsys.space.reserve(int64(len(p))) {
+	if !w.fsys.reserve(int64(len(p))) {
 		w.abort()
 		return 0, pathErr("write", w.path, ErrNoSpace)
 	}
@@ -555,7 +598,7 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 			}
 			want = min(want, limit)
 		}
-		chunk := w.fsys.space.reserveUpTo(want)
+		chunk := w.fsys.reserveUpTo(want)
 		if chunk == 0 { // full: fail only if there is more to write
 			var b [1]byte
 			n, err := io.ReadAtLeast(r, b[:], 1)
@@ -577,7 +620,7 @@ func (w *diskWriter) ReadFrom(r io.Reader) (int64, error) {
 			limit -= n
 		}
 		w.reserved += n
-		w.fsys.space.release(chunk - n)
+		w.fsys.space.unreserve(chunk - n)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return total, err // the source's deadline, not the file's fault
 		}
@@ -642,7 +685,7 @@ func (w *diskWriter) commit() error {
 	if err := fsys.replace(w.tmp, dir, name, fi != nil); err != nil {
 		return mapErr(err)
 	}
-	fsys.space.release(oldSize)
+	fsys.space.store(w.reserved, oldSize)
 	fsys.touch(dir)
 	if fsys.opts.Sync {
 		fsys.syncDir(dir)
@@ -701,7 +744,7 @@ func (w *diskWriter) abort() {
 	w.done = true
 	w.f.Close()
 	w.fsys.root.Remove(w.tmp)
-	w.fsys.space.release(w.reserved)
+	w.fsys.space.unreserve(w.reserved)
 }
 
 func (fsys *diskFS) Mkdir(path string) error {
@@ -769,7 +812,7 @@ func (fsys *diskFS) Rmdir(path string) error {
 func (fsys *diskFS) purge(key string, d *diskDeleted) {
 	fsys.purgeFiles(d.id)
 	delete(fsys.bin, key)
-	fsys.space.release(d.size)
+	fsys.space.free(d.size)
 }
 
 func (fsys *diskFS) purgeFiles(id string) {
@@ -799,7 +842,7 @@ func (fsys *diskFS) Remove(path string, unreserved bool) error {
 			return pathErr("remove", path, mapErr(err))
 		}
 		fsys.touch(real[:len(real)-1])
-		fsys.space.release(fi.Size())
+		fsys.space.free(fi.Size())
 		return nil
 	}
 	id := newID()
@@ -1000,7 +1043,40 @@ func (fsys *diskFS) Copy(src, dst string) error {
 	return nil
 }
 
-func (fsys *diskFS) Usage() (total, free int64) { return fsys.space.usage() }
+// reserve claims n bytes for a writer, counting the files again before it
+// refuses: some may have been removed behind the device's back. The caller
+// does not hold fsys.mu.
+func (fsys *diskFS) reserve(n int64) bool {
+	if fsys.space.reserve(n) {
+		return true
+	}
+	fsys.mu.RLock()
+	defer fsys.mu.RUnlock()
+	return fsys.count() == nil && fsys.space.reserve(n)
+}
+
+// reserveUpTo claims up to n bytes for a writer, as reserve does.
+func (fsys *diskFS) reserveUpTo(n int64) int64 {
+	got := fsys.space.reserveUpTo(n)
+	if got == n {
+		return got
+	}
+	fsys.mu.RLock()
+	defer fsys.mu.RUnlock()
+	if fsys.count() != nil {
+		return got
+	}
+	return got + fsys.space.reserveUpTo(n-got)
+}
+
+// Usage counts the files first: some may have been added, changed or removed
+// behind the device's back.
+func (fsys *diskFS) Usage() (total, free int64) {
+	fsys.mu.RLock()
+	fsys.count() // on failure (the directory unreadable), the last count stands
+	fsys.mu.RUnlock()
+	return fsys.space.usage()
+}
 
 // cause returns the error a *PathError wraps, or err itself.
 func cause(err error) error {

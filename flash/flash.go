@@ -78,35 +78,63 @@ func (o Options) now() time.Time {
 	return time.Now()
 }
 
-// space accounts for the used bytes of a device.
+// space accounts for the used bytes of a device: the bytes stored (files and
+// deleted files) and the bytes pending (claimed by writes in progress).
 type space struct {
-	mu    sync.Mutex
-	total int64
-	used  int64
+	mu      sync.Mutex
+	total   int64
+	stored  int64
+	pending int64
 }
 
-// reserve claims n bytes; it reports false, claiming nothing, when they do not fit.
+// reserve claims n bytes for a write; it reports false, claiming nothing, when
+// they do not fit.
 func (s *space) reserve(n int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n > s.total-s.used {
+	if n > s.total-s.stored-s.pending {
 		return false
 	}
-	s.used += n
+	s.pending += n
 	return true
 }
 
-// release frees n bytes.
-func (s *space) release(n int64) {
+// unreserve gives back n bytes a write claimed.
+func (s *space) unreserve(n int64) {
 	s.mu.Lock()
-	s.used -= n
+	s.pending -= n
 	s.mu.Unlock()
 }
 
+// store turns the reserved bytes of a write into a file, which replaced a
+// file of replaced bytes (0 for none).
+func (s *space) store(reserved, replaced int64) {
+	s.mu.Lock()
+	s.pending -= reserved
+	s.stored += reserved - replaced
+	s.mu.Unlock()
+}
+
+// free gives back the n bytes of a file removed for good.
+func (s *space) free(n int64) {
+	s.mu.Lock()
+	s.stored -= n
+	s.mu.Unlock()
+}
+
+// setStored sets the stored bytes to n, as counted on the medium.
+func (s *space) setStored(n int64) {
+	s.mu.Lock()
+	s.stored = n
+	s.mu.Unlock()
+}
+
+// usage returns the capacity and the free bytes: the capacity less what is
+// stored and pending, never below 0 nor above the capacity.
 func (s *space) usage() (total, free int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.total, max(s.total-s.used, 0)
+	return s.total, min(max(s.total-s.stored-s.pending, 0), s.total)
 }
 
 // Init gives a file system the layout of a fresh device: it creates the
@@ -246,11 +274,11 @@ func Format(fsys FS) error {
 	return Init(fsys)
 }
 
-// reserveUpTo claims up to n bytes and returns how many it claimed.
+// reserveUpTo claims up to n bytes for a write and returns how many it claimed.
 func (s *space) reserveUpTo(n int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n = max(min(n, s.total-s.used), 0)
-	s.used += n
+	n = max(min(n, s.total-s.stored-s.pending), 0)
+	s.pending += n
 	return n
 }

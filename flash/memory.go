@@ -248,13 +248,15 @@ func (fs *memFS) install(names []string, data []byte) error {
 	}
 	key := foldKey(names[len(names)-1])
 	name := names[len(names)-1]
+	var replaced int64
 	if old, ok := dir.children[key]; ok {
 		if old.dir {
 			return ErrIsDir
 		}
-		fs.space.release(int64(len(old.data)))
+		replaced = int64(len(old.data))
 		name = old.name // a replaced file keeps the case of its name
 	}
+	fs.space.store(int64(len(data)), replaced)
 	dir.children[key] = &memNode{name: name, data: data, mod: fs.opts.now()}
 	dir.mod = fs.opts.now()
 	return nil
@@ -272,7 +274,7 @@ func (w *memWriter) abort() {
 		return
 	}
 	w.done = true
-	w.fs.space.release(w.reserved)
+	w.fs.space.unreserve(w.reserved)
 	w.data = nil
 }
 
@@ -328,7 +330,7 @@ func (fs *memFS) Rmdir(path string) error {
 	for k, d := range fs.bin {
 		if strings.HasPrefix(k, prefix) {
 			delete(fs.bin, k)
-			fs.space.release(int64(len(d.data)))
+			fs.space.free(int64(len(d.data)))
 		}
 	}
 	return nil
@@ -356,13 +358,13 @@ func (fs *memFS) Remove(path string, unreserved bool) error {
 	delete(dir.children, key)
 	dir.mod = fs.opts.now()
 	if unreserved {
-		fs.space.release(int64(len(n.data)))
+		fs.space.free(int64(len(n.data)))
 		return nil
 	}
 	real = append(real, n.name)
 	bk := pathKey(real)
 	if old, ok := fs.bin[bk]; ok { // a newer deletion replaces an older one
-		fs.space.release(int64(len(old.data)))
+		fs.space.free(int64(len(old.data)))
 	}
 	fs.bin[bk] = &memDeleted{names: real, data: n.data, mod: n.mod}
 	return nil
@@ -445,7 +447,7 @@ func (fs *memFS) Purge(path string) error {
 		return pathErr("purge", path, ErrNotExist)
 	}
 	delete(fs.bin, bk)
-	fs.space.release(int64(len(d.data)))
+	fs.space.free(int64(len(d.data)))
 	return nil
 }
 
@@ -529,7 +531,7 @@ func (fs *memFS) Copy(src, dst string) error {
 		return pathErr("copy", dst, ErrNoSpace)
 	}
 	if err := fs.install(dstNames, n.data); err != nil { // data is never modified: share it
-		fs.space.release(int64(len(n.data)))
+		fs.space.unreserve(int64(len(n.data)))
 		return pathErr("copy", dst, err)
 	}
 	return nil

@@ -118,7 +118,7 @@ var keywordHelp = map[string]string{
 // sharedParams are the parameter types used across commands.
 var sharedParams = map[string]*cli.Param{
 	"user-name":   cli.String(1, 64, "User name, in the format of 'user@domain'"),
-	"password":    cli.String(1, 128, "The password in cipher text or plain text"),
+	"password":    cli.Secret(cli.String(1, 128, "The password in cipher text or plain text")),
 	"level":       cli.Integer(0, 15, "Level"),
 	"minutes":     cli.Integer(0, 35791, "Set the number of minutes"),
 	"seconds":     cli.Integer(0, 59, "Set the number of seconds"),

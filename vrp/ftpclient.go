@@ -81,7 +81,7 @@ func ftpClientCommands() []*command {
 	dir := cli.String(1, 255, "Directory name")
 	params := map[string]*cli.Param{"host": host, "port": port, "source-ip": src, "remote-file": remote, "local-file": local, "dir": dir,
 		"files": cli.String(1, 255, "File names; * matches any characters"), "new-name": remote, "remote-user": cli.String(1, 64, "User name"),
-		"remote-password": cli.String(1, 128, "Password"), "command": cli.String(1, 16, "Command name")}
+		"remote-password": cli.Secret(cli.String(1, 128, "Password")), "command": cli.String(1, 16, "Command name")}
 	words := map[string]string{
 		"ftp": "Establish an FTP connection", "ascii": "Set the file transfer type to ASCII", "binary": "Set the file transfer type to binary",
 		"passive": "Set the data connection mode to passive", "get": "Download a remote file", "put": "Upload a local file",

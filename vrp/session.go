@@ -239,8 +239,10 @@ func (s *Session) isClosed() bool {
 }
 
 // remember adds a line to the history: the latest copy of a repeated line is
-// kept, at most historySize lines.
+// kept, at most historySize lines. Words typed for secret parameters
+// (passwords) are kept as secretMask, as the device shows passwords nowhere.
 func (s *Session) remember(line string) {
+	line = s.dev.grammar.Mask(s.view().view, s.level, line, secretMask)
 	for i, h := range s.hist {
 		if h == line {
 			s.hist = append(s.hist[:i], s.hist[i+1:]...)
@@ -255,7 +257,12 @@ func (s *Session) remember(line string) {
 
 const historySize = 10
 
-// History returns the session's command history, oldest first.
+// secretMask replaces a password in the history, as "display local-user"
+// shows a password as asterisks.
+const secretMask = "******"
+
+// History returns the session's command history, oldest first, passwords
+// masked.
 func (s *Session) History() []string { return append([]string(nil), s.hist...) }
 
 // Help answers "?" typed after line. It returns what the device prints after

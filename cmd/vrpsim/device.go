@@ -15,6 +15,7 @@ import (
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/sshd"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // standalone is the one device of "vrpsim" and "vrpsim console": its flash
@@ -28,9 +29,11 @@ type standalone struct {
 
 // startDevice boots the device and starts its SSH server; it prints how to
 // log in, and warns when the server listens beyond loopback while admin
-// still has its initial password.
+// still has its initial password. What can stop the start (the host key, the
+// flash, the SSH address) is checked before the device says it is up.
 func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
 	devAddr := netip.MustParseAddr("127.0.0.1")
+	var key gossh.Signer
 	if sshAddr != "" {
 		host, _, err := net.SplitHostPort(sshAddr)
 		if err != nil {
@@ -38,6 +41,9 @@ func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*s
 		}
 		if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
 			devAddr = ip
+		}
+		if key, err = sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key")); err != nil {
+			return nil, err
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(dataDir, "flash"), 0o755); err != nil {
@@ -53,19 +59,16 @@ func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*s
 		sd.Close()
 		return nil, err
 	}
+	var l net.Listener
+	if sshAddr != "" {
+		if l, err = net.Listen("tcp", sshAddr); err != nil {
+			sd.Close()
+			return nil, err
+		}
+	}
 	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", sd.dev.Sysname(), dataDir)
-	if sshAddr == "" {
+	if l == nil {
 		return sd, nil
-	}
-	key, err := sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key"))
-	if err != nil {
-		sd.Close()
-		return nil, fmt.Errorf("host key: %w", err)
-	}
-	l, err := net.Listen("tcp", sshAddr)
-	if err != nil {
-		sd.Close()
-		return nil, err
 	}
 	sd.srv = &sshd.Server{Device: sd.dev, HostKey: key}
 	sd.served = make(chan error, 1)
@@ -75,8 +78,13 @@ func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*s
 	if addr.IP.IsUnspecified() {
 		ip = "127.0.0.1"
 	}
-	fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
-	if !addr.IP.IsLoopback() && sd.dev.InitialPassword() {
+	initial := sd.dev.InitialPassword()
+	if initial {
+		fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
+	} else {
+		fmt.Fprintf(stdout, "Log in with user admin and its password:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
+	}
+	if !addr.IP.IsLoopback() && initial {
 		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", l.Addr())
 	}
 	return sd, nil

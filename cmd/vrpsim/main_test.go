@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -152,5 +154,72 @@ func TestUsage(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"--nope"}, &out, &errOut); code != 2 {
 		t.Errorf("bad flag: exit code %d", code)
+	}
+}
+
+// TestLoginHintAfterPasswordChange: the start-up message shows the initial
+// password only while admin still has it; once another one is saved, it shows
+// the ssh command without it.
+func TestLoginHintAfterPasswordChange(t *testing.T) {
+	data := t.TempDir()
+	port, stop := start(t, data)
+	client, err := gossh.Dial("tcp", "127.0.0.1:"+port, &gossh.ClientConfig{
+		User:            "admin",
+		Auth:            []gossh.AuthMethod{gossh.Password("Admin@huawei")},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+		Timeout:         10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Stdin = strings.NewReader("y\n")
+	got, err := sess.CombinedOutput("system-view\naaa\nlocal-user admin password irreversible-cipher Changed@2026\nreturn\nsave")
+	client.Close()
+	if err != nil || !strings.Contains(string(got), "Configuration file had been saved successfully") {
+		t.Fatalf("change and save: %v %q", err, got)
+	}
+	first := stop()
+	port, stop = start(t, data)
+	second := stop()
+	hint := func(port string) string {
+		return "Log in with user admin and its password:\n\n    ssh -p " + port + " admin@127.0.0.1\n\n"
+	}
+	if !strings.Contains(first, "Log in with user admin, password Admin@huawei:\n") {
+		t.Errorf("first start: no initial password in\n%s", first)
+	}
+	if strings.Contains(second, "Admin@huawei") || !strings.Contains(second, hint(port)) {
+		t.Errorf("start after the change, want %q without the initial password:\n%s", hint(port), second)
+	}
+}
+
+// TestDamagedHostKey: an empty or truncated host key file stops the start
+// with what is wrong and what to do, before the device says it is up.
+func TestDamagedHostKey(t *testing.T) {
+	good := t.TempDir()
+	_, stop := start(t, good)
+	stop()
+	key, err := os.ReadFile(filepath.Join(good, "ssh_host_ed25519_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"empty": nil, "truncated": key[:len(key)/2]} {
+		t.Run(name, func(t *testing.T) {
+			data := t.TempDir()
+			path := filepath.Join(data, "ssh_host_ed25519_key")
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), []string{"--ssh", "127.0.0.1:0", "--data", data}, &out, &errOut)
+			want := "vrpsim: the SSH host key file " + path + " is empty or damaged (ssh: no key found): " +
+				"delete it to make a new one (SSH clients will then see a new host key)\n"
+			if code != 1 || out.String() != "" || errOut.String() != want {
+				t.Errorf("exit code %d, stdout %q, stderr %q; want 1, nothing, %q", code, out.String(), errOut.String(), want)
+			}
+		})
 	}
 }

@@ -49,6 +49,16 @@ type Param struct {
 	Help  string
 	// Valid reports whether a word is a value of this type.
 	Valid func(word string) bool
+	// Secret marks a value that must not be kept in clear once typed (a
+	// password): Grammar.Mask hides it, e.g. in the command history.
+	Secret bool
+}
+
+// Secret returns a copy of p whose values are secret (see Param.Secret).
+func Secret(p *Param) *Param {
+	q := *p
+	q.Secret = true
+	return &q
 }
 
 // String is a parameter of min to max characters.

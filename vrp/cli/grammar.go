@@ -560,3 +560,76 @@ func (g *Grammar[E]) Reference() []Reference {
 	}
 	return out
 }
+
+// Mask returns line with every word typed for a secret parameter (see
+// Param.Secret) replaced by mask; the other words and the spacing stay as
+// typed. The line is read as Match reads it, in view for a user of level; a
+// word in a secret parameter's place that the parameter refuses (a password
+// too long) is masked too. Reading stops at the first word that does not
+// parse: when a secret came before, that word and the rest of the line are
+// masked as one (a password with a space in it), otherwise they are kept.
+func (g *Grammar[E]) Mask(view string, level int, line, mask string) string {
+	toks := tokenize(line)
+	ts := g.start(view)
+	var b strings.Builder
+	from := 0
+	hide := func(start, end int) {
+		b.WriteString(line[from:start])
+		b.WriteString(mask)
+		from = end
+	}
+	for i, tok := range toks {
+		if tok.text == "|" {
+			if t, ok := accepting(ts, level); ok && t.n.accept.cmd.Filter {
+				break
+			}
+		}
+		start := tok.end - len(tok.text)
+		if secretAt(ts, tok.text, level) {
+			hide(start, tok.end)
+		}
+		next, _, ok, _ := step(ts, tok.text, level)
+		if !ok {
+			rest := toks[i:]
+			if from == tok.end {
+				rest = toks[i+1:] // this word is masked already
+			}
+			if from > 0 && len(rest) > 0 {
+				last := rest[len(rest)-1]
+				hide(rest[0].end-len(rest[0].text), last.end)
+			}
+			break
+		}
+		ts = next
+	}
+	if from == 0 {
+		return line
+	}
+	b.WriteString(line[from:])
+	return b.String()
+}
+
+// secretAt reports whether step would read tok as the value of a secret
+// parameter, or would refuse it where a secret parameter is expected: some
+// thread offers a secret parameter and no keyword takes tok.
+func secretAt[E any](ts []thread[E], tok string, level int) bool {
+	lower := strings.ToLower(tok)
+	secret := false
+	for _, t := range ts {
+		for _, e := range t.n.edges {
+			if !visible(e, level) {
+				continue
+			}
+			if e.param == nil {
+				if strings.HasPrefix(e.word, lower) {
+					return false
+				}
+				continue
+			}
+			if e.param.Secret {
+				secret = true
+			}
+		}
+	}
+	return secret
+}

@@ -17,13 +17,15 @@ import (
 // PEM format). When the file does not exist it generates a key and stores it
 // there with mode 0600, creating the directory (0700) if needed, so that the
 // device presents the same host key after a restart and the clients'
-// known_hosts entries stay valid.
+// known_hosts entries stay valid. A file that holds no key (empty, truncated,
+// damaged) is an error that says to delete it; it is never replaced silently,
+// since the clients would then meet a new host key.
 func LoadOrCreateHostKey(path string) (gossh.Signer, error) {
 	data, err := os.ReadFile(path)
 	if err == nil {
 		signer, err := gossh.ParsePrivateKey(data)
 		if err != nil {
-			return nil, fmt.Errorf("sshd: host key %s: %w", path, err)
+			return nil, fmt.Errorf("the SSH host key file %s is empty or damaged (%w): delete it to make a new one (SSH clients will then see a new host key)", path, err)
 		}
 		return signer, nil
 	}
