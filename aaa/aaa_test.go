@@ -307,7 +307,7 @@ func TestPasswordKindChangeKeepsHash(t *testing.T) {
 }
 
 func TestForeignCipherText(t *testing.T) {
-	// Cipher texts written by real devices (REFERENCE.md samples and shapes).
+	// Cipher texts written by real devices (docs/device-reference.md samples and shapes).
 	for _, tt := range []struct {
 		text string
 		kind PasswordKind

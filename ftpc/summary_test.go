@@ -16,7 +16,7 @@ func TestSummary(t *testing.T) {
 		sent    bool
 		want    string
 	}{
-		// Every capture of REFERENCE.md section 7.
+		// Every capture of docs/device-reference.md section 7.
 		{"get vrpcfg.zip", 120, ms(678), false, "FTP: 120 byte(s) received in 0.678 second(s) 176.99byte(s)/sec."},
 		{"put vrpnew2.zip", 120, ms(443), true, "FTP: 120 byte(s) sent in 0.443 second(s) 270.88byte(s)/sec."},
 		{"dir, two lines", 117, ms(70), false, "FTP: 117 byte(s) received in 0.070 second(s) 1.67Kbyte(s)/sec."},

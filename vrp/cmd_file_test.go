@@ -19,7 +19,7 @@ import (
 // dir shows fixed dates, seeded with the files of a lab router.
 const fileTranscripts = "testdata/file-transcripts/*.txt"
 
-// duidText is flash:/dhcp/dhcp-duid.txt of a real AR (REFERENCE.md §3.3).
+// duidText is flash:/dhcp/dhcp-duid.txt of a real AR (docs/device-reference.md §3.3).
 const duidText = "*Huawei DHCP DUID*\n*time* 2020-07-28 10:52:54\n*version* 1\n#DUID_LL: 0003000100E0FC1463AC\n*end*\n"
 
 func testClockFn() time.Time { return testClock }

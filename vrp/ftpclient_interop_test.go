@@ -364,7 +364,7 @@ func checkListing(t *testing.T, line, out string, names []string, namesOnly bool
 	}
 }
 
-// TestFTPClientBackupRestore is the configuration backup of REFERENCE.md
+// TestFTPClientBackupRestore is the configuration backup of docs/device-reference.md
 // 7.4 against vsftpd: save, put the configuration and the log file, then
 // fetch the configuration back under another name, make it the startup
 // file and restart the device on the same flash.
