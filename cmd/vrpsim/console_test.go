@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ var consoleScript = []step{
 
 // terminal is a CLI session driven through a screen.
 type terminal struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	in     io.Writer
 	screen *screen
@@ -121,6 +122,17 @@ func fromFirstPrompt(lines []string, prompt string) []string {
 	return nil
 }
 
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return c.w.Write(p)
+}
+
 var consoleSSHRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
 
 // consoleProcess is "vrpsim console" running in a pseudo-terminal.
@@ -131,11 +143,12 @@ type consoleProcess struct {
 	sshAddr string
 	exited  chan error    // the process's exit, once
 	copied  chan struct{} // closed when all the output is on the screen
+	written atomic.Int64  // bytes vrpsim wrote to the terminal
 }
 
 // startConsole runs "vrpsim console" on a fresh data directory and waits for
 // its first prompt.
-func startConsole(t *testing.T) *consoleProcess {
+func startConsole(t testing.TB) *consoleProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleHelperProcess$", "--",
 		"console", "--data", t.TempDir(), "--ssh", "127.0.0.1:0")
@@ -156,7 +169,7 @@ func startConsole(t *testing.T) *consoleProcess {
 	p.screen = newScreen(80, 24, func(b []byte) { ptmx.Write(b) })
 	go func() {
 		defer close(p.copied)
-		io.Copy(p.screen, ptmx)
+		io.Copy(countingWriter{p.screen, &p.written}, ptmx)
 	}()
 	p.waitFor("<Huawei>", func(int) bool { return true }, "start")
 	m := consoleSSHRe.FindStringSubmatch(strings.Join(p.screen.lines(), "\n"))
@@ -224,7 +237,7 @@ func TestConsoleMatchesSSH(t *testing.T) {
 }
 
 // sshTerminal logs in as admin with an 80x24 pty.
-func sshTerminal(t *testing.T, addr string) *terminal {
+func sshTerminal(t testing.TB, addr string) *terminal {
 	t.Helper()
 	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
 		User:            "admin",
