@@ -38,11 +38,11 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	in := &input{chunks: chunks}
 
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
-	pty, winch, isPty := ss.Pty()
+	_, winch, isPty := ss.Pty()
 	command := ss.RawCommand()
 	switch {
 	case isPty && command == "":
-		srv.serveTerminal(ss, in, intr, info, pty, winch)
+		srv.serveTerminal(ss, in, intr, info, winch)
 	case isPty:
 		go discardWindows(winch)
 		srv.serveExec(ss, in, info, command)
