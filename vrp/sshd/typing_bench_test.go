@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vrpsim/vrpsim/vrp"
 )
 
 // typingSessions, typingLines and typingLength shape BenchmarkTypingLongLines:
@@ -171,6 +173,40 @@ func BenchmarkKeyBytes(b *testing.B) {
 				n = output(append(typed, kc.keys...)...) - output(typed...)
 			}
 			b.ReportMetric(float64(n), "bytes/key")
+		})
+	}
+}
+
+// BenchmarkLineDiscipline measures the server's line discipline alone (no
+// SSH): a pty session typing lines of 80 and 4,000 characters, one key per
+// chunk of input as typed keys come, each line ended by Enter. It reports
+// the time per key.
+//
+//	go test -run '^$' -bench LineDiscipline ./vrp/sshd/
+func BenchmarkLineDiscipline(b *testing.B) {
+	d := newDevice(b)
+	for _, n := range []int{80, 4000} {
+		b.Run(fmt.Sprintf("line-%d", n), func(b *testing.B) {
+			keys := strings.Repeat("x", n) + "\r"
+			chunks := make(chan []byte, 4096)
+			go func() {
+				for i := 0; i < b.N; {
+					for j := 0; j < len(keys) && i < b.N; j, i = j+1, i+1 {
+						chunks <- []byte{keys[j]}
+					}
+				}
+				close(chunks)
+			}()
+			p := newPtyTerminal(io.Discard, &input{chunks: chunks})
+			s, err := d.OpenSession(vrp.SessionInfo{Line: vrp.LineVTY, Protocol: "SSH", Interactive: true}, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			p.attach(s)
+			b.ResetTimer()
+			p.run()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/key")
 		})
 	}
 }
