@@ -25,9 +25,6 @@ type editor struct {
 func (e *editor) read(prompt string, cli CLI, echo bool) (string, Ending, error) {
 	e.line, e.pos, e.echo = e.line[:0], 0, echo
 	e.hist, e.histIdx, e.draft = nil, -1, nil
-	if cap(e.line) > 4*MaxLine {
-		e.line = nil
-	}
 	for {
 		key, err := e.t.nextKey()
 		if err != nil {

@@ -16,7 +16,8 @@
 // line longer than the terminal is echoed as typed, without inserted line
 // breaks (the terminal wraps it). Editing at the end of the line costs the
 // same whatever its length; an edit in the middle re-prints the rest of the
-// line once.
+// line once. As on the device, a character is taken to be one column wide,
+// and "\b" does not go back over a line the terminal wrapped.
 //
 // Keys of the command line (ReadCommand):
 //
