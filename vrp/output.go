@@ -24,6 +24,13 @@ func (e *callEnv) Ask(prompt string) (string, error) {
 	return e.term.ReadLine(prompt, true)
 }
 
+// KeyUnreader is implemented by a Terminal that can put back the key
+// ReadKey returned last, so that the next read gets it again. The pager puts
+// back a key that is not one of its own.
+type KeyUnreader interface {
+	UnreadKey()
+}
+
 // output splits command output into lines, filters them and pages them.
 type output struct {
 	s       *Session
@@ -95,7 +102,14 @@ func (o *output) line(line string) {
 				o.stopped = true
 				return
 			default:
-				continue
+				// Any other key ends the paging, as on the device, and
+				// stays in the input: a command typed ahead runs next.
+				if u, ok := o.s.term.(KeyUnreader); ok {
+					u.UnreadKey()
+				}
+				io.WriteString(o.s.term, moreErase)
+				o.stopped = true
+				return
 			}
 			break
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ var consoleScript = []step{
 
 // terminal is a CLI session driven through a screen.
 type terminal struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	in     io.Writer
 	screen *screen
@@ -121,6 +122,17 @@ func fromFirstPrompt(lines []string, prompt string) []string {
 	return nil
 }
 
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return c.w.Write(p)
+}
+
 var consoleSSHRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
 
 // consoleProcess is "vrpsim console" running in a pseudo-terminal.
@@ -131,15 +143,37 @@ type consoleProcess struct {
 	sshAddr string
 	exited  chan error    // the process's exit, once
 	copied  chan struct{} // closed when all the output is on the screen
+	written atomic.Int64  // bytes vrpsim wrote to the terminal
+	raw     syncBuffer    // the bytes themselves
+	off     int           // how much of raw expect has checked
 }
 
-// startConsole runs "vrpsim console" on a fresh data directory and waits for
-// its first prompt.
-func startConsole(t *testing.T) *consoleProcess {
+// expect checks that the next bytes vrpsim writes after keys are exactly
+// want.
+func (p *consoleProcess) expect(keys, want string) {
+	p.t.Helper()
+	io.WriteString(p.pty, keys)
+	deadline := time.Now().Add(20 * time.Second)
+	for len(p.raw.String()) < p.off+len(want) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	raw := p.raw.String()
+	got := raw[p.off:min(len(raw), p.off+len(want))]
+	p.off += len(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		p.t.Fatalf("keys %q: output (-want +got):\n%s\nwant %q\ngot  %q", keys, diff, want, got)
+	}
+}
+
+// startConsole runs "vrpsim console" on a fresh data directory, in a
+// pseudo-terminal whose screen answers no query (as a pexpect script or a
+// serial bridge), and waits for its first prompt. env adds to the
+// environment (TERM=xterm by default).
+func startConsole(t testing.TB, env ...string) *consoleProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleHelperProcess$", "--",
 		"console", "--data", t.TempDir(), "--ssh", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "VRPSIM_CONSOLE_HELPER=1", "TERM=xterm", "INPUTRC=/dev/null")
+	cmd.Env = append(append(os.Environ(), "VRPSIM_CONSOLE_HELPER=1", "TERM=xterm"), env...)
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
 	if err != nil {
 		t.Fatal(err)
@@ -153,10 +187,10 @@ func startConsole(t *testing.T) *consoleProcess {
 		ptmx.Close()
 	})
 	p.terminal = &terminal{t: t, name: "console", in: ptmx}
-	p.screen = newScreen(80, 24, func(b []byte) { ptmx.Write(b) })
+	p.screen = newScreen(80, 24, nil)
 	go func() {
 		defer close(p.copied)
-		io.Copy(p.screen, ptmx)
+		io.Copy(countingWriter{io.MultiWriter(p.screen, &p.raw), &p.written}, ptmx)
 	}()
 	p.waitFor("<Huawei>", func(int) bool { return true }, "start")
 	m := consoleSSHRe.FindStringSubmatch(strings.Join(p.screen.lines(), "\n"))
@@ -224,7 +258,7 @@ func TestConsoleMatchesSSH(t *testing.T) {
 }
 
 // sshTerminal logs in as admin with an 80x24 pty.
-func sshTerminal(t *testing.T, addr string) *terminal {
+func sshTerminal(t testing.TB, addr string) *terminal {
 	t.Helper()
 	client, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
 		User:            "admin",
@@ -318,9 +352,7 @@ func TestConsoleIdleTimeout(t *testing.T) {
 
 // TestConsoleTypeAhead types a script without waiting for the prompts, in
 // one write (a paste) and one key at a time, on the console and over SSH:
-// no key may be lost (reeflective/readline asks the terminal for the cursor
-// position as it draws; the console must not lose the keys that arrive with
-// the answer), and both transcripts must match.
+// no key may be lost, and both transcripts must match.
 func TestConsoleTypeAhead(t *testing.T) {
 	const script = "sys\raaa\rdisplay this\rquit\rdis foo\r\x1aabc\x03display history-command\r"
 	last := []string{"  display history-command", "<Huawei>"}
@@ -433,5 +465,60 @@ func TestConsoleLogin(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, dialogues); diff != "" {
 		t.Errorf("login dialogues (-want +got):\n%s\nscreen:\n%s", diff, strings.Join(lines, "\n"))
+	}
+}
+
+// TestConsolePlainBytes drives "vrpsim console" in a pseudo-terminal that
+// answers no query, with TERM=dumb: it logs in (authentication-mode aaa),
+// and the bytes of the echo, Backspace, Tab, "?" and a command's output are
+// exactly the device's, with no escape sequence. SIGTERM at an idle prompt
+// then stops vrpsim.
+func TestConsolePlainBytes(t *testing.T) {
+	con := startConsole(t, "TERM=dumb")
+	for _, s := range []step{
+		{"system-view\r", "[Huawei]", true},
+		{"user-interface con 0\r", "[Huawei-ui-console0]", true},
+		{"authentication-mode aaa\r", "[Huawei-ui-console0]", true},
+		{"return\r", "<Huawei>", true},
+		{"quit\r", "", true},
+	} {
+		con.do(s)
+	}
+	con.off = len(con.raw.String())
+	const version = "VRP (R) software, Version 5.160 (AR2200 V200R007C00SPC600)\r\n"
+	for _, st := range []struct{ keys, want string }{
+		{"\r", "\r\nLogin authentication\r\n\r\n\r\nUsername:"},
+		{"admim\x7fn\r", "admim\b \bn\r\nPassword:"},
+		{"Admin@huawei\r", "\r\n<Huawei>"},
+		{"display versiom", "display versiom"},
+		{"\x7f", "\b \b"},
+		{"n | include VRP\r", "n | include VRP\r\n" + version + "<Huawei>"},
+		{"dis?", "dis?\r\n  display   Display information\r\n<Huawei>dis"},
+		{"\t", "play"},
+		{" version | inc ?", " version | inc ?\r\n  REGULAR-EXPRESSION    Regular expression\r\n<Huawei>display version | inc "},
+		{"VRP\r", "VRP\r\n" + version + "<Huawei>"},
+		{"abc\x03", "abc\r\n<Huawei>"},
+	} {
+		con.expect(st.keys, st.want)
+	}
+	if raw := con.raw.String(); strings.Contains(raw, "\x1b") {
+		t.Errorf("escape sequence in the console's output: %q", raw)
+	}
+
+	if err := con.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-con.exited:
+		con.exited <- err
+		if err != nil {
+			t.Errorf("vrpsim console: %v", err)
+		}
+	case <-time.After(20 * time.Second): // a hang detector, not a speed limit
+		t.Fatal("vrpsim console did not stop after SIGTERM")
+	}
+	<-con.copied
+	if lines := con.screen.lines(); !slices.Contains(lines, "vrpsim: shutting down") {
+		t.Errorf("no shutdown message in:\n%s", strings.Join(lines, "\n"))
 	}
 }

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strings"
 	"testing"
-	"unicode/utf8"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -30,140 +29,86 @@ func pipeInput(t *testing.T) (*input, *os.File) {
 	return in, w
 }
 
-func TestReadAnswer(t *testing.T) {
-	tests := []struct {
-		name     string
-		typed    string
-		echo     bool
-		want     string
-		wantErr  error
-		wantEcho string
-	}{
-		{"enter", "y\r", true, "y", nil, "y\r\n"},
-		{"line feed", "yes\n", true, "yes", nil, "yes\r\n"},
-		{"backspace", "nx\x7fo\r", true, "no", nil, "nx\b \bo\r\n"},
-		{"backspace at start", "\x08\x7fn\r", true, "n", nil, "n\r\n"},
-		{"ctrl+u", "abc\x15n\r", true, "n", nil, "abc\b \b\b \b\b \bn\r\n"},
-		{"password not echoed", "Secret@1\r", false, "Secret@1", nil, "\r\n"},
-		{"password backspace", "ab\x7fc\r", false, "ac", nil, "\r\n"},
-		{"ctrl+c", "ab\x03", true, "", errInterrupted, "ab\r\n"},
-		{"controls ignored", "\x1a\x04\x01y\r", true, "y", nil, "y\r\n"},
-		{"arrow keys ignored", "\x1b[Ay\x1b[D\x1bOB\r", true, "y", nil, "y\r\n"},
-		{"utf-8", "é\r", true, "é", nil, "é\r\n"},
-		{"end of input", "ab", true, "", errHangup, "ab"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in, w := pipeInput(t)
-			if _, err := io.WriteString(w, tt.typed); err != nil {
-				t.Fatal(err)
-			}
-			w.Close()
-			var echoed strings.Builder
-			got, err := readAnswer(in.readKey, func(s string) { echoed.WriteString(s) }, tt.echo)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error %v, want %v", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Errorf("answer %q, want %q", got, tt.want)
-			}
-			if diff := cmp.Diff(tt.wantEcho, echoed.String()); diff != "" {
-				t.Errorf("echo (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestReadAnswerLimit(t *testing.T) {
+// TestReadKeys: a read returns the bytes typed, in order; the end of the
+// terminal is errHangup.
+func TestReadKeys(t *testing.T) {
 	in, w := pipeInput(t)
-	go func() {
-		io.WriteString(w, strings.Repeat("a", maxAnswer+100)+"\r")
-	}()
-	got, err := readAnswer(in.readKey, func(string) {}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := strings.Repeat("a", maxAnswer); got != want {
-		t.Errorf("answer of %d characters, want %d", len(got), len(want))
-	}
-}
-
-// TestReadKeyCRLF checks that Enter sent as CR LF is one key.
-func TestReadKeyCRLF(t *testing.T) {
-	in, w := pipeInput(t)
-	io.WriteString(w, "\r\nq\n\n")
+	io.WriteString(w, "dis\x1b[A\r\n")
 	w.Close()
-	var got []rune
+	var got []byte
+	buf := make([]byte, 4)
 	for {
-		r, err := in.readKey()
+		n, err := in.Read(buf)
 		if err != nil {
+			if !errors.Is(err, errHangup) {
+				t.Fatalf("error %v, want %v", err, errHangup)
+			}
 			break
 		}
-		got = append(got, r)
+		got = append(got, buf[:n]...)
 	}
-	if diff := cmp.Diff([]rune{'\r', 'q', '\n', '\n'}, got); diff != "" {
-		t.Errorf("keys (-want +got):\n%s", diff)
+	if diff := cmp.Diff("dis\x1b[A\r\n", string(got)); diff != "" {
+		t.Errorf("bytes (-want +got):\n%s", diff)
 	}
 }
 
-// TestStopEndsRead checks that stop ends a read that waits for the terminal.
+// TestStopEndsRead: stop ends a read that waits for the terminal, and every
+// read after it.
 func TestStopEndsRead(t *testing.T) {
 	in, _ := pipeInput(t)
 	done := make(chan error, 1)
 	go func() {
-		_, err := in.readKey()
+		_, err := in.Read(make([]byte, 16))
 		done <- err
 	}()
 	in.stop()
 	if err := <-done; !errors.Is(err, errStopped) {
 		t.Fatalf("read returned %v, want %v", err, errStopped)
 	}
-	if _, err := in.readKey(); !errors.Is(err, errStopped) {
+	if _, err := in.Read(make([]byte, 16)); !errors.Is(err, errStopped) {
 		t.Fatalf("read after stop returned %v, want %v", err, errStopped)
 	}
 }
 
-func TestEscapeSequenceLen(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-	}{
-		{"", 0},
-		{"x", 0},
-		{"[A", 2},
-		{"[1;5C rest", 5},
-		{"[3~", 3},
-		{"OB", 2},
-		{"O", 1},
-		{"[12", 3},
-		{"[1\ry", 2},
+// TestSessionEndEndsRead: the end of the session being served ends a read
+// that waits (once woken); the next session reads again.
+func TestSessionEndEndsRead(t *testing.T) {
+	in, w := pipeInput(t)
+	done := make(chan struct{})
+	in.serve(nil, done)
+	result := make(chan error, 1)
+	go func() {
+		_, err := in.Read(make([]byte, 16))
+		result <- err
+	}()
+	close(done)
+	in.wake()
+	if err := <-result; !errors.Is(err, errEnded) {
+		t.Fatalf("read returned %v, want %v", err, errEnded)
 	}
-	for _, tt := range tests {
-		if got := escapeSequenceLen([]byte(tt.in)); got != tt.want {
-			t.Errorf("escapeSequenceLen(%q) = %d, want %d", tt.in, got, tt.want)
-		}
+	in.endSession()
+	io.WriteString(w, "x")
+	buf := make([]byte, 16)
+	if n, err := in.Read(buf); err != nil || string(buf[:n]) != "x" {
+		t.Errorf("read after the session: %q, %v", buf[:n], err)
 	}
 }
 
-// FuzzReadAnswer checks that any typed bytes give a valid UTF-8 answer of at
-// most maxAnswer printable characters.
-func FuzzReadAnswer(f *testing.F) {
-	for _, s := range []string{"y\r", "ab\x7fc\r", "\x1b[A\x1b", "é\xff\r", "\x03"} {
-		f.Add([]byte(s))
+// TestIdleTimeout: a read waits at most the session's idle timeout; then
+// reads fail until the session ends.
+func TestIdleTimeout(t *testing.T) {
+	in, w := pipeInput(t)
+	in.serve(func() time.Duration { return time.Millisecond }, nil)
+	if _, err := in.Read(make([]byte, 16)); !errors.Is(err, errIdle) {
+		t.Fatalf("read returned %v, want %v", err, errIdle)
 	}
-	f.Fuzz(func(t *testing.T, typed []byte) {
-		keys := &input{pending: append([]byte(nil), typed...), stopped: true}
-		got, err := readAnswer(keys.readKey, func(string) {}, true)
-		if err != nil {
-			return
-		}
-		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > maxAnswer {
-			t.Fatalf("answer %q", got)
-		}
-		for _, r := range got {
-			if r < ' ' || r == utf8.RuneError {
-				t.Fatalf("answer %q holds %q", got, r)
-			}
-		}
-	})
+	io.WriteString(w, "x")
+	if _, err := in.Read(make([]byte, 16)); !errors.Is(err, errIdle) {
+		t.Fatalf("read after the time-out returned %v, want %v", err, errIdle)
+	}
+	in.endSession()
+	buf := make([]byte, 16)
+	if n, err := in.Read(buf); err != nil || string(buf[:n]) != "x" {
+		t.Errorf("read after the session: %q, %v", buf[:n], err)
+	}
 }

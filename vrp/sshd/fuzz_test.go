@@ -2,7 +2,6 @@ package sshd
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -38,51 +37,6 @@ var fuzzSeeds = []string{
 	"a\x00b\x7f\x08\x15\x17\x0b\x0c\x14\x18\x19\r",
 }
 
-// FuzzEditorInput checks what the line editor is given: valid UTF-8, no
-// Ctrl+C, Ctrl+Z or Ctrl+D, escape sequences only when complete, and at most
-// one line ending per read, at its end.
-func FuzzEditorInput(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := &ptyTerminal{in: &input{chunks: feed(data)}}
-		var got []byte
-		buf := make([]byte, 256)
-		for {
-			n, err := p.editorRead(buf)
-			if err != nil {
-				if err != io.EOF {
-					t.Fatalf("error %v", err)
-				}
-				break
-			}
-			if n == 0 || n > len(buf) {
-				t.Fatalf("read %d bytes", n)
-			}
-			piece := buf[:n]
-			if i := bytes.IndexAny(piece, "\r\n"); i >= 0 && i != n-1 {
-				t.Fatalf("line ending inside a read: %q", piece)
-			}
-			got = append(got, piece...)
-			p.takeAction()
-		}
-		if !utf8.Valid(got) {
-			t.Errorf("invalid UTF-8 given to the editor: %q", got)
-		}
-		if bytes.ContainsAny(got, "\x03\x1a\x04") {
-			t.Errorf("control key given to the editor: %q", got)
-		}
-		for i, c := range got {
-			if c == keyEscape {
-				if _, state := escapeSequence(got[i:]); state != escComplete {
-					t.Errorf("incomplete escape sequence at %d: %q", i, got)
-				}
-			}
-		}
-	})
-}
-
 // FuzzReadLine: lines read without the editor hold every byte of the input
 // but the line endings, in order, and never a line ending.
 func FuzzReadLine(f *testing.F) {
@@ -112,7 +66,8 @@ func FuzzReadLine(f *testing.F) {
 }
 
 // FuzzTerminal runs an interactive session on arbitrary keys: it must end
-// when the input ends, without a panic, and print valid UTF-8.
+// when the input ends, without a panic, and print valid UTF-8. (The line
+// discipline's own fuzz test is vrp/tty's FuzzTerminal.)
 func FuzzTerminal(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -121,7 +76,7 @@ func FuzzTerminal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &input{chunks: feed(data)}
 		var out bytes.Buffer
-		p := newPtyTerminal(&out, in, 80, 24)
+		p := newPtyTerminal(&out, in)
 		// No AAA user: the session has the VTY's default level, so random
 		// input cannot reach the commands that change the device's users or
 		// connect to other hosts.
@@ -132,7 +87,7 @@ func FuzzTerminal(f *testing.F) {
 		defer s.Close()
 		p.attach(s)
 		p.run()
-		p.flush()
+		p.Flush()
 		if !utf8.Valid(out.Bytes()) {
 			t.Errorf("invalid UTF-8 in the output: %q", out.Bytes())
 		}

@@ -272,6 +272,8 @@ func render(out string) string {
 		switch r := rs[i]; {
 		case r == '\r':
 			x = 0
+		case r == '\b':
+			x = max(0, min(x, width-1)-1)
 		case r == '\n':
 			y++
 		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[':

@@ -7,14 +7,15 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gliderlabs/ssh"
 )
 
-// Errors that end reading from a session's input.
-var (
-	errIdle        = errors.New("sshd: idle timeout")
-	errInterrupted = errors.New("sshd: interrupted by Ctrl+C")
+// errIdle ends reading from a session's input after its idle timeout.
+var errIdle = errors.New("sshd: idle timeout")
+
+// Keys the interrupter looks for.
+const (
+	keyCtrlC = 0x03
+	keyCtrlK = 0x0b // aborts a connection attempt of the FTP client
 )
 
 // chunkSize is the most a pump reads from the channel at once; it bounds the
@@ -94,12 +95,6 @@ type input struct {
 	// before reads fail with errIdle.
 	idle   func() time.Duration
 	onIdle func()
-	// beforeWait runs before each blocking wait (it flushes output).
-	beforeWait func()
-	// windows delivers the client's window sizes to onWindow while the
-	// session waits for input (nil without a pty).
-	windows  <-chan ssh.Window
-	onWindow func(ssh.Window)
 
 	pending []byte
 	err     error
@@ -112,9 +107,6 @@ func (in *input) fill() error {
 	if in.err != nil {
 		return in.err
 	}
-	if in.beforeWait != nil {
-		in.beforeWait()
-	}
 	var expired <-chan time.Time
 	if in.idle != nil {
 		if d := in.idle(); d > 0 {
@@ -123,36 +115,43 @@ func (in *input) fill() error {
 			expired = t.C
 		}
 	}
-	for {
-		select {
-		case chunk, ok := <-in.chunks:
-			if !ok {
-				in.err = io.EOF
-				return in.err
-			}
-			if len(in.pending) == 0 {
-				in.pending = chunk
-			} else {
-				in.pending = append(in.pending, chunk...)
-			}
-			return nil
-		case w, ok := <-in.windows:
-			if !ok {
-				in.windows = nil
-				continue
-			}
-			in.onWindow(w)
-			continue
-		case <-in.done:
+	select {
+	case chunk, ok := <-in.chunks:
+		if !ok {
 			in.err = io.EOF
-		case <-expired:
-			in.err = errIdle
-			if in.onIdle != nil {
-				in.onIdle()
-			}
+			return in.err
 		}
-		return in.err
+		if len(in.pending) == 0 {
+			in.pending = chunk
+		} else {
+			in.pending = append(in.pending, chunk...)
+		}
+		return nil
+	case <-in.done:
+		in.err = io.EOF
+	case <-expired:
+		in.err = errIdle
+		if in.onIdle != nil {
+			in.onIdle()
+		}
 	}
+	return in.err
+}
+
+// Read gives the line discipline of a pty session the bytes of the input as
+// they come; it waits as fill does.
+func (in *input) Read(p []byte) (int, error) {
+	for len(in.pending) == 0 {
+		if err := in.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, in.pending)
+	in.pending = in.pending[n:]
+	if len(in.pending) == 0 {
+		in.pending = nil // let the chunk be collected
+	}
+	return n, nil
 }
 
 // next returns the next byte without consuming it, dropping the '\n' of a
@@ -181,120 +180,6 @@ func (in *input) consume(n int) {
 		in.pending = nil // let the chunk be collected
 	}
 }
-
-// scanLine returns how many pending bytes, at most limit, make the next
-// piece of input for the line editor: up to and including a line ending,
-// stopping before a control key the line discipline handles itself and
-// before an incomplete UTF-8 sequence (waiting for its end when it comes
-// first). Invalid UTF-8 bytes are removed: x/term's Terminal stops reading
-// at them until more input arrives. It returns 0 when it removed bytes only.
-func (in *input) scanLine(limit int) (int, error) {
-	n := 0
-	for n < len(in.pending) && n < limit {
-		c := in.pending[n]
-		if c == keyCtrlC || c == keyCtrlZ || c == keyCtrlD {
-			break
-		}
-		if c == keyEscape {
-			size, state := escapeSequence(in.pending[n:])
-			switch {
-			case state == escInvalid:
-				in.pending = append(in.pending[:n], in.pending[n+1:]...)
-				continue
-			case state == escPartial && n > 0:
-				return n, nil
-			case state == escPartial:
-				if err := in.fill(); err != nil {
-					in.pending = nil
-					return 0, err
-				}
-				continue
-			case n+size > limit:
-				return n, nil
-			}
-			n += size
-			continue
-		}
-		if c < utf8.RuneSelf {
-			n++
-			if c == '\r' || c == '\n' {
-				break
-			}
-			continue
-		}
-		if !utf8.FullRune(in.pending[n:]) {
-			if n > 0 {
-				break
-			}
-			if err := in.fill(); err != nil {
-				in.pending = nil
-				return 0, err
-			}
-			continue
-		}
-		r, size := utf8.DecodeRune(in.pending[n:])
-		if r == utf8.RuneError && size == 1 {
-			in.pending = append(in.pending[:n], in.pending[n+1:]...)
-			continue
-		}
-		if n+size > limit {
-			break
-		}
-		n += size
-	}
-	return n, nil
-}
-
-const keyEscape = 0x1b
-
-// maxEscape is the longest escape sequence passed to the line editor.
-const maxEscape = 16
-
-const (
-	escComplete = iota
-	escPartial
-	escInvalid
-)
-
-// escapeSequence checks the escape sequence at the start of p (p[0] is ESC)
-// and returns its length. The line editor is given only complete sequences
-// of the forms ESC [ params final and ESC O final, at most maxEscape bytes:
-// it takes any letter as the end of a sequence, so an ESC followed by
-// anything else would swallow the keys after it, an Enter included.
-func escapeSequence(p []byte) (int, int) {
-	if len(p) < 2 {
-		return 0, escPartial
-	}
-	switch p[1] {
-	case 'O':
-		if len(p) < 3 {
-			return 0, escPartial
-		}
-		if isFinal(p[2]) {
-			return 3, escComplete
-		}
-		return 0, escInvalid
-	case '[':
-	default:
-		return 0, escInvalid
-	}
-	for i := 2; i < len(p) && i < maxEscape; i++ {
-		switch c := p[i]; {
-		case c >= '0' && c <= '9' || c == ';':
-		case isFinal(c):
-			return i + 1, escComplete
-		default:
-			return 0, escInvalid
-		}
-	}
-	if len(p) < maxEscape {
-		return 0, escPartial
-	}
-	return 0, escInvalid
-}
-
-// isFinal reports the bytes that end an escape sequence for x/term.
-func isFinal(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '~' }
 
 // readKey returns one key press for the pager: a byte, or a UTF-8 character.
 // It does not decode escape sequences; the pager ignores their bytes.

@@ -107,6 +107,14 @@ func TestOpenSSHExec(t *testing.T) {
 			t.Errorf("status %d, output (-want +got):\n%s\nstderr: %s", status, diff, errOut)
 		}
 	})
+	t.Run("a refused command exits with status 1", func(t *testing.T) {
+		out, errOut, status := command(t, "", sshpass, append([]string{"-p", adminPassword, "ssh"},
+			sshArgs(port, "/dev/null", "admin@127.0.0.1", "cd nothere\npwd")...)...)
+		want := "Error: Directory does not exist.\nflash:\n"
+		if diff := cmp.Diff(want, out); diff != "" || status != 1 {
+			t.Errorf("status %d (want 1), output (-want +got):\n%s\nstderr: %s", status, diff, errOut)
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		// sshpass exits with 5 when the password is refused.
 		_, errOut, status := command(t, "", sshpass, append([]string{"-p", "Wrong@123", "ssh"},

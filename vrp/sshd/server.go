@@ -3,11 +3,12 @@
 // device's AAA database and gives each session the device's CLI.
 //
 // A session with a pty gets the interactive CLI: the login banner, prompts,
-// line editing and history (golang.org/x/term's Terminal as the line
-// discipline), "?" help, Tab completion, Ctrl+Z, Ctrl+C and the pager. An exec
-// request ("ssh host 'display version'") runs its lines as commands and prints
-// only their output; a shell without a pty ("ssh -T host") reads command
-// lines from its input without echo.
+// line editing and history, "?" help, Tab completion, Ctrl+Z, Ctrl+C and the
+// pager, with the device's plain bytes (vrp/tty is the line discipline). An
+// exec request ("ssh host 'display version'") runs its lines as commands and
+// prints only their output; its exit status is 1 when a command was refused.
+// A shell without a pty ("ssh -T host") reads command lines from its input
+// without echo.
 //
 // Every Server serves one device and owns its listeners, connections and
 // goroutines; Close and Shutdown end them all.

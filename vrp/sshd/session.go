@@ -38,11 +38,11 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	in := &input{chunks: chunks}
 
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
-	pty, winch, isPty := ss.Pty()
+	_, winch, isPty := ss.Pty()
 	command := ss.RawCommand()
 	switch {
 	case isPty && command == "":
-		srv.serveTerminal(ss, in, intr, info, pty, winch)
+		srv.serveTerminal(ss, in, intr, info, winch)
 	case isPty:
 		go discardWindows(winch)
 		srv.serveExec(ss, in, info, command)
@@ -82,15 +82,24 @@ func (srv *Server) openSession(ss ssh.Session, info vrp.SessionInfo, t vrp.Termi
 
 // serveExec runs the lines of an exec request as commands, without banner,
 // prompts or paging. Questions read their answers from the channel's input;
-// at its end they get none (the device's default, "n").
+// at its end they get none (the device's default, "n"). The exit status is
+// 1 when a command was refused (a line of the output starts with "Error:"),
+// so that scripts can tell; every line runs all the same, as pasted lines
+// would.
 func (srv *Server) serveExec(ss ssh.Session, in *input, info vrp.SessionInfo, command string) {
-	t := &plainTerminal{w: ss, in: in}
+	watch := newErrorWatch(ss)
+	t := &plainTerminal{w: watch, in: in}
 	info.Interactive = false
 	s := srv.openSession(ss, info, t)
 	if s == nil {
 		return
 	}
-	defer s.Close()
+	defer func() {
+		s.Close()
+		if watch.failed {
+			ss.Exit(1)
+		}
+	}()
 	in.done = s.Done()
 	in.idle = s.IdleTimeout
 	in.onIdle = s.Timeout
