@@ -28,6 +28,8 @@ func testDevice(t *testing.T) *device {
 		Flash: flash.NewMemory(flash.Options{Clock: clock}),
 		Now:   clock,
 		AAA:   aaa.Options{KDF: aaa.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}, Now: clock},
+		// Refusals at once: the limit test refuses logins.
+		FTPFailureDelay: -1,
 	})
 	if err != nil {
 		t.Fatal(err)
