@@ -1,5 +1,5 @@
 # vrpsim.sh: helpers shared by the scripts that run vrpsim and its peers
-# (scripts/backup-demo.sh, scripts/bench-client.sh, scripts/lib/scenario.sh).
+# (scripts/backup-demo.sh, scripts/lib/scenario.sh).
 # Source it; it defines functions only and sets no shell options.
 
 # stop_pid PID: TERM, up to 5 s to exit, then KILL; reaps PID when it is a
