@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh: vrpsim's benchmarks, the README's command. The work is done by
-# cmd/vrpbench (the logic is in internal/bench); "scripts/bench.sh -h",
+# cmd/vrpbench (the logic is in cmd/vrpbench/internal/bench); "scripts/bench.sh -h",
 # "scripts/bench.sh lab -h" and "scripts/bench.sh client -h" explain every
 # figure and flag.
 #

@@ -16,7 +16,7 @@ package main
 import (
 	"os"
 
-	"github.com/vrpsim/vrpsim/internal/bench"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench"
 )
 
 func main() {

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 const serverHelp = `Usage: vrpbench [flags]   (scripts/bench.sh [flags])

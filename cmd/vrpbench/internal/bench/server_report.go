@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
-	"github.com/vrpsim/vrpsim/internal/bench/stats"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/stats"
 )
 
 // serverResult is what RunServer measured, and what its report says about

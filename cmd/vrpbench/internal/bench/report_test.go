@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 // TestServerReport pins the server benchmark's report: every figure, its

@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/vrpsim/vrpsim/internal/bench/stats"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/stats"
 )
 
 const clientHelp = `Usage: vrpbench client [flags]   (scripts/bench.sh client [flags])

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 // The local user scripts/ftp-peers.sh creates for vsftpd's logins (SHA-512

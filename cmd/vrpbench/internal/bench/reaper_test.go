@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 // TestMain lets the tests run this test binary as vrpbench (for its reaper).

@@ -33,7 +33,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 // Exit statuses of [Main] besides 0 and 1 (a failed run).

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/vrpsim/vrpsim/internal/bench/proc"
+	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/proc"
 )
 
 // The device's initial administrator, as every new vrpsim has it.
@@ -114,15 +114,16 @@ func (d *device) exec(ctx context.Context, lines, stdin string, limit time.Durat
 }
 
 // configure runs configuration lines on the device and appends what it
-// printed to the log; a line the device refuses ("Error: ...") fails it.
+// printed to the log; a line the device refuses ("Error: ...", and an exit
+// status of 1) fails it.
 func (d *device) configure(ctx context.Context, lines string, log io.Writer) error {
 	out, err := d.exec(ctx, lines, "", time.Minute)
 	io.WriteString(log, out)
-	if err != nil {
-		return fmt.Errorf("device configuration over SSH: %w\n%s", err, out)
-	}
 	if refused(out) {
 		return fmt.Errorf("the device refused a configuration line:\n%s", out)
+	}
+	if err != nil {
+		return fmt.Errorf("device configuration over SSH: %w\n%s", err, out)
 	}
 	return nil
 }

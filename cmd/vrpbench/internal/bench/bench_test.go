@@ -317,7 +317,7 @@ devices:
 	if diff := cmp.Diff(want, labFile(2)); diff != "" {
 		t.Errorf("labFile (-want +got):\n%s", diff)
 	}
-	r1, err := os.ReadFile("../../docs/lab-configs/R1.cfg")
+	r1, err := os.ReadFile("../../../../docs/lab-configs/R1.cfg")
 	if err != nil {
 		t.Fatal(err)
 	}
