@@ -23,6 +23,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -158,15 +159,33 @@ func systemWorkDir(t testing.TB) string {
 	return dir
 }
 
-// freePort returns a port that was free a moment ago on host.
+// freePort returns a port that was free a moment ago on host, for a server
+// that binds it itself. It is taken below the kernel's range of ephemeral
+// ports (ip_local_port_range, 32768-60999 by default): a port from that
+// range, released for the server to bind, can meanwhile become the local
+// port of any outgoing connection of a test running in parallel, and the
+// server then fails with "Address already in use".
 func freePort(t testing.TB, host string) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatal(err)
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
+				low = n
+			}
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	const first = 10000 // above the ports of well-known services
+	for range 100 {
+		port := first + rand.IntN(low-first)
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatalf("no free port on %s between %d and %d", host, first, low-1)
+	return 0
 }
 
 // lockedBuffer collects a server's output for the log of a failing test.
