@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vrpsim/vrpsim/vrp/lab"
+	"github.com/vrpsim/vrpsim/lab"
 )
 
 // labTableMax is the largest lab whose devices are listed at start.
