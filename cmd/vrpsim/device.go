@@ -6,86 +6,53 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/lab"
 	"github.com/vrpsim/vrpsim/vrp"
-	"github.com/vrpsim/vrpsim/vrp/sshd"
-	gossh "golang.org/x/crypto/ssh"
 )
 
-// standalone is the one device of "vrpsim" and "vrpsim console": its flash
-// and host key in a data directory, its SSH server when sshAddr is set.
+// standalone is the one device of "vrpsim" and "vrpsim console": a lab of
+// one device (lab.OneDevice) built from the flags.
 type standalone struct {
+	lab    *lab.Lab
 	dev    *vrp.Device
-	fs     flash.FS
-	srv    *sshd.Server
-	served chan error // the SSH server's end
+	failed chan error // the SSH server's failure
 }
 
-// startDevice boots the device and starts its SSH server; it prints how to
-// log in, and warns when the server listens beyond loopback while admin
-// still has its initial password. What can stop the start (the host key, the
-// flash, the SSH address) is checked before the device says it is up.
+// startDevice starts the device and prints that it is up, how to log in
+// (with the initial password while admin still has it) and a warning when
+// its SSH server listens beyond loopback while admin has that password.
+// What can stop the start (the SSH address, the host key, the flash) stops
+// it before the device says it is up.
 func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
-	devAddr := netip.MustParseAddr("127.0.0.1")
-	var key gossh.Signer
-	if sshAddr != "" {
-		host, _, err := net.SplitHostPort(sshAddr)
-		if err != nil {
-			return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
-		}
-		if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
-			devAddr = ip
-		}
-		if key, err = sshd.LoadOrCreateHostKey(filepath.Join(dataDir, "ssh_host_ed25519_key")); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(dataDir, "flash"), 0o755); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	fs, err := flash.NewDisk(filepath.Join(dataDir, "flash"), flash.Options{})
+	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
 	if err != nil {
-		return nil, fmt.Errorf("flash: %w", err)
+		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
 	}
-	sd := &standalone{fs: fs}
-	sd.dev, err = vrp.New(vrp.Options{Sysname: sysname, Flash: fs, Address: devAddr})
+	sd := &standalone{failed: make(chan error, 1)}
+	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
+		select {
+		case sd.failed <- err:
+		default:
+		}
+	}})
 	if err != nil {
-		sd.Close()
 		return nil, err
 	}
-	var l net.Listener
-	if sshAddr != "" {
-		if l, err = net.Listen("tcp", sshAddr); err != nil {
-			sd.Close()
-			return nil, err
-		}
-	}
+	st := sd.lab.Status()[0]
+	sd.dev = sd.lab.Device(st.Sysname)
 	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", sd.dev.Sysname(), dataDir)
-	if l == nil {
+	if !st.SSH.IsValid() {
 		return sd, nil
 	}
-	sd.srv = &sshd.Server{Device: sd.dev, HostKey: key}
-	sd.served = make(chan error, 1)
-	go func() { sd.served <- sd.srv.Serve(l) }()
-	addr := l.Addr().(*net.TCPAddr)
-	ip := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		ip = "127.0.0.1"
-	}
-	initial := sd.dev.InitialPassword()
-	if initial {
-		fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
+	if st.InitialPassword {
+		fmt.Fprintf(stdout, "Log in with user admin, password Admin@huawei:\n\n    %s\n\n", st.LoginCommand())
 	} else {
-		fmt.Fprintf(stdout, "Log in with user admin and its password:\n\n    ssh -p %d admin@%s\n\n", addr.Port, ip)
+		fmt.Fprintf(stdout, "Log in with user admin and its password:\n\n    %s\n\n", st.LoginCommand())
 	}
-	if !addr.IP.IsLoopback() && initial {
-		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", l.Addr())
+	if st.Exposed() {
+		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", st.SSH)
 	}
 	return sd, nil
 }
@@ -93,18 +60,9 @@ func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*s
 // Close stops the SSH server, then the device, then its flash. Nothing is
 // saved: as on a device, only save writes the configuration.
 func (sd *standalone) Close() {
-	if sd.srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		sd.srv.Shutdown(ctx)
-		cancel()
-		<-sd.served
-	}
-	if sd.dev != nil {
-		sd.dev.Close()
-	}
-	if c, ok := sd.fs.(io.Closer); ok {
-		c.Close()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sd.lab.Shutdown(ctx)
 }
 
 // deviceFlags are the flags that place the standalone device.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vrpsim/vrpsim/vrp/lab"
+	"github.com/vrpsim/vrpsim/lab"
 )
 
 // labTableMax is the largest lab whose devices are listed at start.
@@ -89,14 +89,14 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "\n%s\n", l.StatusText())
 	}
 	first := st[0]
-	fmt.Fprintf(stdout, "Log in to a device with its startup configuration's users (admin, password Admin@huawei by default), e.g.:\n\n    ssh -p %d admin@%s\n\n", first.SSH.Port(), first.Address)
+	fmt.Fprintf(stdout, "Log in to a device with its startup configuration's users (admin, password Admin@huawei by default), e.g.:\n\n    %s\n\n", first.LoginCommand())
 	if al != nil {
 		base := "http://" + al.Addr().String()
 		fmt.Fprintf(stdout, "Admin endpoint:\n\n    curl %s/devices\n    curl -X POST %s/devices/%s/stop\n    curl -X POST %s/devices/%s/start\n\n", base, base, first.Sysname, base, first.Sysname)
 	}
 	var exposed []string
 	for _, s := range st {
-		if d := l.Device(s.Sysname); d != nil && !s.Address.IsLoopback() && d.InitialPassword() {
+		if s.Exposed() {
 			exposed = append(exposed, s.Sysname)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vrpsim/vrpsim/vrp/lab"
+	"github.com/vrpsim/vrpsim/lab"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -67,7 +67,7 @@ func serve(ctx context.Context, sshAddr, dataDir, sysname string, stdout, stderr
 	fmt.Fprintf(stdout, "Press Ctrl+C to stop (nothing is saved implicitly: use save on the device).\n")
 	select {
 	case <-ctx.Done():
-	case err := <-sd.served:
+	case err := <-sd.failed:
 		return fmt.Errorf("ssh server: %w", err)
 	}
 	fmt.Fprintf(stdout, "vrpsim: shutting down\n")

@@ -7,6 +7,10 @@
 // opens every device's listeners and boots the devices; a running Lab stops
 // and starts one device at a time while the others keep serving, and
 // Shutdown stops them all without saving anything.
+//
+// It is also where vrpsim's one device starts and stops: OneDevice describes
+// it as a lab of one, so that every device, in a lab file or not, starts and
+// stops the same way (device.go).
 package lab
 
 import (
@@ -42,7 +46,8 @@ const maxFileSize = 16 << 20
 
 // File is a parsed, checked lab file.
 type File struct {
-	// Name is the lab file's path, as errors show it.
+	// Name is the lab file's path, as errors show it; "" for the lab of
+	// OneDevice, which has no file.
 	Name string
 	// Admin is the address of the admin HTTP endpoint ("" for none).
 	Admin string
@@ -80,6 +85,14 @@ type Device struct {
 	Startup string
 	// Line is the line of the device's entry in the lab file.
 	Line int
+
+	// SSHListen, when set, is where the SSH server listens instead of
+	// Address:SSHPort: vrpsim's --ssh, which may name a host or an
+	// unspecified address (every interface). Lab files do not set it.
+	SSHListen string
+	// NoSSH: the device has no SSH server (vrpsim console --ssh ""). Lab
+	// files do not set it.
+	NoSSH bool
 }
 
 // SSHAddr is the address the device's SSH server listens on.

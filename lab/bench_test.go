@@ -13,7 +13,7 @@ import (
 func benchLab(b testing.TB, n int) *File {
 	b.Helper()
 	dir := b.TempDir()
-	cfg, err := os.ReadFile("../../docs/lab-configs/R1.cfg")
+	cfg, err := os.ReadFile("../docs/lab-configs/R1.cfg")
 	if err != nil {
 		b.Fatal(err)
 	}
