@@ -3,6 +3,7 @@ package vrp
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -239,4 +240,160 @@ func aaaError(err error) error {
 		return refuse("Error: The password is invalid.")
 	}
 	return fmt.Errorf("aaa: %w", err)
+}
+
+const localUserRule = "  ----------------------------------------------------------------------------\n"
+
+// blockSource is a locked-out source address as `display local-user` shows
+// it: "console" for the console (no address).
+func blockSource(a netip.Addr) string {
+	if !a.IsValid() {
+		return "console"
+	}
+	return a.String()
+}
+
+// blockTimeLeft is the Block-time-left of a lock ending at until: whole
+// minutes, rounded up, as "5 Min(s)".
+func blockTimeLeft(until, now time.Time) string {
+	left := max(until.Sub(now), 0)
+	return fmt.Sprintf("%d Min(s)", (left+time.Minute-1)/time.Minute)
+}
+
+// localUserTable renders `display local-user`. When wrong passwords have
+// locked users out, a second table after the total says from which source
+// address each lock holds (locks are per source, see package aaa).
+func localUserTable(users []aaa.User, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(localUserRule)
+	b.WriteString("  User-name                      State  AuthMask  AdminLevel\n")
+	b.WriteString(localUserRule)
+	for _, u := range users {
+		name := shortUserName(u.Name)
+		state := "A"
+		if u.State == aaa.StateBlock || u.Locked {
+			state = "B"
+		}
+		level := "-"
+		if u.Privilege >= 0 {
+			level = fmt.Sprint(u.Privilege)
+		}
+		fmt.Fprintf(&b, "  %-30s %-6s %-9s %s\n", name, state, u.Services.Mask(), level)
+	}
+	b.WriteString(localUserRule)
+	fmt.Fprintf(&b, "  Total %d user(s)\n", len(users))
+	header := false
+	for _, u := range users {
+		for _, s := range u.Sources {
+			if !s.Locked() {
+				continue
+			}
+			if !header {
+				b.WriteString("\n  User-name                      Block-source                   Block-time-left\n")
+				b.WriteString(localUserRule)
+				header = true
+			}
+			fmt.Fprintf(&b, "  %-30s %-30s %s\n", shortUserName(u.Name), blockSource(s.Source), blockTimeLeft(s.LockedUntil, now))
+		}
+	}
+	if header {
+		b.WriteString(localUserRule)
+	}
+	return b.String()
+}
+
+// shortUserName cuts a name longer than the User-name column to "name...".
+func shortUserName(name string) string {
+	if len(name) > 30 {
+		return name[:27] + "..."
+	}
+	return name
+}
+
+// localUserDetail renders `display local-user username NAME`. While wrong
+// passwords lock the user out, Block-source and Block-time-left say from
+// which address and for how long, a pair for each locked source.
+func localUserDetail(u aaa.User, now time.Time) string {
+	dash := func(set bool, v string) string {
+		if !set {
+			return "-"
+		}
+		return v
+	}
+	state := "active"
+	if u.State == aaa.StateBlock || u.Locked {
+		state = "block"
+	}
+	idle := "-"
+	if u.IdleTimeoutSet {
+		idle = fmt.Sprintf("%d Minute(s) %d Second(s)", int(u.IdleTimeout/time.Minute), int(u.IdleTimeout%time.Minute/time.Second))
+	}
+	var b strings.Builder
+	b.WriteString("  The contents of local user(s):\n")
+	fmt.Fprintf(&b, "  Password          : %s\n", dash(u.HasPassword, "****************"))
+	fmt.Fprintf(&b, "  State             : %s\n", state)
+	fmt.Fprintf(&b, "  Service-type-mask : %s\n", u.Services.Mask())
+	fmt.Fprintf(&b, "  Privilege level   : %s\n", dash(u.Privilege >= 0, fmt.Sprint(u.Privilege)))
+	fmt.Fprintf(&b, "  Ftp-directory     : %s\n", dash(u.FTPDirectory != "", u.FTPDirectory))
+	fmt.Fprintf(&b, "  Access-limit      : %s\n", dash(u.AccessLimit > 0, fmt.Sprint(u.AccessLimit)))
+	fmt.Fprintf(&b, "  Accessed-num      : %d\n", u.Online)
+	fmt.Fprintf(&b, "  Idle-timeout      : %s\n", idle)
+	fmt.Fprintf(&b, "  User-group        : -\n")
+	if u.Locked {
+		fmt.Fprintf(&b, "  Login fail count  : %d\n", u.FailCount)
+	}
+	for _, s := range u.Sources {
+		if s.Locked() {
+			fmt.Fprintf(&b, "  Block-source      : %s\n", blockSource(s.Source))
+			fmt.Fprintf(&b, "  Block-time-left   : %s\n", blockTimeLeft(s.LockedUntil, now))
+		}
+	}
+	return b.String()
+}
+
+// renderAAA writes the aaa section of the configuration, without its
+// closing "#".
+func renderAAA(b *strings.Builder, db *aaa.DB) {
+	b.WriteString("aaa\n")
+	b.WriteString(" authentication-scheme default\n authorization-scheme default\n accounting-scheme default\n domain default\n domain default_admin\n")
+	renderUsers(b, db)
+}
+
+func renderUsers(b *strings.Builder, db *aaa.DB) {
+	p := db.LockoutPolicy()
+	def := aaa.DefaultLockoutPolicy()
+	switch {
+	case !p.Enabled:
+		b.WriteString(" undo local-aaa-user wrong-password\n")
+	case p != def:
+		fmt.Fprintf(b, " local-aaa-user wrong-password retry-interval %d retry-time %d block-time %d\n",
+			int(p.RetryInterval/time.Minute), p.RetryTime, int(p.BlockTime/time.Minute))
+	}
+	for _, u := range db.Users() {
+		if ct, ok := db.CipherText(u.Name); ok {
+			kind := "cipher"
+			if u.PasswordKind == aaa.IrreversibleCipher {
+				kind = "irreversible-cipher"
+			}
+			fmt.Fprintf(b, " local-user %s password %s %s\n", u.Name, kind, ct)
+		}
+		if u.Privilege >= 0 {
+			fmt.Fprintf(b, " local-user %s privilege level %d\n", u.Name, u.Privilege)
+		}
+		if u.FTPDirectory != "" {
+			fmt.Fprintf(b, " local-user %s ftp-directory %s\n", u.Name, u.FTPDirectory)
+		}
+		if u.AccessLimit > 0 {
+			fmt.Fprintf(b, " local-user %s access-limit %d\n", u.Name, u.AccessLimit)
+		}
+		if u.IdleTimeoutSet {
+			fmt.Fprintf(b, " local-user %s idle-timeout %d %d\n", u.Name, int(u.IdleTimeout/time.Minute), int(u.IdleTimeout%time.Minute/time.Second))
+		}
+		if u.State == aaa.StateBlock {
+			fmt.Fprintf(b, " local-user %s state block\n", u.Name)
+		}
+		if u.Services != 0 {
+			fmt.Fprintf(b, " local-user %s service-type %s\n", u.Name, strings.Join(u.Services.Words(), " "))
+		}
+	}
 }

@@ -2,6 +2,7 @@ package vrp
 
 import (
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/vrpsim/vrpsim/vrp/cli"
@@ -134,19 +135,40 @@ var sharedParams = map[string]*cli.Param{
 	"times":       cli.Integer(3, 65535, "Retry times"),
 	"block-min":   cli.Integer(5, 65535, "Block time, in minutes"),
 	"ssh-user":    cli.String(1, 64, "SSH user name"),
+	"acl-number":  cli.Integer(2000, 3999, "Basic ACL number"),
 }
 
 // commands declares every command of the device.
 func commands() []*command {
 	var cmds []*command
-	cmds = append(cmds, basicCommands()...)
+	cmds = append(cmds, systemCommands()...)
 	cmds = append(cmds, displayCommands()...)
 	cmds = append(cmds, configFileCommands()...)
 	cmds = append(cmds, aaaCommands()...)
 	cmds = append(cmds, uiCommands()...)
 	cmds = append(cmds, sshCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
+	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
+	cmds = append(cmds, logCommands()...)
 	return cmds
+}
+
+// confirm asks a (y/n)[n] question until it gets an answer; Enter alone means n.
+func (e *callEnv) confirm(question string) (bool, error) {
+	for {
+		ans, err := e.Ask(question)
+		if err != nil {
+			e.Print("\n")
+			return false, nil
+		}
+		switch strings.ToLower(strings.TrimSpace(ans)) {
+		case "y", "yes":
+			return true, nil
+		case "", "n", "no":
+			return false, nil
+		}
+		e.Print("Error: Please choose 'YES' or 'NO' first before pressing 'Enter'. [Y/N]:\n")
+	}
 }

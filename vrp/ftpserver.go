@@ -32,50 +32,6 @@ const (
 	defaultFTPMaxSessions = 5
 )
 
-// acl is a basic ACL (2000-3999): rules matched in order of their IDs.
-type acl struct {
-	number int
-	rules  []aclRule
-}
-
-type aclRule struct {
-	id       int
-	permit   bool
-	any      bool // no source: every address
-	source   netip.Addr
-	wildcard netip.Addr
-}
-
-// matches reports whether a rule applies to an IPv4 address (wildcard bits set
-// to 1 are "don't care").
-func (r aclRule) matches(a netip.Addr) bool {
-	if r.any {
-		return true
-	}
-	if !a.Is4() {
-		return false
-	}
-	x, s, w := a.As4(), r.source.As4(), r.wildcard.As4()
-	for i := range x {
-		if x[i]&^w[i] != s[i]&^w[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// allows applies an ACL: the first matching rule decides; an ACL with no
-// rules, or no matching rule, lets the address through only when it has no
-// rules (the device's "works only once it has rule lines").
-func (l *acl) allows(a netip.Addr) bool {
-	for _, r := range l.rules {
-		if r.matches(a) {
-			return r.permit
-		}
-	}
-	return len(l.rules) == 0
-}
-
 // ftpRuntime is the running FTP server, when enabled.
 type ftpRuntime struct {
 	srv      *ftpd.Server
@@ -256,4 +212,103 @@ func (d *Device) FTPAddr() net.Addr {
 		return nil
 	}
 	return d.ftp.listener.Addr()
+}
+
+func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
+	if f.port != defaultFTPPort {
+		fmt.Fprintf(b, " ftp server port %d\n", f.port)
+	}
+	if f.maxSessions != defaultFTPMaxSessions {
+		fmt.Fprintf(b, " ftp server max-sessions %d\n", f.maxSessions)
+	}
+	if f.timeout != defaultFTPTimeout {
+		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))
+	}
+	if f.acl != 0 {
+		fmt.Fprintf(b, " ftp acl %d\n", f.acl)
+	}
+	if f.source.IsValid() {
+		fmt.Fprintf(b, " ftp server-source -a %s\n", f.source)
+	}
+	if f.enabled {
+		b.WriteString(" ftp server enable\n")
+	}
+	if f.defaultDir != "" {
+		fmt.Fprintf(b, " set default ftp-directory %s\n", f.defaultDir)
+	}
+}
+
+func (d *Device) setFTPPort(port int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ftp != nil {
+		return refuse("Error: The FTP server is running. Stop it with \"undo ftp server\" before changing the port.")
+	}
+	d.cfg.ftpServer.port = port
+	return nil
+}
+
+func (d *Device) setFTPMaxSessions(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.maxSessions = n
+	if d.ftp != nil {
+		d.ftp.srv.SetMaxSessions(n)
+	}
+}
+
+func (d *Device) setFTPTimeout(t time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.timeout = t
+	if d.ftp != nil {
+		d.ftp.srv.SetIdleTimeout(t)
+	}
+}
+
+func (d *Device) ftpServerText() string {
+	d.mu.Lock()
+	c := d.cfg.ftpServer
+	rt := d.ftp
+	d.mu.Unlock()
+	var b strings.Builder
+	row := func(label, value string) { fmt.Fprintf(&b, "   %s%*s\n", label, 43-len(label), value) }
+	if rt != nil {
+		b.WriteString("   FTP server is running\n")
+	} else {
+		b.WriteString("   FTP server is stopped\n")
+	}
+	users := 0
+	if rt != nil {
+		users = rt.srv.UserCount()
+	}
+	row("Max user number", strconv.Itoa(c.maxSessions))
+	row("User count", strconv.Itoa(users))
+	row("Timeout value(in minute)", strconv.Itoa(int(c.timeout/time.Minute)))
+	row("Listening port", strconv.Itoa(c.port))
+	row("Acl number", strconv.Itoa(c.acl))
+	src := "0.0.0.0"
+	if c.source.IsValid() {
+		src = c.source.String()
+	}
+	row("FTP server's source address", src)
+	return b.String()
+}
+
+func (d *Device) ftpUsersText() string {
+	d.mu.Lock()
+	rt := d.ftp
+	d.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("  username    host              port    idle    topdir\n")
+	if rt == nil {
+		return b.String()
+	}
+	for _, s := range rt.srv.Sessions() {
+		if !s.LoggedIn {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-11s %-17s %-7d %-7d %s\n", s.User, s.Remote.Addr().Unmap(), s.Remote.Port(), int(s.Idle/time.Minute), strings.TrimSuffix(s.Root, "/"))
+	}
+	return b.String()
 }

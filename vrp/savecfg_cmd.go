@@ -9,9 +9,6 @@ import (
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
-// defaultConfigFile is the file save proposes when no startup file is set.
-const defaultConfigFile = "flash:/vrpcfg.zip"
-
 func configFileCommands() []*command {
 	return []*command{
 		{
@@ -92,24 +89,6 @@ func configFileCommands() []*command {
 	}
 }
 
-// confirm asks a (y/n)[n] question until it gets an answer; Enter alone means n.
-func (e *callEnv) confirm(question string) (bool, error) {
-	for {
-		ans, err := e.Ask(question)
-		if err != nil {
-			e.Print("\n")
-			return false, nil
-		}
-		switch strings.ToLower(strings.TrimSpace(ans)) {
-		case "y", "yes":
-			return true, nil
-		case "", "n", "no":
-			return false, nil
-		}
-		e.Print("Error: Please choose 'YES' or 'NO' first before pressing 'Enter'. [Y/N]:\n")
-	}
-}
-
 // configFileName checks a configuration file name (5-64 characters, .cfg or
 // .zip, in the root of flash) and returns its path.
 func configFileName(name string) (string, error) {
@@ -163,16 +142,6 @@ func runSave(e *callEnv, c *cli.Call) error {
 	e.Print("  It will take several minutes to save configuration file, please wait.........\n" +
 		"  Configuration file had been saved successfully\n" +
 		"  Note: The configuration file will take effect after being activated\n")
-	return nil
-}
-
-func (d *Device) setStartup(path string) error {
-	if err := d.writeStartupName(path); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.startup = path
-	d.mu.Unlock()
 	return nil
 }
 

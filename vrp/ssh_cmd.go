@@ -86,17 +86,3 @@ func sshCommands() []*command {
 		},
 	}
 }
-
-// sshUser finds or creates an SSH user.
-func (d *Device) sshUser(name string) (*sshUser, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, u := range d.cfg.sshUsers {
-		if strings.EqualFold(u.name, name) {
-			return u, false
-		}
-	}
-	u := &sshUser{name: name}
-	d.cfg.sshUsers = append(d.cfg.sshUsers, u)
-	return u, true
-}

@@ -4,7 +4,7 @@ import (
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
-func basicCommands() []*command {
+func systemCommands() []*command {
 	return []*command{
 		{
 			Views: userView, Syntax: "system-view", Level: 2,
@@ -78,13 +78,4 @@ func basicCommands() []*command {
 			},
 		},
 	}
-}
-
-func (d *Device) uiConfig(line LineKind) uiConfig {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if line == LineVTY {
-		return d.cfg.vty
-	}
-	return d.cfg.con
 }

@@ -111,13 +111,3 @@ func uiCommands() []*command {
 		},
 	}
 }
-
-func (d *Device) changeUI(view string, change func(*uiConfig)) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if view == viewVTY {
-		change(&d.cfg.vty)
-	} else {
-		change(&d.cfg.con)
-	}
-}
