@@ -14,8 +14,6 @@ import (
 
 const rightsChanged = "Info: After you change the rights (including the password, access type, FTP directory, and level) of a local user, the rights of users already online do not change. The change takes effect to users who go online after the change.\n"
 
-var serviceWords = []string{"8021x", "api", "ftp", "http", "ppp", "ssh", "telnet", "terminal", "web", "x25-pad"}
-
 // serviceHelp is the help of the access types after service-type.
 var serviceHelp = map[string]string{
 	"8021x": "802.1x user", "api": "API user", "ftp": "FTP user", "http": "HTTP user", "ppp": "PPP user",
@@ -23,195 +21,165 @@ var serviceHelp = map[string]string{
 }
 
 func aaaCommands() []*command {
-	noop := func(e *callEnv, c *cli.Call) error { return nil }
-	services := "{ " + strings.Join(serviceWords, " | ") + " }*"
+	services := "{ " + strings.Join(aaa.ServiceWords(), " | ") + " }*:services"
 	return []*command{
-		{
-			Views: systemView, Syntax: "aaa", Level: 3,
-			Help: "Enter the AAA view",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.views = append(e.views, viewFrame{view: viewAAA})
-				return nil
-			},
-		},
-		{Views: aaaView, Syntax: "authentication-scheme default", Level: 3, Help: "Default authentication scheme (always present)", Run: noop},
-		{Views: aaaView, Syntax: "authorization-scheme default", Level: 3, Help: "Default authorization scheme (always present)", Run: noop},
-		{Views: aaaView, Syntax: "accounting-scheme default", Level: 3, Help: "Default accounting scheme (always present)", Run: noop},
-		{Views: aaaView, Syntax: "domain { default | default_admin }", Level: 3, Help: "Default domains (always present)", Run: noop},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> password { cipher | irreversible-cipher } <password>", Level: 3,
-			Help: "Create a local user or change its password",
-			Run: func(e *callEnv, c *cli.Call) error {
-				kind := aaa.Cipher
-				if c.Has("irreversible-cipher") {
-					kind = aaa.IrreversibleCipher
-				}
-				created, err := e.dev.Users().SetPassword(c.Value("user-name"), c.Value("password"), kind)
-				if err != nil {
-					return aaaError(err)
-				}
-				if created {
-					e.Print("Info: Add a new user.\n")
-				} else if !e.replaying {
-					e.Print(rightsChanged)
-				}
-				return nil
-			},
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> service-type " + services, Level: 3,
-			Words: serviceHelp,
-			Help:  "Set the access types of a local user",
-			Run: func(e *callEnv, c *cli.Call) error {
-				var set aaa.Service
-				for _, w := range c.Keywords() {
-					if s, ok := aaa.ParseService(w); ok {
-						set |= s
-					}
-				}
-				risky := set&(aaa.ServiceTelnet|aaa.ServiceFTP|aaa.ServiceHTTP) != 0
-				converted := false
-				err := e.dev.Users().Update(c.Value("user-name"), func(u *aaa.User) error {
-					u.Services = set
-					if risky && u.HasPassword && u.PasswordKind == aaa.Cipher {
-						u.PasswordKind = aaa.IrreversibleCipher
-						converted = true
-					}
-					return nil
-				})
-				if err != nil {
-					return aaaError(err)
-				}
-				if converted && !e.replaying {
-					e.Print("Info: The cipher password has been changed to an irreversible-cipher password.\n")
-				}
-				if risky {
-					e.Print("Warning: The user access modes include Telnet, FTP or HTTP, and so security risks exist.\n")
-				}
-				e.Print(rightsChanged)
-				return nil
-			},
-			Undo: "undo local-user <user-name> service-type",
-			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
-				u.Services = 0
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> privilege level <level>", Level: 3,
-			Help: "Set the privilege level of a local user",
-			Run: updateUser(true, func(u *aaa.User, c *cli.Call) error {
-				u.Privilege = c.Int("level")
-				return nil
-			}),
-			Undo: "undo local-user <user-name> privilege level",
-			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
-				u.Privilege = -1
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> ftp-directory <directory>", Level: 3,
-			Help: "Set the FTP directory of a local user",
-			Run: func(e *callEnv, c *cli.Call) error {
-				dir := c.Value("directory")
-				if err := e.checkDirectory(dir); err != nil {
-					return err
-				}
-				return updateUser(true, func(u *aaa.User, c *cli.Call) error {
-					u.FTPDirectory = dir
-					return nil
-				})(e, c)
-			},
-			Undo: "undo local-user <user-name> ftp-directory",
-			RunUndo: updateUser(true, func(u *aaa.User, c *cli.Call) error {
-				u.FTPDirectory = ""
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> access-limit <limit>", Level: 3,
-			Help: "Set the maximum number of concurrent sessions of a local user",
-			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
-				u.AccessLimit = c.Int("limit")
-				return nil
-			}),
-			Undo: "undo local-user <user-name> access-limit",
-			RunUndo: updateUser(false, func(u *aaa.User, c *cli.Call) error {
-				u.AccessLimit = 0
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> idle-timeout <minutes> [ <seconds> ]", Level: 3,
-			Help: "Set the idle timeout of a local user (0 0: never)",
-			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
-				u.IdleTimeout = time.Duration(c.Int("minutes"))*time.Minute + time.Duration(c.Int("seconds"))*time.Second
-				u.IdleTimeoutSet = true
-				return nil
-			}),
-			Undo: "undo local-user <user-name> idle-timeout",
-			RunUndo: updateUser(false, func(u *aaa.User, c *cli.Call) error {
-				u.IdleTimeout, u.IdleTimeoutSet = 0, false
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "local-user <user-name> state { active | block }", Level: 3,
-			Help: "Activate or block a local user",
-			Run: updateUser(false, func(u *aaa.User, c *cli.Call) error {
-				u.State = aaa.StateActive
-				if c.Has("block") {
-					u.State = aaa.StateBlock
-				}
-				return nil
-			}),
-		},
-		{
-			Views: aaaView, Syntax: "undo local-user <user-name>", Level: 3,
-			Help: "Delete a local user",
-			Run: func(e *callEnv, c *cli.Call) error {
-				if err := e.dev.Users().Delete(c.Value("user-name")); err != nil {
-					return aaaError(err)
-				}
-				return nil
-			},
-		},
-		{
-			Views: aaaView, Syntax: "local-aaa-user wrong-password retry-interval <interval> retry-time <times> block-time <block-min>", Level: 3,
-			Help: "Lock out a local user after repeated wrong passwords",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.dev.Users().SetLockoutPolicy(aaa.LockoutPolicy{
-					Enabled:       true,
-					RetryInterval: time.Duration(c.Int("interval")) * time.Minute,
-					RetryTime:     c.Int("times"),
-					BlockTime:     time.Duration(c.Int("block-min")) * time.Minute,
-				})
-				return nil
-			},
-			Undo: "undo local-aaa-user wrong-password",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				p := e.dev.Users().LockoutPolicy()
-				p.Enabled = false
-				e.dev.Users().SetLockoutPolicy(p)
-				return nil
-			},
-		},
+		{Views: systemView, Syntax: "aaa", Level: 3, Help: "Enter the AAA view", Run: runAAA},
+		{Views: aaaView, Syntax: "authentication-scheme default", Level: 3, Help: "Default authentication scheme (always present)", Run: runAlwaysPresent},
+		{Views: aaaView, Syntax: "authorization-scheme default", Level: 3, Help: "Default authorization scheme (always present)", Run: runAlwaysPresent},
+		{Views: aaaView, Syntax: "accounting-scheme default", Level: 3, Help: "Default accounting scheme (always present)", Run: runAlwaysPresent},
+		{Views: aaaView, Syntax: "domain { default | default_admin }", Level: 3, Help: "Default domains (always present)", Run: runAlwaysPresent},
+		{Views: aaaView, Syntax: "local-user <user-name> password { cipher | irreversible-cipher } <password>", Level: 3, Help: "Create a local user or change its password", Run: runLocalUserPassword},
+		{Views: aaaView, Syntax: "local-user <user-name> service-type " + services, Level: 3, Words: serviceHelp, Help: "Set the access types of a local user", Run: runLocalUserServiceType, Undo: "undo local-user <user-name> service-type", RunUndo: runUndoLocalUserServiceType},
+		{Views: aaaView, Syntax: "local-user <user-name> privilege level <level>", Level: 3, Help: "Set the privilege level of a local user", Run: runLocalUserPrivilegeLevel, Undo: "undo local-user <user-name> privilege level", RunUndo: runUndoLocalUserPrivilegeLevel},
+		{Views: aaaView, Syntax: "local-user <user-name> ftp-directory <directory>", Level: 3, Help: "Set the FTP directory of a local user", Run: runLocalUserFTPDirectory, Undo: "undo local-user <user-name> ftp-directory", RunUndo: runUndoLocalUserFTPDirectory},
+		{Views: aaaView, Syntax: "local-user <user-name> access-limit <limit>", Level: 3, Help: "Set the maximum number of concurrent sessions of a local user", Run: runLocalUserAccessLimit, Undo: "undo local-user <user-name> access-limit", RunUndo: runUndoLocalUserAccessLimit},
+		{Views: aaaView, Syntax: "local-user <user-name> idle-timeout <minutes> [ <seconds> ]", Level: 3, Help: "Set the idle timeout of a local user (0 0: never)", Run: runLocalUserIdleTimeout, Undo: "undo local-user <user-name> idle-timeout", RunUndo: runUndoLocalUserIdleTimeout},
+		{Views: aaaView, Syntax: "local-user <user-name> state { active | block }:state", Level: 3, Help: "Activate or block a local user", Run: runLocalUserState},
+		{Views: aaaView, Syntax: "undo local-user <user-name>", Level: 3, Help: "Delete a local user", Run: runUndoLocalUser},
+		{Views: aaaView, Syntax: "local-aaa-user wrong-password retry-interval <interval> retry-time <times> block-time <block-min>", Level: 3, Help: "Lock out a local user after repeated wrong passwords", Run: runLocalAAAUserWrongPassword, Undo: "undo local-aaa-user wrong-password", RunUndo: runUndoLocalAAAUserWrongPassword},
 	}
 }
 
-// updateUser makes a handler that changes an existing local user.
-func updateUser(rights bool, change func(u *aaa.User, c *cli.Call) error) cli.Handler[*callEnv] {
-	return func(e *callEnv, c *cli.Call) error {
-		err := e.dev.Users().Update(c.Value("user-name"), func(u *aaa.User) error { return change(u, c) })
-		if err != nil {
-			return aaaError(err)
-		}
-		if rights {
-			e.Print(rightsChanged)
+func runAAA(e *callEnv, c *cli.Call) error {
+	e.enter(viewAAA, "")
+	return nil
+}
+
+// runAlwaysPresent runs the lines of the aaa section that configure what
+// the device always has (the default schemes and domains).
+func runAlwaysPresent(e *callEnv, c *cli.Call) error { return nil }
+
+// updateUser changes the local user the command names; with rights it
+// says that users online keep their rights.
+func (e *callEnv) updateUser(c *cli.Call, rights bool, change func(u *aaa.User)) error {
+	err := e.dev.Users().Update(c.Value("user-name"), func(u *aaa.User) error {
+		change(u)
+		return nil
+	})
+	if err != nil {
+		return aaaError(err)
+	}
+	if rights {
+		e.Print(rightsChanged)
+	}
+	return nil
+}
+
+func runLocalUserPassword(e *callEnv, c *cli.Call) error {
+	kind := aaa.Cipher
+	if c.Has(aaa.IrreversibleCipher.String()) {
+		kind = aaa.IrreversibleCipher
+	}
+	created, err := e.dev.Users().SetPassword(c.Value("user-name"), c.Value("password"), kind)
+	if err != nil {
+		return aaaError(err)
+	}
+	if created {
+		e.Print("Info: Add a new user.\n")
+	} else if !e.replaying {
+		e.Print(rightsChanged)
+	}
+	return nil
+}
+
+func runLocalUserServiceType(e *callEnv, c *cli.Call) error {
+	var set aaa.Service
+	for _, w := range c.Values("services") {
+		s, _ := aaa.ParseService(w)
+		set |= s
+	}
+	before, after, err := e.dev.Users().Edit(c.Value("user-name"), func(u *aaa.User) error {
+		u.Services = set
+		if set.Insecure() && u.HasPassword && u.PasswordKind == aaa.Cipher {
+			u.PasswordKind = aaa.IrreversibleCipher
 		}
 		return nil
+	})
+	if err != nil {
+		return aaaError(err)
 	}
+	if before.PasswordKind != after.PasswordKind && !e.replaying {
+		e.Print("Info: The cipher password has been changed to an irreversible-cipher password.\n")
+	}
+	if set.Insecure() {
+		e.Print("Warning: The user access modes include Telnet, FTP or HTTP, and so security risks exist.\n")
+	}
+	e.Print(rightsChanged)
+	return nil
+}
+
+func runUndoLocalUserServiceType(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, true, func(u *aaa.User) { u.Services = 0 })
+}
+
+func runLocalUserPrivilegeLevel(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, true, func(u *aaa.User) { u.Privilege = c.Int("level") })
+}
+
+func runUndoLocalUserPrivilegeLevel(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, true, func(u *aaa.User) { u.Privilege = -1 })
+}
+
+func runLocalUserFTPDirectory(e *callEnv, c *cli.Call) error {
+	dir := c.Value("directory")
+	if err := e.checkDirectory(dir); err != nil {
+		return err
+	}
+	return e.updateUser(c, true, func(u *aaa.User) { u.FTPDirectory = dir })
+}
+
+func runUndoLocalUserFTPDirectory(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, true, func(u *aaa.User) { u.FTPDirectory = "" })
+}
+
+func runLocalUserAccessLimit(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, false, func(u *aaa.User) { u.AccessLimit = c.Int("limit") })
+}
+
+func runUndoLocalUserAccessLimit(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, false, func(u *aaa.User) { u.AccessLimit = 0 })
+}
+
+func runLocalUserIdleTimeout(e *callEnv, c *cli.Call) error {
+	d := time.Duration(c.Int("minutes"))*time.Minute + time.Duration(c.Int("seconds"))*time.Second
+	return e.updateUser(c, false, func(u *aaa.User) { u.IdleTimeout, u.IdleTimeoutSet = d, true })
+}
+
+func runUndoLocalUserIdleTimeout(e *callEnv, c *cli.Call) error {
+	return e.updateUser(c, false, func(u *aaa.User) { u.IdleTimeout, u.IdleTimeoutSet = 0, false })
+}
+
+func runLocalUserState(e *callEnv, c *cli.Call) error {
+	s := aaa.StateActive
+	if c.Value("state") == aaa.StateBlock.String() {
+		s = aaa.StateBlock
+	}
+	return e.updateUser(c, false, func(u *aaa.User) { u.SetState(s) })
+}
+
+func runUndoLocalUser(e *callEnv, c *cli.Call) error {
+	if err := e.dev.Users().Delete(c.Value("user-name")); err != nil {
+		return aaaError(err)
+	}
+	return nil
+}
+
+func runLocalAAAUserWrongPassword(e *callEnv, c *cli.Call) error {
+	e.dev.Users().SetLockoutPolicy(aaa.LockoutPolicy{
+		Enabled:       true,
+		RetryInterval: time.Duration(c.Int("interval")) * time.Minute,
+		RetryTime:     c.Int("times"),
+		BlockTime:     time.Duration(c.Int("block-min")) * time.Minute,
+	})
+	return nil
+}
+
+func runUndoLocalAAAUserWrongPassword(e *callEnv, c *cli.Call) error {
+	users := e.dev.Users()
+	p := users.LockoutPolicy()
+	p.Enabled = false
+	users.SetLockoutPolicy(p)
+	return nil
 }
 
 // checkDirectory checks that an ftp-directory names an existing directory.
@@ -270,10 +238,7 @@ func localUserTable(users []aaa.User, now time.Time) string {
 	b.WriteString(localUserRule)
 	for _, u := range users {
 		name := shortUserName(u.Name)
-		state := "A"
-		if u.State == aaa.StateBlock || u.Locked {
-			state = "B"
-		}
+		state := u.EffectiveState().Letter()
 		level := "-"
 		if u.Privilege >= 0 {
 			level = fmt.Sprint(u.Privilege)
@@ -320,10 +285,7 @@ func localUserDetail(u aaa.User, now time.Time) string {
 		}
 		return v
 	}
-	state := "active"
-	if u.State == aaa.StateBlock || u.Locked {
-		state = "block"
-	}
+	state := u.EffectiveState().String()
 	idle := "-"
 	if u.IdleTimeoutSet {
 		idle = fmt.Sprintf("%d Minute(s) %d Second(s)", int(u.IdleTimeout/time.Minute), int(u.IdleTimeout%time.Minute/time.Second))
@@ -351,31 +313,39 @@ func localUserDetail(u aaa.User, now time.Time) string {
 	return b.String()
 }
 
-// renderAAA writes the aaa section of the configuration, without its
-// closing "#".
-func renderAAA(b *strings.Builder, db *aaa.DB) {
-	b.WriteString("aaa\n")
-	b.WriteString(" authentication-scheme default\n authorization-scheme default\n accounting-scheme default\n domain default\n domain default_admin\n")
-	renderUsers(b, db)
+// aaaSnapshot is what the aaa section of the configuration shows: the
+// lockout policy and the local users with their cipher texts.
+type aaaSnapshot struct {
+	policy aaa.LockoutPolicy
+	users  []aaa.User
+	cipher []string // cipher text of the password of users[i]; "" for none
 }
 
-func renderUsers(b *strings.Builder, db *aaa.DB) {
-	p := db.LockoutPolicy()
-	def := aaa.DefaultLockoutPolicy()
+func takeAAASnapshot(db *aaa.DB) aaaSnapshot {
+	s := aaaSnapshot{policy: db.LockoutPolicy(), users: db.Users()}
+	s.cipher = make([]string, len(s.users))
+	for i, u := range s.users {
+		s.cipher[i], _ = db.CipherText(u.Name)
+	}
+	return s
+}
+
+// render writes the aaa section of the configuration, without its
+// closing "#".
+func (s aaaSnapshot) render(b *strings.Builder) {
+	b.WriteString("aaa\n")
+	b.WriteString(" authentication-scheme default\n authorization-scheme default\n accounting-scheme default\n domain default\n domain default_admin\n")
+	p := s.policy
 	switch {
 	case !p.Enabled:
 		b.WriteString(" undo local-aaa-user wrong-password\n")
-	case p != def:
+	case p != aaa.DefaultLockoutPolicy():
 		fmt.Fprintf(b, " local-aaa-user wrong-password retry-interval %d retry-time %d block-time %d\n",
 			int(p.RetryInterval/time.Minute), p.RetryTime, int(p.BlockTime/time.Minute))
 	}
-	for _, u := range db.Users() {
-		if ct, ok := db.CipherText(u.Name); ok {
-			kind := "cipher"
-			if u.PasswordKind == aaa.IrreversibleCipher {
-				kind = "irreversible-cipher"
-			}
-			fmt.Fprintf(b, " local-user %s password %s %s\n", u.Name, kind, ct)
+	for i, u := range s.users {
+		if ct := s.cipher[i]; ct != "" {
+			fmt.Fprintf(b, " local-user %s password %s %s\n", u.Name, u.PasswordKind, ct)
 		}
 		if u.Privilege >= 0 {
 			fmt.Fprintf(b, " local-user %s privilege level %d\n", u.Name, u.Privilege)
@@ -390,10 +360,10 @@ func renderUsers(b *strings.Builder, db *aaa.DB) {
 			fmt.Fprintf(b, " local-user %s idle-timeout %d %d\n", u.Name, int(u.IdleTimeout/time.Minute), int(u.IdleTimeout%time.Minute/time.Second))
 		}
 		if u.State == aaa.StateBlock {
-			fmt.Fprintf(b, " local-user %s state block\n", u.Name)
+			fmt.Fprintf(b, " local-user %s state %s\n", u.Name, u.State)
 		}
 		if u.Services != 0 {
-			fmt.Fprintf(b, " local-user %s service-type %s\n", u.Name, strings.Join(u.Services.Words(), " "))
+			fmt.Fprintf(b, " local-user %s service-type %s\n", u.Name, u.Services)
 		}
 	}
 }

@@ -2,8 +2,9 @@ package vrp
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -66,19 +67,45 @@ func (r aclRule) String() string {
 	return fmt.Sprintf("rule %d %s source %s %s", r.id, action, r.source, w)
 }
 
-func (d *Device) aclText(n int) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var nums []int
-	for k := range d.cfg.acls {
-		if n == 0 || k == n {
-			nums = append(nums, k)
-		}
+// aclConfig is the basic ACLs, by number.
+type aclConfig map[int]*acl
+
+func (c aclConfig) clone() aclConfig {
+	out := make(aclConfig, len(c))
+	for n, l := range c {
+		out[n] = &acl{number: n, rules: slices.Clone(l.rules)}
 	}
-	sort.Ints(nums)
+	return out
+}
+
+// numbers returns the ACL numbers in order.
+func (c aclConfig) numbers() []int {
+	return slices.Sorted(maps.Keys(c))
+}
+
+// render writes the ACL sections of the configuration, by number; only
+// only returns the ACL of that number when it is not 0.
+func (c aclConfig) render(b *strings.Builder, only int) {
+	for _, n := range c.numbers() {
+		if only != 0 && n != only {
+			continue
+		}
+		fmt.Fprintf(b, "acl number %d\n", n)
+		for _, r := range c[n].rules {
+			fmt.Fprintf(b, " %s\n", r)
+		}
+		b.WriteString("#\n")
+	}
+}
+
+// text is display acl's answer: every ACL, or the one numbered n.
+func (c aclConfig) text(n int) string {
 	var b strings.Builder
-	for _, k := range nums {
-		l := d.cfg.acls[k]
+	for _, k := range c.numbers() {
+		if n != 0 && k != n {
+			continue
+		}
+		l := c[k]
 		fmt.Fprintf(&b, "Basic ACL %d, %d rule\nAcl's step is 5\n", k, len(l.rules))
 		for _, r := range l.rules {
 			fmt.Fprintf(&b, " %s\n", r)
@@ -88,18 +115,80 @@ func (d *Device) aclText(n int) string {
 	return b.String()
 }
 
-// renderACLs writes the ACL sections of the configuration, by number.
-func renderACLs(b *strings.Builder, acls map[int]*acl) {
-	var nums []int
-	for n := range acls {
-		nums = append(nums, n)
+// aclText is display acl's answer: every ACL (n = 0) or the one numbered n.
+func (d *Device) aclText(n int) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.acls.text(n)
+}
+
+// aclLocked returns ACL n, created when it does not exist. The caller
+// holds d.mu.
+func (d *Device) aclLocked(n int) *acl {
+	l := d.cfg.acls[n]
+	if l == nil {
+		l = &acl{number: n}
+		d.cfg.acls[n] = l
 	}
-	sort.Ints(nums)
-	for _, n := range nums {
-		fmt.Fprintf(b, "acl number %d\n", n)
-		for _, r := range acls[n].rules {
-			fmt.Fprintf(b, " %s\n", r)
+	return l
+}
+
+// createACL creates ACL n unless it exists.
+func (d *Device) createACL(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.aclLocked(n)
+}
+
+// deleteACL deletes ACL n. It reports whether it existed.
+func (d *Device) deleteACL(n int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.acls[n] == nil {
+		return false
+	}
+	delete(d.cfg.acls, n)
+	d.aclChangedLocked()
+	return true
+}
+
+// aclStep is how the device numbers rules given without an ID.
+const aclStep = 5
+
+// setACLRule adds rule r to ACL n, or replaces the rule of its ID; a rule
+// without ID (negative) gets the multiple of aclStep after the highest ID.
+func (d *Device) setACLRule(n int, r aclRule) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.aclLocked(n)
+	if r.id < 0 {
+		r.id = aclStep
+		for _, o := range l.rules {
+			r.id = max(r.id, (o.id/aclStep+1)*aclStep)
 		}
-		b.WriteString("#\n")
 	}
+	if i := slices.IndexFunc(l.rules, func(o aclRule) bool { return o.id == r.id }); i >= 0 {
+		l.rules[i] = r
+	} else {
+		l.rules = append(l.rules, r)
+		slices.SortFunc(l.rules, func(a, b aclRule) int { return a.id - b.id })
+	}
+	d.aclChangedLocked()
+}
+
+// deleteACLRule deletes rule id of ACL n. It reports whether there was one.
+func (d *Device) deleteACLRule(n, id int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.cfg.acls[n]
+	if l == nil {
+		return false
+	}
+	i := slices.IndexFunc(l.rules, func(o aclRule) bool { return o.id == id })
+	if i < 0 {
+		return false
+	}
+	l.rules = slices.Delete(l.rules, i, i+1)
+	d.aclChangedLocked()
+	return true
 }

@@ -155,6 +155,11 @@ func commands() []*command {
 	return cmds
 }
 
+// enter enters a view below the current one.
+func (e *callEnv) enter(view, arg string) {
+	e.views = append(e.views, viewFrame{view: view, arg: arg})
+}
+
 // confirm asks a (y/n)[n] question until it gets an answer; Enter alone means n.
 func (e *callEnv) confirm(question string) (bool, error) {
 	for {

@@ -8,23 +8,31 @@ import (
 )
 
 // config is the running configuration, apart from the local users (kept in
-// the AAA database). Guarded by Device.mu.
+// the AAA database). Guarded by Device.mu. Each feature's model file keeps
+// its part and renders it.
 type config struct {
-	stelnet   bool
-	sshUsers  []*sshUser
-	vty       uiConfig
+	ftpServer ftpServerConfig // ftpserver.go
+	acls      aclConfig       // acl.go
+	ssh       sshConfig       // ssh.go
+	vty       uiConfig        // ui.go
 	con       uiConfig
-	ftpServer ftpServerConfig
-	acls      map[int]*acl
 }
 
 func newConfig() *config {
 	return &config{
 		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout, maxSessions: defaultFTPMaxSessions},
-		acls:      map[int]*acl{},
-		vty:       uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
-		con:       uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		acls:      aclConfig{},
+		vty:       defaultUI(LineVTY),
+		con:       defaultUI(LineConsole),
 	}
+}
+
+// clone returns a deep copy.
+func (c *config) clone() *config {
+	out := *c
+	out.acls = c.acls.clone()
+	out.ssh = c.ssh.clone()
+	return &out
 }
 
 // section names what display this and the section displays render.
@@ -38,47 +46,68 @@ const (
 	sectionConsole
 )
 
-// render writes the running configuration in the device's layout.
-func (d *Device) render(sec section) string {
+// snapshot is what a rendering of the configuration reads, taken at once:
+// a copy of the running configuration and the sysname, taken under the
+// device's lock, and then the local users (the AAA database has a lock of
+// its own, not taken under the device's: an AAA login's checks take the
+// device's lock under it).
+type snapshot struct {
+	sysname string
+	cfg     *config
+	aaa     aaaSnapshot // only when the section shows the aaa section
+}
+
+func (d *Device) snapshot(sec section) snapshot {
 	d.mu.Lock()
-	c := d.cfg
-	sysname := d.Sysname()
+	s := snapshot{sysname: d.Sysname(), cfg: d.cfg.clone()}
 	users := d.users
+	d.mu.Unlock()
+	if sec == sectionAll || sec == sectionAAA {
+		s.aaa = takeAAASnapshot(users)
+	}
+	return s
+}
+
+// render writes the running configuration, or a section of it, in the
+// device's layout.
+func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec) }
+
+// render assembles the sections in the device's order: the global one
+// (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
+func (s snapshot) render(sec section) string {
+	c := s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
 		b.WriteString(versionTag + "\n")
 	}
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {
-		fmt.Fprintf(&b, " sysname %s\n", sysname)
-		renderFTPServer(&b, c.ftpServer)
+		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
+		c.ftpServer.render(&b)
 		b.WriteString("#\n")
 	}
 	if sec == sectionAll {
-		renderACLs(&b, c.acls)
+		c.acls.render(&b, 0)
 	}
 	if sec == sectionAll || sec == sectionAAA {
-		d.mu.Unlock()
-		renderAAA(&b, users)
-		d.mu.Lock()
+		s.aaa.render(&b)
 		b.WriteString("#\n")
 	}
 	if sec == sectionAll || sec == sectionGlobal {
-		renderSSH(&b, c)
+		c.ssh.render(&b)
 	}
 	if sec == sectionAll || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")
-		renderUI(&b, c.con, uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength}, false)
+		c.con.render(&b, LineConsole)
 	}
 	if sec == sectionAll || sec == sectionVTY {
 		b.WriteString("user-interface vty 0 4\n")
-		renderUI(&b, c.vty, newConfig().vty, true)
+		c.vty.render(&b, LineVTY)
 	}
 	if sec == sectionAll || sec == sectionVTY || sec == sectionConsole {
 		b.WriteString("#\n")
 	}
 	b.WriteString("return\n")
-	d.mu.Unlock()
 	return b.String()
 }
 

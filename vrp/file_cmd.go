@@ -65,7 +65,6 @@ func fileCommands() []*command {
 		"recycle-bin":      "Clear the recycle bin",
 		"mkdir":            "Create a new directory",
 		"rmdir":            "Remove an existing directory",
-		"logbuffer":        "Clear the information in the log buffer",
 		"reset":            "Reset operation",
 	}
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {

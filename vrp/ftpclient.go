@@ -360,6 +360,29 @@ func (w *listWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// ftpSetType sets the transfer type: binary, or ASCII.
+func (e *callEnv) ftpSetType(binary bool) error {
+	t := ftpc.ASCII
+	if binary {
+		t = ftpc.Binary
+	}
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.SetType(ctx, t)
+		if err == nil {
+			f.binary = binary
+		}
+		return err
+	})
+}
+
+// ftpSetPassive chooses passive (PASV) or active (PORT) data connections.
+func (e *callEnv) ftpSetPassive(on bool) {
+	e.ftp.passive = on
+	if e.ftp.conn != nil {
+		e.ftp.conn.SetPassive(on)
+	}
+}
+
 // ftpQuit sends QUIT and closes the connection.
 func (e *callEnv) ftpQuit() {
 	f := e.ftp

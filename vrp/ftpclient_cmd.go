@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/vrpsim/vrpsim/flash"
-	"github.com/vrpsim/vrpsim/ftpc"
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
@@ -37,195 +36,217 @@ func ftpClientCommands() []*command {
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
 		return &command{Views: ftpView, Syntax: syntax, Level: 3, Help: help, Params: params, Words: words, Run: run}
 	}
-	return []*command{
-		{Views: userView, Syntax: "ftp [ [ -a <source-ip> ] <host> [ <port> ] ]", Level: 3, Params: params, Words: words,
-			Help: "Enter the FTP client view, connecting to a server", Run: runFTP},
-		{Views: all, Syntax: "display ftp-client", Level: 3, Words: words, Filter: true,
-			Help: "Display the source address of the FTP client",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.Print(fmt.Sprintf("The source address of FTP client is %s.\n", e.dev.opts.Address))
-				return nil
-			}},
-		cmd("ascii", "Set the transfer type to ASCII", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.SetType(ctx, ftpc.ASCII)
-				if err == nil {
-					f.binary = false
-				}
-				return err
-			})
-		}),
-		cmd("binary", "Set the transfer type to binary", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.SetType(ctx, ftpc.Binary)
-				if err == nil {
-					f.binary = true
-				}
-				return err
-			})
-		}),
-		{Views: ftpView, Syntax: "passive", Level: 3, Words: words, Help: "Use passive data connections (PASV)",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.passive = true
-				if e.ftp.conn != nil {
-					e.ftp.conn.SetPassive(true)
-				}
-				e.Print("Info: Succeeded in switching passive on.\n")
-				return nil
-			},
-			Undo: "undo passive",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.passive = false
-				if e.ftp.conn != nil {
-					e.ftp.conn.SetPassive(false)
-				}
-				e.Print("Info: Succeeded in switching passive off.\n")
-				return nil
-			}},
-		{Views: ftpView, Syntax: "verbose", Level: 3, Words: words, Help: "Show the replies and the commands sent",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.verbose = 2
-				e.Print("Info: Succeeded in switching verbose on.\n")
-				return nil
-			},
-			Undo: "undo verbose",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.verbose = 0
-				e.Print("Info: Succeeded in switching verbose off.\n")
-				return nil
-			}},
-		{Views: ftpView, Syntax: "prompt", Level: 3, Words: words, Help: "Ask before each file of mget and mput",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.prompt = true
-				e.Print("Info: Succeeded in switching prompt on.\n")
-				return nil
-			},
-			Undo: "undo prompt",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.prompt = false
-				e.Print("Info: Succeeded in switching prompt off.\n")
-				return nil
-			}},
-		cmd("get <remote-file> [ <local-file> ]", "Download a file", func(e *callEnv, c *cli.Call) error {
-			r := c.Value("remote-file")
-			l, ok := c.Lookup("local-file")
-			if !ok {
-				l = path.Base(r)
-			}
-			return e.ftpGet(r, l, true)
-		}),
-		cmd("put <local-file> [ <remote-file> ]", "Upload a file", func(e *callEnv, c *cli.Call) error {
-			l := c.Value("local-file")
-			r, ok := c.Lookup("remote-file")
-			if !ok {
-				r = path.Base(strings.TrimPrefix(l, flash.Device))
-			}
-			return e.ftpPut(l, r)
-		}),
-		cmd("mget <files> [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ]", "Download files", runMget),
-		cmd("mput <files> [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ]", "Upload files", runMput),
-		cmd("dir [ <dir> [ <local-file> ] ]", "List a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpList(c.Value("dir"), c.Value("local-file"), false)
-		}),
-		cmd("ls [ <dir> [ <local-file> ] ]", "List the names in a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpList(c.Value("dir"), c.Value("local-file"), true)
-		}),
-		cmd("cd <dir>", "Change the remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Cwd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("cdup", "Go to the remote parent directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Cdup(ctx)
-				return err
-			})
-		}),
-		cmd("pwd", "Show the remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, _, err := f.conn.Pwd(ctx)
-				return err
-			})
-		}),
-		{Views: ftpView, Syntax: "lcd [ <dir> ]", Level: 3, Params: params, Words: words, Help: "Show or change the local directory",
-			Run: func(e *callEnv, c *cli.Call) error {
-				if d, ok := c.Lookup("dir"); ok {
-					p, err := flash.Resolve(e.ftp.lcd, d)
-					if err != nil {
-						return refuse("Error: The directory name is invalid.")
-					}
-					if fi, err := e.dev.fs.Stat(p); err != nil || !fi.IsDir {
-						return refuse("Error: The directory does not exist.")
-					}
-					e.ftp.lcd = p
-				}
-				e.Print(fmt.Sprintf("The current local directory is %s.\n", displayDir(e.ftp.lcd)))
-				return nil
-			}},
-		cmd("mkdir <dir>", "Create a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Mkd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("rmdir <dir>", "Remove a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Rmd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("delete <remote-file>", "Delete a remote file", func(e *callEnv, c *cli.Call) error {
-			name := c.Value("remote-file")
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			ok, err := e.confirm(fmt.Sprintf("Warning: File %s will be deleted. Continue? (y/n)[n]:", name))
-			if err != nil || !ok {
-				return err
-			}
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Dele(ctx, name)
-				return err
-			})
-		}),
-		cmd("rename <remote-file> <new-name>", "Rename a remote file", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Rename(ctx, c.Value("remote-file"), c.Value("new-name"))
-				return err
-			})
-		}),
-		cmd("open [ -a <source-ip> ] <host> [ <port> ]", "Connect to a server", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn != nil {
-				return refuse("Error: Already connected to %s, use close first.", e.ftp.host)
-			}
-			return e.ftpOpen(c)
-		}),
-		cmd("{ close | disconnect }", "Close the connection, staying in the view", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			e.ftpQuit()
-			return nil
-		}),
-		cmd("user <remote-user> [ <remote-password> ]", "Log in as another user", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			pw, hasPW := c.Lookup("remote-password")
-			return e.ftpLoginAs(c.Value("remote-user"), pw, hasPW)
-		}),
-		cmd("remotehelp [ <command> ]", "Show the server's help", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Help(ctx, c.Value("command"))
-				return err
-			})
-		}),
-		cmd("bye", "Close the connection and leave the view", func(e *callEnv, c *cli.Call) error {
-			e.ftpBye()
-			return nil
-		}),
+	undoable := func(syntax, help string, run cli.Handler[*callEnv], undo string, runUndo cli.Handler[*callEnv]) *command {
+		c := cmd(syntax, help, run)
+		c.Undo, c.RunUndo = undo, runUndo
+		return c
 	}
+	return []*command{
+		{Views: userView, Syntax: "ftp [ [ -a <source-ip> ] <host> [ <port> ] ]", Level: 3, Params: params, Words: words, Help: "Enter the FTP client view, connecting to a server", Run: runFTP},
+		{Views: all, Syntax: "display ftp-client", Level: 3, Words: words, Filter: true, Help: "Display the source address of the FTP client", Run: runDisplayFTPClient},
+		cmd("ascii", "Set the transfer type to ASCII", runFTPASCII),
+		cmd("binary", "Set the transfer type to binary", runFTPBinary),
+		undoable("passive", "Use passive data connections (PASV)", runFTPPassive, "undo passive", runFTPUndoPassive),
+		undoable("verbose", "Show the replies and the commands sent", runFTPVerbose, "undo verbose", runFTPUndoVerbose),
+		undoable("prompt", "Ask before each file of mget and mput", runFTPPrompt, "undo prompt", runFTPUndoPrompt),
+		cmd("get <remote-file> [ <local-file> ]", "Download a file", runFTPGet),
+		cmd("put <local-file> [ <remote-file> ]", "Upload a file", runFTPPut),
+		cmd("mget <files> &<1-8>", "Download files", runMget),
+		cmd("mput <files> &<1-8>", "Upload files", runMput),
+		cmd("dir [ <dir> [ <local-file> ] ]", "List a remote directory", runFTPDir),
+		cmd("ls [ <dir> [ <local-file> ] ]", "List the names in a remote directory", runFTPLs),
+		cmd("cd <dir>", "Change the remote directory", runFTPCd),
+		cmd("cdup", "Go to the remote parent directory", runFTPCdup),
+		cmd("pwd", "Show the remote directory", runFTPPwd),
+		cmd("lcd [ <dir> ]", "Show or change the local directory", runFTPLcd),
+		cmd("mkdir <dir>", "Create a remote directory", runFTPMkdir),
+		cmd("rmdir <dir>", "Remove a remote directory", runFTPRmdir),
+		cmd("delete <remote-file>", "Delete a remote file", runFTPDelete),
+		cmd("rename <remote-file> <new-name>", "Rename a remote file", runFTPRename),
+		cmd("open [ -a <source-ip> ] <host> [ <port> ]", "Connect to a server", runFTPOpen),
+		cmd("{ close | disconnect }", "Close the connection, staying in the view", runFTPClose),
+		cmd("user <remote-user> [ <remote-password> ]", "Log in as another user", runFTPUser),
+		cmd("remotehelp [ <command> ]", "Show the server's help", runFTPRemotehelp),
+		cmd("bye", "Close the connection and leave the view", runFTPBye),
+	}
+}
+
+func runDisplayFTPClient(e *callEnv, c *cli.Call) error {
+	e.Print(fmt.Sprintf("The source address of FTP client is %s.\n", e.dev.opts.Address))
+	return nil
+}
+
+func runFTPASCII(e *callEnv, c *cli.Call) error { return e.ftpSetType(false) }
+
+func runFTPBinary(e *callEnv, c *cli.Call) error { return e.ftpSetType(true) }
+
+func runFTPPassive(e *callEnv, c *cli.Call) error {
+	e.ftpSetPassive(true)
+	e.Print("Info: Succeeded in switching passive on.\n")
+	return nil
+}
+
+func runFTPUndoPassive(e *callEnv, c *cli.Call) error {
+	e.ftpSetPassive(false)
+	e.Print("Info: Succeeded in switching passive off.\n")
+	return nil
+}
+
+func runFTPVerbose(e *callEnv, c *cli.Call) error {
+	e.ftp.verbose = 2
+	e.Print("Info: Succeeded in switching verbose on.\n")
+	return nil
+}
+
+func runFTPUndoVerbose(e *callEnv, c *cli.Call) error {
+	e.ftp.verbose = 0
+	e.Print("Info: Succeeded in switching verbose off.\n")
+	return nil
+}
+
+func runFTPPrompt(e *callEnv, c *cli.Call) error {
+	e.ftp.prompt = true
+	e.Print("Info: Succeeded in switching prompt on.\n")
+	return nil
+}
+
+func runFTPUndoPrompt(e *callEnv, c *cli.Call) error {
+	e.ftp.prompt = false
+	e.Print("Info: Succeeded in switching prompt off.\n")
+	return nil
+}
+
+func runFTPGet(e *callEnv, c *cli.Call) error {
+	r := c.Value("remote-file")
+	l, ok := c.Lookup("local-file")
+	if !ok {
+		l = path.Base(r)
+	}
+	return e.ftpGet(r, l, true)
+}
+
+func runFTPPut(e *callEnv, c *cli.Call) error {
+	l := c.Value("local-file")
+	r, ok := c.Lookup("remote-file")
+	if !ok {
+		r = path.Base(strings.TrimPrefix(l, flash.Device))
+	}
+	return e.ftpPut(l, r)
+}
+
+func runFTPDir(e *callEnv, c *cli.Call) error {
+	return e.ftpList(c.Value("dir"), c.Value("local-file"), false)
+}
+
+func runFTPLs(e *callEnv, c *cli.Call) error {
+	return e.ftpList(c.Value("dir"), c.Value("local-file"), true)
+}
+
+func runFTPCd(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Cwd(ctx, c.Value("dir"))
+		return err
+	})
+}
+
+func runFTPCdup(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Cdup(ctx)
+		return err
+	})
+}
+
+func runFTPPwd(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, _, err := f.conn.Pwd(ctx)
+		return err
+	})
+}
+
+func runFTPLcd(e *callEnv, c *cli.Call) error {
+	if d, ok := c.Lookup("dir"); ok {
+		p, err := flash.Resolve(e.ftp.lcd, d)
+		if err != nil {
+			return refuse("Error: The directory name is invalid.")
+		}
+		if fi, err := e.dev.fs.Stat(p); err != nil || !fi.IsDir {
+			return refuse("Error: The directory does not exist.")
+		}
+		e.ftp.lcd = p
+	}
+	e.Print(fmt.Sprintf("The current local directory is %s.\n", displayDir(e.ftp.lcd)))
+	return nil
+}
+
+func runFTPMkdir(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Mkd(ctx, c.Value("dir"))
+		return err
+	})
+}
+
+func runFTPRmdir(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Rmd(ctx, c.Value("dir"))
+		return err
+	})
+}
+
+func runFTPDelete(e *callEnv, c *cli.Call) error {
+	name := c.Value("remote-file")
+	if e.ftp.conn == nil {
+		return refuse("Error: Not connected.")
+	}
+	ok, err := e.confirm(fmt.Sprintf("Warning: File %s will be deleted. Continue? (y/n)[n]:", name))
+	if err != nil || !ok {
+		return err
+	}
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Dele(ctx, name)
+		return err
+	})
+}
+
+func runFTPRename(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Rename(ctx, c.Value("remote-file"), c.Value("new-name"))
+		return err
+	})
+}
+
+func runFTPOpen(e *callEnv, c *cli.Call) error {
+	if e.ftp.conn != nil {
+		return refuse("Error: Already connected to %s, use close first.", e.ftp.host)
+	}
+	return e.ftpOpen(c)
+}
+
+func runFTPClose(e *callEnv, c *cli.Call) error {
+	if e.ftp.conn == nil {
+		return refuse("Error: Not connected.")
+	}
+	e.ftpQuit()
+	return nil
+}
+
+func runFTPUser(e *callEnv, c *cli.Call) error {
+	if e.ftp.conn == nil {
+		return refuse("Error: Not connected.")
+	}
+	pw, hasPW := c.Lookup("remote-password")
+	return e.ftpLoginAs(c.Value("remote-user"), pw, hasPW)
+}
+
+func runFTPRemotehelp(e *callEnv, c *cli.Call) error {
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.Help(ctx, c.Value("command"))
+		return err
+	})
+}
+
+func runFTPBye(e *callEnv, c *cli.Call) error {
+	e.ftpBye()
+	return nil
 }
 
 // runFTP is "ftp [ -a IP ] HOST [ PORT ]": enter the FTP client view and
@@ -241,25 +262,19 @@ func runFTP(e *callEnv, c *cli.Call) error {
 				e.ftp.close()
 				return err
 			}
-			e.views = append(e.views, viewFrame{view: viewFTP})
+			e.enter(viewFTP, "")
 			return err
 		}
 		if e.ftp.conn == nil {
 			return nil
 		}
 	}
-	e.views = append(e.views, viewFrame{view: viewFTP})
+	e.enter(viewFTP, "")
 	return nil
 }
 
 func runMget(e *callEnv, c *cli.Call) error {
-	var names []string
-	for _, a := range c.Args {
-		if !a.Keyword && a.Name == "files" {
-			names = append(names, a.Value)
-		}
-	}
-	for _, pattern := range names {
+	for _, pattern := range c.Values("files") {
 		files := []string{pattern}
 		if strings.ContainsAny(pattern, "*?") {
 			var buf strings.Builder
@@ -300,11 +315,7 @@ func runMget(e *callEnv, c *cli.Call) error {
 }
 
 func runMput(e *callEnv, c *cli.Call) error {
-	for _, a := range c.Args {
-		if a.Keyword || a.Name != "files" {
-			continue
-		}
-		pattern := a.Value
+	for _, pattern := range c.Values("files") {
 		files := []string{pattern}
 		if strings.ContainsAny(pattern, "*?") {
 			entries, err := e.dev.fs.ReadDir(e.ftp.lcd)

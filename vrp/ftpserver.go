@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vrpsim/vrpsim/aaa"
@@ -214,7 +215,8 @@ func (d *Device) FTPAddr() net.Addr {
 	return d.ftp.listener.Addr()
 }
 
-func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
+// render writes the FTP server's lines of the global section.
+func (f ftpServerConfig) render(b *strings.Builder) {
 	if f.port != defaultFTPPort {
 		fmt.Fprintf(b, " ftp server port %d\n", f.port)
 	}
@@ -238,6 +240,103 @@ func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
 	}
 }
 
+// enableFTP is "ftp server enable": the server is enabled and, with start,
+// started (a replay starts it once the whole configuration is read). It
+// reports whether it was running already; a server that fails to start is
+// left disabled, with the device's message.
+func (d *Device) enableFTP(start bool) (running bool, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.ftpServer.enabled && d.ftp != nil {
+		return true, nil
+	}
+	d.cfg.ftpServer.enabled = true
+	if !start {
+		return false, nil
+	}
+	if err := d.startFTPLocked(); err != nil {
+		d.cfg.ftpServer.enabled = false
+		port := d.cfg.ftpServer.port
+		switch {
+		case errors.Is(err, syscall.EACCES):
+			return false, refuse("Error: Failed to start the FTP server: port %d needs root. Use \"ftp server port\" with a port from 1025 to 55535.", port)
+		case errors.Is(err, syscall.EADDRINUSE):
+			return false, refuse("Error: Failed to start the FTP server: port %d is in use.", port)
+		}
+		return false, refuse("Error: Failed to start the FTP server: %v.", err)
+	}
+	return false, nil
+}
+
+// disableFTP is "undo ftp server": the server is disabled and stopped, its
+// users disconnected.
+func (d *Device) disableFTP() {
+	d.mu.Lock()
+	d.cfg.ftpServer.enabled = false
+	d.mu.Unlock()
+	d.stopFTP()
+}
+
+// ftpRunning reports whether the FTP server is running.
+func (d *Device) ftpRunning() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ftp != nil
+}
+
+// setFTPSource sets the FTP server's source address (invalid: none). With
+// restart a running server is restarted to take it; it reports whether it
+// was, and the error of a restart that failed.
+func (d *Device) setFTPSource(ip netip.Addr, restart bool) (restarted bool, err error) {
+	running := restart && d.ftpRunning()
+	if running {
+		d.stopFTP()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.source = ip
+	if !running {
+		return false, nil
+	}
+	if err := d.startFTPLocked(); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// setFTPACL limits the FTP server's clients with basic ACL n (0: none).
+func (d *Device) setFTPACL(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.acl = n
+	d.aclChangedLocked()
+}
+
+// setFTPDefaultDir sets the FTP directory of users that have none ("": none).
+func (d *Device) setFTPDefaultDir(dir string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.defaultDir = dir
+}
+
+// freeFTP disconnects the FTP sessions of user, or when user is "" the
+// session numbered id. It returns how many it disconnected.
+func (d *Device) freeFTP(user string, id uint64) int {
+	d.mu.Lock()
+	rt := d.ftp
+	d.mu.Unlock()
+	switch {
+	case rt == nil:
+		return 0
+	case user != "":
+		return rt.srv.KickUser(user)
+	case rt.srv.Kick(id):
+		return 1
+	}
+	return 0
+}
+
+// setFTPPort sets the FTP server's port, which only a stopped server takes.
 func (d *Device) setFTPPort(port int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -248,6 +347,7 @@ func (d *Device) setFTPPort(port int) error {
 	return nil
 }
 
+// setFTPMaxSessions sets how many users may be logged in at once.
 func (d *Device) setFTPMaxSessions(n int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -257,6 +357,7 @@ func (d *Device) setFTPMaxSessions(n int) {
 	}
 }
 
+// setFTPTimeout sets the idle timeout of FTP connections.
 func (d *Device) setFTPTimeout(t time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -266,6 +367,7 @@ func (d *Device) setFTPTimeout(t time.Duration) {
 	}
 }
 
+// ftpServerText is display ftp-server's answer.
 func (d *Device) ftpServerText() string {
 	d.mu.Lock()
 	c := d.cfg.ftpServer
@@ -295,6 +397,7 @@ func (d *Device) ftpServerText() string {
 	return b.String()
 }
 
+// ftpUsersText is display ftp-users' answer.
 func (d *Device) ftpUsersText() string {
 	d.mu.Lock()
 	rt := d.ftp

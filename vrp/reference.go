@@ -29,7 +29,7 @@ func CommandReference() (string, error) {
 	var b strings.Builder
 	b.WriteString("# vrpsim command reference\n\n")
 	b.WriteString("Generated from the command declarations in package vrp by `go generate ./vrp`; do not edit.\n")
-	b.WriteString("Every keyword may be abbreviated to a unique prefix. `[ x ]` is optional, `{ a | b }` picks one, `{ a | b } *` picks one or more.\n")
+	b.WriteString("Every keyword may be abbreviated to a unique prefix. `[ x ]` is optional, `{ a | b }` picks one, `{ a | b } *` picks one or more, `x &<1-n>` is given 1 to n times.\n")
 	b.WriteString("Level is the lowest user privilege level that may run the command.\n")
 	for _, r := range g.Reference() {
 		fmt.Fprintf(&b, "\n## `%s`\n\n", r.Syntax)

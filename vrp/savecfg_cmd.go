@@ -11,82 +11,70 @@ import (
 
 func configFileCommands() []*command {
 	return []*command{
-		{
-			Views: userView, Syntax: "save [ <file-name> ]", Level: 2,
-			Help: "Save the running configuration",
-			Run:  runSave,
-		},
-		{
-			Views: userView, Syntax: "startup saved-configuration <file-name>", Level: 3,
-			Help: "Set the configuration file for the next startup",
-			Run: func(e *callEnv, c *cli.Call) error {
-				path, err := configFileName(c.Value("file-name"))
-				if err != nil {
-					return err
-				}
-				if _, err := e.dev.fs.Stat(path); err != nil {
-					return refuse("Error: The file does not exist.")
-				}
-				if err := e.dev.setStartup(path); err != nil {
-					return fmt.Errorf("set the startup file: %w", err)
-				}
-				e.Print("Info: Succeeded in setting the configuration for booting system.\n")
-				return nil
-			},
-		},
-		{
-			Views: systemView, Syntax: "undo startup saved-configuration", Level: 3,
-			Help: "Clear the configuration file for the next startup",
-			Run: func(e *callEnv, c *cli.Call) error {
-				if err := e.dev.setStartup(""); err != nil {
-					return fmt.Errorf("clear the startup file: %w", err)
-				}
-				e.Print("Info: Succeeded in clearing the configuration for booting system.\n")
-				return nil
-			},
-		},
-		{
-			Views: userView, Syntax: "reset saved-configuration", Level: 3,
-			Help: "Erase the configuration file for the next startup",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.Print("This will delete the configuration in the flash memory.\n" +
-					"The device configurations will be erased to reconfigure.\n")
-				ok, err := e.confirm("Are you sure? (y/n)[n]:")
-				if err != nil || !ok {
-					return err
-				}
-				next := e.dev.nextStartup()
-				if next == "" {
-					return refuse("Error: The configuration file does not exist.")
-				}
-				if err := e.dev.fs.Remove(next, true); err != nil && !errors.Is(err, flash.ErrNotExist) {
-					return fmt.Errorf("erase %s: %w", next, err)
-				}
-				if err := e.dev.setStartup(""); err != nil {
-					return fmt.Errorf("clear the startup file: %w", err)
-				}
-				e.dev.logf("CFM", 4, "RST_CFG", "The user chose Y when deciding whether to reset the saved configuration.")
-				e.Print(" Clear the configuration in the device successfully.\n")
-				return nil
-			},
-		},
-		{
-			Views: userView, Syntax: "compare configuration", Level: 3,
-			Help: "Compare the running configuration with the next startup file",
-			Run: func(e *callEnv, c *cli.Call) error {
-				next := e.dev.nextStartup()
-				saved := ""
-				if next != "" {
-					text, err := readConfigFile(e.dev.fs, next)
-					if err == nil {
-						saved = text
-					}
-				}
-				e.Print(compareText(e.dev.render(sectionAll), saved))
-				return nil
-			},
-		},
+		{Views: userView, Syntax: "save [ <file-name> ]", Level: 2, Help: "Save the running configuration", Run: runSave},
+		{Views: userView, Syntax: "startup saved-configuration <file-name>", Level: 3, Help: "Set the configuration file for the next startup", Run: runStartupSavedConfiguration},
+		{Views: systemView, Syntax: "undo startup saved-configuration", Level: 3, Help: "Clear the configuration file for the next startup", Run: runUndoStartupSavedConfiguration},
+		{Views: userView, Syntax: "reset saved-configuration", Level: 3, Help: "Erase the configuration file for the next startup", Run: runResetSavedConfiguration},
+		{Views: userView, Syntax: "compare configuration", Level: 3, Help: "Compare the running configuration with the next startup file", Run: runCompareConfiguration},
 	}
+}
+
+func runStartupSavedConfiguration(e *callEnv, c *cli.Call) error {
+	path, err := configFileName(c.Value("file-name"))
+	if err != nil {
+		return err
+	}
+	if _, err := e.dev.fs.Stat(path); err != nil {
+		return refuse("Error: The file does not exist.")
+	}
+	if err := e.dev.setStartup(path); err != nil {
+		return fmt.Errorf("set the startup file: %w", err)
+	}
+	e.Print("Info: Succeeded in setting the configuration for booting system.\n")
+	return nil
+}
+
+func runUndoStartupSavedConfiguration(e *callEnv, c *cli.Call) error {
+	if err := e.dev.setStartup(""); err != nil {
+		return fmt.Errorf("clear the startup file: %w", err)
+	}
+	e.Print("Info: Succeeded in clearing the configuration for booting system.\n")
+	return nil
+}
+
+func runResetSavedConfiguration(e *callEnv, c *cli.Call) error {
+	e.Print("This will delete the configuration in the flash memory.\n" +
+		"The device configurations will be erased to reconfigure.\n")
+	ok, err := e.confirm("Are you sure? (y/n)[n]:")
+	if err != nil || !ok {
+		return err
+	}
+	next := e.dev.nextStartup()
+	if next == "" {
+		return refuse("Error: The configuration file does not exist.")
+	}
+	if err := e.dev.fs.Remove(next, true); err != nil && !errors.Is(err, flash.ErrNotExist) {
+		return fmt.Errorf("erase %s: %w", next, err)
+	}
+	if err := e.dev.setStartup(""); err != nil {
+		return fmt.Errorf("clear the startup file: %w", err)
+	}
+	e.dev.logf("CFM", 4, "RST_CFG", "The user chose Y when deciding whether to reset the saved configuration.")
+	e.Print(" Clear the configuration in the device successfully.\n")
+	return nil
+}
+
+func runCompareConfiguration(e *callEnv, c *cli.Call) error {
+	next := e.dev.nextStartup()
+	saved := ""
+	if next != "" {
+		text, err := readConfigFile(e.dev.fs, next)
+		if err == nil {
+			saved = text
+		}
+	}
+	e.Print(compareText(e.dev.render(sectionAll), saved))
+	return nil
 }
 
 // configFileName checks a configuration file name (5-64 characters, .cfg or

@@ -5,10 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/vrpsim/vrpsim/aaa"
 )
+
+// sshConfig is the configuration of the STelnet server and its SSH users.
+type sshConfig struct {
+	stelnet bool
+	users   []sshUser
+}
 
 type sshUser struct {
 	name        string
@@ -16,30 +23,21 @@ type sshUser struct {
 	serviceType string // "" when not set
 }
 
-// sshUser finds or creates an SSH user.
-func (d *Device) sshUser(name string) (*sshUser, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, u := range d.cfg.sshUsers {
-		if strings.EqualFold(u.name, name) {
-			return u, false
-		}
-	}
-	u := &sshUser{name: name}
-	d.cfg.sshUsers = append(d.cfg.sshUsers, u)
-	return u, true
+func (c sshConfig) clone() sshConfig {
+	c.users = slices.Clone(c.users)
+	return c
 }
 
-// renderSSH writes the SSH server's lines of the configuration, a block of
+// render writes the SSH server's lines of the configuration, a block of
 // their own after the aaa section.
-func renderSSH(b *strings.Builder, c *config) {
-	if !c.stelnet && len(c.sshUsers) == 0 {
+func (c sshConfig) render(b *strings.Builder) {
+	if !c.stelnet && len(c.users) == 0 {
 		return
 	}
 	if c.stelnet {
 		b.WriteString(" stelnet server enable\n")
 	}
-	for _, u := range c.sshUsers {
+	for _, u := range c.users {
 		fmt.Fprintf(b, " ssh user %s\n", u.name)
 		if u.authType != "" {
 			fmt.Fprintf(b, " ssh user %s authentication-type %s\n", u.name, u.authType)
@@ -49,6 +47,52 @@ func renderSSH(b *strings.Builder, c *config) {
 		}
 	}
 	b.WriteString("#\n")
+}
+
+// setStelnet starts or stops the STelnet server: whether SSH logins are
+// taken (AuthenticateSSH).
+func (d *Device) setStelnet(on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ssh.stelnet = on
+}
+
+func (d *Device) stelnetEnabled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.ssh.stelnet
+}
+
+// findSSHUserLocked returns the index of an SSH user (names are
+// case-insensitive), or -1.
+func (d *Device) findSSHUserLocked(name string) int {
+	return slices.IndexFunc(d.cfg.ssh.users, func(u sshUser) bool { return strings.EqualFold(u.name, name) })
+}
+
+// changeSSHUser applies change to an SSH user, creating the user first when
+// there is none of that name. It reports whether it created the user.
+func (d *Device) changeSSHUser(name string, change func(u *sshUser)) (created bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := d.findSSHUserLocked(name)
+	if i < 0 {
+		d.cfg.ssh.users = append(d.cfg.ssh.users, sshUser{name: name})
+		i, created = len(d.cfg.ssh.users)-1, true
+	}
+	change(&d.cfg.ssh.users[i])
+	return created
+}
+
+// deleteSSHUser deletes an SSH user. It reports whether there was one.
+func (d *Device) deleteSSHUser(name string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := d.findSSHUserLocked(name)
+	if i < 0 {
+		return false
+	}
+	d.cfg.ssh.users = slices.Delete(d.cfg.ssh.users, i, i+1)
+	return true
 }
 
 // AuthenticateSSH checks an SSH password login against the AAA users: the
@@ -62,7 +106,7 @@ func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) e
 	d.mu.Unlock()
 	check := func(aaa.User) error {
 		d.mu.Lock()
-		enabled, vty := d.cfg.stelnet, d.cfg.vty
+		enabled, vty := d.cfg.ssh.stelnet, d.cfg.vty
 		d.mu.Unlock()
 		switch {
 		case !enabled:

@@ -21,16 +21,20 @@ const (
 	defaultScreenLength = 24
 )
 
-func (d *Device) uiConfig(line LineKind) uiConfig {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// defaultUI is the factory configuration of the VTY lines (password
+// authentication) or of the console port (none).
+func defaultUI(line LineKind) uiConfig {
+	mode := "none"
 	if line == LineVTY {
-		return d.cfg.vty
+		mode = "password"
 	}
-	return d.cfg.con
+	return uiConfig{authMode: mode, protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength}
 }
 
-func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {
+// render writes the lines of a user interface that differ from the
+// defaults, after its "user-interface" line.
+func (ui uiConfig) render(b *strings.Builder, line LineKind) {
+	def := defaultUI(line)
 	if ui.authMode != def.authMode {
 		fmt.Fprintf(b, " authentication-mode %s\n", ui.authMode)
 	}
@@ -40,7 +44,7 @@ func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {
 	if ui.level >= 0 {
 		fmt.Fprintf(b, " user privilege level %d\n", ui.level)
 	}
-	if vty && ui.protocol != def.protocol {
+	if line == LineVTY && ui.protocol != def.protocol {
 		fmt.Fprintf(b, " protocol inbound %s\n", ui.protocol)
 	}
 	if ui.idle != def.idle {
@@ -51,12 +55,26 @@ func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {
 	}
 }
 
-func (d *Device) changeUI(view string, change func(*uiConfig)) {
+// uiLocked returns the configuration of the VTY lines or of the console
+// port. The caller holds d.mu.
+func (d *Device) uiLocked(line LineKind) *uiConfig {
+	if line == LineVTY {
+		return &d.cfg.vty
+	}
+	return &d.cfg.con
+}
+
+// uiConfig returns the configuration of the VTY lines or of the console port.
+func (d *Device) uiConfig(line LineKind) uiConfig {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if view == viewVTY {
-		change(&d.cfg.vty)
-	} else {
-		change(&d.cfg.con)
-	}
+	return *d.uiLocked(line)
+}
+
+// changeUI changes the configuration of the VTY lines or of the console
+// port.
+func (d *Device) changeUI(line LineKind, change func(*uiConfig)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	change(d.uiLocked(line))
 }

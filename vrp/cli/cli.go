@@ -116,6 +116,7 @@ type Arg struct {
 	Name    string // keyword, or parameter name
 	Value   string // keyword, or the word typed for a parameter
 	Keyword bool
+	Choice  string // for a keyword, the name of the named choice it was chosen in
 }
 
 // Call is a matched line, handed to the command's handler.
@@ -138,37 +139,48 @@ func (c *Call) Has(kw string) bool {
 	return false
 }
 
-// Value returns the word typed for parameter name, or "".
+// Value returns the word typed for parameter name, or the keyword chosen in
+// the named choice name; "" when there is none.
 func (c *Call) Value(name string) string {
 	v, _ := c.Lookup(name)
 	return v
 }
 
-// Lookup returns the word typed for parameter name.
+// Lookup returns the word typed for parameter name, or the keyword chosen in
+// the named choice name; the first one when there are several.
 func (c *Call) Lookup(name string) (string, bool) {
 	for _, a := range c.Args {
-		if !a.Keyword && a.Name == name {
+		if a.is(name) {
 			return a.Value, true
 		}
 	}
 	return "", false
 }
 
+// Values returns every word typed for a repeated parameter name, or every
+// keyword chosen in a repeated named choice, in the order typed.
+func (c *Call) Values(name string) []string {
+	var out []string
+	for _, a := range c.Args {
+		if a.is(name) {
+			out = append(out, a.Value)
+		}
+	}
+	return out
+}
+
+// is reports whether a is the value of parameter or named choice name.
+func (a Arg) is(name string) bool {
+	if a.Keyword {
+		return a.Choice != "" && a.Choice == name
+	}
+	return a.Name == name
+}
+
 // Int returns parameter name as an integer (0 when absent).
 func (c *Call) Int(name string) int {
 	n, _ := strconv.Atoi(c.Value(name))
 	return n
-}
-
-// Keywords returns the matched keywords in order.
-func (c *Call) Keywords() []string {
-	var out []string
-	for _, a := range c.Args {
-		if a.Keyword {
-			out = append(out, a.Name)
-		}
-	}
-	return out
 }
 
 // Level is the level of the matched command.

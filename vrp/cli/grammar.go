@@ -34,7 +34,7 @@ type node[E any] struct {
 
 type edge[E any] struct {
 	word  string // keyword, lower case; "" for a parameter
-	name  string // parameter name
+	name  string // parameter name; for a keyword, the named choice it is in
 	param *Param
 	help  string // keyword help
 	to    *node[E]
@@ -104,12 +104,27 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 			if help == "" {
 				help = g.words[e.word]
 			}
-			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), help: help, to: next, owner: cc})
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), name: e.name, help: help, to: next, owner: cc})
 			cur = next
 		case elemParam:
-			next := &node[E]{}
-			cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
-			cur = next
+			if e.max == 1 {
+				next := &node[E]{}
+				cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
+				cur = next
+				break
+			}
+			// min required copies, then up to max-min optional ones: one
+			// path for each count.
+			end := &node[E]{}
+			for i := 1; i <= e.max; i++ {
+				next := &node[E]{}
+				cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
+				if i >= e.min {
+					next.eps = append(next.eps, end)
+				}
+				cur = next
+			}
+			cur = end
 		case elemOptional:
 			end := g.compile(cc, e.alts[0], cur)
 			cur.eps = append(cur.eps, end)
@@ -268,7 +283,7 @@ func step[E any](ts []thread[E], tok string, level int) (next []thread[E], kind 
 			if !visible(e, level) || !take(e) {
 				continue
 			}
-			a := Arg{Name: e.word, Value: e.word, Keyword: true}
+			a := Arg{Name: e.word, Value: e.word, Keyword: true, Choice: e.name}
 			if e.param != nil {
 				a = Arg{Name: e.name, Value: tok}
 			}
