@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
 // config is the running configuration, apart from the local users (kept in
@@ -44,6 +47,7 @@ const (
 	sectionAAA
 	sectionVTY
 	sectionConsole
+	sectionACL // one ACL
 )
 
 // snapshot is what a rendering of the configuration reads, taken at once:
@@ -70,11 +74,22 @@ func (d *Device) snapshot(sec section) snapshot {
 
 // render writes the running configuration, or a section of it, in the
 // device's layout.
-func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec) }
+func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, 0) }
+
+// renderView writes what display this shows in a view: the section the view
+// configures.
+func (d *Device) renderView(v viewFrame) string {
+	sec, acl := viewOf(v.view).section, 0
+	if sec == sectionACL {
+		acl, _ = strconv.Atoi(v.arg)
+	}
+	return d.snapshot(sec).render(sec, acl)
+}
 
 // render assembles the sections in the device's order: the global one
 // (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
-func (s snapshot) render(sec section) string {
+// sectionACL shows the ACL numbered acl.
+func (s snapshot) render(sec section, acl int) string {
 	c := s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
@@ -86,8 +101,11 @@ func (s snapshot) render(sec section) string {
 		c.ftpServer.render(&b)
 		b.WriteString("#\n")
 	}
-	if sec == sectionAll {
+	switch sec {
+	case sectionAll:
 		c.acls.render(&b, 0)
+	case sectionACL:
+		c.acls.render(&b, acl)
 	}
 	if sec == sectionAll || sec == sectionAAA {
 		s.aaa.render(&b)
@@ -113,8 +131,8 @@ func (s snapshot) render(sec section) string {
 
 // replay runs a configuration text through the CLI, as the device does at
 // boot. It stops at the first line that fails and returns it as a
-// *ConfigError.
-func (d *Device) replay(text string) error {
+// *ConfigError. seen, when not nil, is shown each line matched.
+func (d *Device) replay(text string, seen func(*cli.Call)) error {
 	rt := &replayTerminal{}
 	s := &Session{dev: d, term: rt, vty: -1, level: 15, done: make(chan struct{}),
 		views: []viewFrame{{view: viewUser}, {view: viewSystem}}, info: SessionInfo{Line: LineConsole}}
@@ -143,6 +161,9 @@ func (d *Device) replay(text string) error {
 		}
 		if run == nil {
 			continue
+		}
+		if seen != nil {
+			seen(call)
 		}
 		out := s.newOutput(nil)
 		if err := run(&callEnv{Session: s, out: out}, call); err != nil {

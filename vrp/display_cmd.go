@@ -43,16 +43,7 @@ func runDisplayUsers(e *callEnv, c *cli.Call) error {
 }
 
 func runDisplayThis(e *callEnv, c *cli.Call) error {
-	sec := sectionGlobal
-	switch e.view().view {
-	case viewAAA:
-		sec = sectionAAA
-	case viewVTY:
-		sec = sectionVTY
-	case viewConsole:
-		sec = sectionConsole
-	}
-	e.Print(e.dev.render(sec))
+	e.Print(e.dev.renderView(e.view()))
 	return nil
 }
 

@@ -17,10 +17,14 @@
 // (the log is log.go). A new command is one row of its feature's command
 // table in the _cmd.go file, with a named handler next to it; what it
 // changes or reads is a method of the model file, which alone takes the
-// device's lock. A configuration command also renders its line in the
-// model file's section renderer and gets a line in the round-trip fixture
-// of config_test.go. Displays that belong to no one feature are in
-// display_cmd.go. config.go holds only the order of the configuration's
-// sections, their assembly and the replay of a configuration text;
-// commands.go the keyword help and the parameter types shared by features.
+// device's lock. Every keyword needs help, in commands.go or the command's
+// Words: the grammar refuses one without. A configuration command also
+// renders its line in the model file's section renderer and gets a line in
+// the round-trip fixture of config_test.go, which a test checks. A new view
+// is a row of the view table (views.go), which gives its prompt, its "?"
+// title, whether return leaves it and what display this shows in it.
+// Displays that belong to no one feature are in display_cmd.go. config.go
+// holds only the order of the configuration's sections, their assembly and
+// the replay of a configuration text; commands.go the keyword help and the
+// parameter types shared by features.
 package vrp

@@ -47,7 +47,7 @@ func CheckConfig(text string) error {
 	}
 	defer d.Close()
 	d.reset()
-	return d.replay(text)
+	return d.replay(text, nil)
 }
 
 // SeedStartup makes text the startup configuration of a flash that names
@@ -112,7 +112,7 @@ func (d *Device) bootConfig() {
 	if d.startup != "" {
 		text, err := readConfigFile(d.fs, d.startup)
 		if err == nil {
-			err = d.replay(text)
+			err = d.replay(text, nil)
 			if err == nil {
 				d.booted = d.startup
 				return
@@ -126,7 +126,7 @@ func (d *Device) bootConfig() {
 		d.bootErr = err
 		d.reset()
 	}
-	if err := d.replay(d.opts.DefaultConfig); err != nil {
+	if err := d.replay(d.opts.DefaultConfig, nil); err != nil {
 		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration: %v.", err)
 		d.reset()
 	}

@@ -8,7 +8,7 @@ func systemCommands() []*command {
 	return []*command{
 		{Views: userView, Syntax: "system-view", Level: 2, Help: "Enter the system view", Run: runSystemView},
 		{Views: all, Syntax: "quit", Level: 0, Help: "Exit from the current view; in user view, end the session", Run: runQuit},
-		{Views: notUserViews, Syntax: "return", Level: 0, Help: "Return to user view", Run: runReturn},
+		{Views: returnViews(), Syntax: "return", Level: 0, Help: "Return to user view", Run: runReturn},
 		{Views: systemView, Syntax: "sysname <host-name>", Level: 2, Help: "Set the name of the device", Run: runSysname, Undo: "undo sysname", RunUndo: runUndoSysname},
 		{Views: userView, Syntax: "screen-length <screen> temporary", Level: 0, Help: "Set the number of lines per page for the current session", Run: runScreenLengthTemporary, Undo: "undo screen-length temporary", RunUndo: runUndoScreenLengthTemporary},
 	}
@@ -49,8 +49,9 @@ func runSysname(e *callEnv, c *cli.Call) error {
 	return nil
 }
 
+// runUndoSysname goes back to the device's default name (Options.Sysname).
 func runUndoSysname(e *callEnv, c *cli.Call) error {
-	e.dev.setSysname("Huawei")
+	e.dev.setSysname(e.dev.opts.Sysname)
 	return nil
 }
 

@@ -186,6 +186,10 @@ func (c *Call) Int(name string) int {
 // Level is the level of the matched command.
 func (c *Call) Level() int { return c.level }
 
+// Syntax is the declared syntax of the matched command (its undo form's for
+// an undo), as Grammar.Reference renders it.
+func (c *Call) Syntax() string { return c.syntax }
+
 // Filter is an output filter: "| include REGEX", "| exclude REGEX", "| begin REGEX".
 type Filter struct {
 	Mode string // "include", "exclude" or "begin"

@@ -26,7 +26,10 @@ func testGrammar(t testing.TB) *Grammar[*env] {
 			return nil
 		}
 	}
-	words := map[string]string{"display": "Display information", "delete": "Delete a file", "dir": "List files", "debugging": "Debugging", "current-configuration": "Current configuration", "clock": "Clock", "system-view": "Enter the system view"}
+	words := map[string]string{"display": "Display information", "delete": "Delete a file", "dir": "List files", "debugging": "Debugging", "current-configuration": "Current configuration", "clock": "Clock", "system-view": "Enter the system view",
+		"/all": "List all files", "/all-filesystems": "List all file systems", "local-user": "Local user", "privilege": "Privilege", "level": "Level", "undo": "Undo",
+		"service-type": "Service types", "ftp": "FTP", "ssh": "SSH", "terminal": "Terminal", "state": "State", "active": "Active", "block": "Block", "quit": "Quit",
+		"mget": "Get files", "authentication-mode": "Authentication mode", "aaa": "AAA", "password": "Password", "none": "None", "protocol": "Protocol", "telnet": "Telnet"}
 	params := map[string]*Param{
 		"name":  String(1, 8, "Name"),
 		"level": Integer(0, 15, "Level"),
@@ -149,6 +152,24 @@ func TestValues(t *testing.T) {
 	}
 }
 
+// TestKeywordWithoutHelp: a keyword that has no help, in the grammar's
+// words or the command's, is refused: "?" would show it with none.
+func TestKeywordWithoutHelp(t *testing.T) {
+	run := func(*env, *Call) error { return nil }
+	params := map[string]*Param{"n": Integer(1, 9, "Number")}
+	words := map[string]string{"ftp": "FTP", "server": "Server"}
+	cmd := &Command[*env]{Views: []string{"system"}, Syntax: "ftp server max-sessions <n>", Run: run}
+	_, err := NewGrammar(words, params, []*Command[*env]{cmd})
+	want := `command "ftp server max-sessions <n>": keyword "max-sessions" has no help`
+	if err == nil || err.Error() != want {
+		t.Errorf("NewGrammar = %v, want %s", err, want)
+	}
+	cmd.Words = map[string]string{"max-sessions": "Set the maximum number of sessions"}
+	if _, err := NewGrammar(words, params, []*Command[*env]{cmd}); err != nil {
+		t.Errorf("with the command's help: %v", err)
+	}
+}
+
 // TestBadSyntax: declarations the grammar refuses.
 func TestBadSyntax(t *testing.T) {
 	run := func(*env, *Call) error { return nil }
@@ -162,6 +183,8 @@ func TestBadSyntax(t *testing.T) {
 		"a { b | c <name> }:choice",
 		"a { b | <name> }:choice",
 		"a { b | c }:",
+		"a { b | c }:name <name>",
+		"a d",
 	} {
 		cmds := []*Command[*env]{{Views: []string{"user"}, Syntax: syntax, Run: run}}
 		if _, err := NewGrammar(words, params, cmds); err == nil {
@@ -211,7 +234,7 @@ func TestHelp(t *testing.T) {
 		{"d", 15, []HelpEntry{{"debugging", "Debugging"}, {"delete", "Delete a file"}, {"dir", "List files"}, {"display", "Display information"}}},
 		{"display ", 15, []HelpEntry{{"clock", "Clock"}, {"current-configuration", "Current configuration"}}},
 		{"display ", 0, []HelpEntry{{"clock", "Clock"}}},
-		{"dir ", 15, []HelpEntry{{"/all", ""}, {"/all-filesystems", ""}, {"STRING<1-8>", "Name"}, {"<cr>", ""}}},
+		{"dir ", 15, []HelpEntry{{"/all", "List all files"}, {"/all-filesystems", "List all file systems"}, {"STRING<1-8>", "Name"}, {"<cr>", ""}}},
 		{"dis cur ", 15, []HelpEntry{{"|", "Matching output"}, {"<cr>", ""}}},
 		{"dis cur | ", 15, []HelpEntry{{"begin", "Begin with the line that matches"}, {"exclude", "Match the lines that do not contain the regular expression"}, {"include", "Match the lines that contain the regular expression"}}},
 	}

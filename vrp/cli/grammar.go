@@ -20,10 +20,11 @@ type Grammar[E any] struct {
 }
 
 type compiled[E any] struct {
-	cmd    *Command[E]
-	undo   bool
-	syntax []element
-	views  []string
+	cmd      *Command[E]
+	undo     bool
+	syntax   []element
+	rendered string // syntax in the reference's notation
+	views    []string
 }
 
 type node[E any] struct {
@@ -42,7 +43,9 @@ type edge[E any] struct {
 }
 
 // NewGrammar builds a grammar. words gives help texts for keywords; params the
-// parameter types shared by commands.
+// parameter types shared by commands. It refuses a declaration that does not
+// check: a syntax that does not parse, an unknown parameter, a keyword with no
+// help (in words or the command's Words), a choice named like a parameter.
 func NewGrammar[E any](words map[string]string, params map[string]*Param, cmds []*Command[E]) (*Grammar[E], error) {
 	g := &Grammar[E]{words: words, params: params, starts: map[string]*node[E]{}}
 	for _, c := range cmds {
@@ -78,7 +81,12 @@ func (g *Grammar[E]) add(c *Command[E], syntax string, undo bool) error {
 	if err != nil {
 		return err
 	}
-	cc := &compiled[E]{cmd: c, undo: undo, syntax: seq, views: c.Views}
+	if err := g.checkWords(c, seq); err != nil {
+		return fmt.Errorf("command %q: %w", syntax, err)
+	}
+	var b strings.Builder
+	renderSyntax(seq, &b)
+	cc := &compiled[E]{cmd: c, undo: undo, syntax: seq, rendered: b.String(), views: c.Views}
 	g.commands = append(g.commands, cc)
 	start := &node[E]{}
 	end := g.compile(cc, seq, start)
@@ -90,6 +98,44 @@ func (g *Grammar[E]) add(c *Command[E], syntax string, undo bool) error {
 			g.starts[v] = s
 		}
 		s.eps = append(s.eps, start)
+	}
+	return nil
+}
+
+// checkWords refuses a keyword that has no help ("?" would show it with
+// none), and a choice named like a parameter of the command.
+func (g *Grammar[E]) checkWords(c *Command[E], seq []element) error {
+	params := map[string]bool{}
+	var choices []string
+	var walk func(seq []element) error
+	walk = func(seq []element) error {
+		for _, e := range seq {
+			switch e.kind {
+			case elemWord:
+				if c.Words[e.word] == "" && g.words[e.word] == "" {
+					return fmt.Errorf("keyword %q has no help", e.word)
+				}
+			case elemParam:
+				params[e.word] = true
+			}
+			if e.name != "" && e.kind != elemWord {
+				choices = append(choices, e.name)
+			}
+			for _, a := range e.alts {
+				if err := walk(a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(seq); err != nil {
+		return err
+	}
+	for _, name := range choices {
+		if params[name] {
+			return fmt.Errorf("choice %q is named like a parameter", name)
+		}
 	}
 	return nil
 }
@@ -394,7 +440,7 @@ func (g *Grammar[E]) Match(view string, level int, line string) (Handler[E], *Ca
 		return nil, nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:last.end]) + 1}
 	}
 	cc := t.n.accept
-	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level}
+	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level, syntax: cc.rendered}
 	if cc.undo {
 		return cc.cmd.RunUndo, call, nil
 	}
@@ -551,9 +597,7 @@ type Reference struct {
 func (g *Grammar[E]) Reference() []Reference {
 	var out []Reference
 	for _, cc := range g.commands {
-		var b strings.Builder
-		renderSyntax(cc.syntax, &b)
-		r := Reference{Views: cc.views, Syntax: b.String(), Level: cc.cmd.Level, Help: cc.cmd.Help}
+		r := Reference{Views: cc.views, Syntax: cc.rendered, Level: cc.cmd.Level, Help: cc.cmd.Help}
 		if cc.undo {
 			r.Help = "Undoes: " + cc.cmd.Help
 		}
