@@ -70,7 +70,11 @@ func (r aclRule) String() string {
 // aclConfig is the basic ACLs, by number.
 type aclConfig map[int]*acl
 
+// clone returns a deep copy (nil when there is no ACL: a copy is only read).
 func (c aclConfig) clone() aclConfig {
+	if len(c) == 0 {
+		return nil
+	}
 	out := make(aclConfig, len(c))
 	for n, l := range c {
 		out[n] = &acl{number: n, rules: slices.Clone(l.rules)}

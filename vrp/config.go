@@ -31,11 +31,11 @@ func newConfig() *config {
 }
 
 // clone returns a deep copy.
-func (c *config) clone() *config {
+func (c *config) clone() config {
 	out := *c
 	out.acls = c.acls.clone()
 	out.ssh = c.ssh.clone()
-	return &out
+	return out
 }
 
 // section names what display this and the section displays render.
@@ -57,7 +57,7 @@ const (
 // device's lock under it).
 type snapshot struct {
 	sysname string
-	cfg     *config
+	cfg     config
 	aaa     aaaSnapshot // only when the section shows the aaa section
 }
 
@@ -90,7 +90,7 @@ func (d *Device) renderView(v viewFrame) string {
 // (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
 // sectionACL shows the ACL numbered acl.
 func (s snapshot) render(sec section, acl int) string {
-	c := s.cfg
+	c := &s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
 		b.WriteString(versionTag + "\n")

@@ -116,17 +116,21 @@ type Arg struct {
 	Name    string // keyword, or parameter name
 	Value   string // keyword, or the word typed for a parameter
 	Keyword bool
-	Choice  string // for a keyword, the name of the named choice it was chosen in
+	// choice is, for a keyword chosen in a named choice, 1 + the index of
+	// the choice's name in Call.choices (a byte keeps Arg as small as it
+	// was without it: Match copies Args at each word).
+	choice uint8
 }
 
 // Call is a matched line, handed to the command's handler.
 type Call struct {
-	Line   string
-	Args   []Arg
-	Undo   bool
-	Filter *Filter // nil when no "|" filter was given
-	level  int
-	syntax string
+	Line    string
+	Args    []Arg
+	Undo    bool
+	Filter  *Filter // nil when no "|" filter was given
+	level   int
+	syntax  string
+	choices []string // the names of the command's named choices
 }
 
 // Has reports whether keyword kw was matched.
@@ -150,7 +154,7 @@ func (c *Call) Value(name string) string {
 // the named choice name; the first one when there are several.
 func (c *Call) Lookup(name string) (string, bool) {
 	for _, a := range c.Args {
-		if a.is(name) {
+		if c.is(a, name) {
 			return a.Value, true
 		}
 	}
@@ -162,7 +166,7 @@ func (c *Call) Lookup(name string) (string, bool) {
 func (c *Call) Values(name string) []string {
 	var out []string
 	for _, a := range c.Args {
-		if a.is(name) {
+		if c.is(a, name) {
 			out = append(out, a.Value)
 		}
 	}
@@ -170,9 +174,9 @@ func (c *Call) Values(name string) []string {
 }
 
 // is reports whether a is the value of parameter or named choice name.
-func (a Arg) is(name string) bool {
+func (c *Call) is(a Arg, name string) bool {
 	if a.Keyword {
-		return a.Choice != "" && a.Choice == name
+		return a.choice > 0 && c.choices[a.choice-1] == name
 	}
 	return a.Name == name
 }

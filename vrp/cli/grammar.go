@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ type compiled[E any] struct {
 	syntax   []element
 	rendered string // syntax in the reference's notation
 	views    []string
+	choices  []string // names of the named choices; an edge's choice indexes it
 }
 
 type node[E any] struct {
@@ -34,12 +36,15 @@ type node[E any] struct {
 }
 
 type edge[E any] struct {
-	word  string // keyword, lower case; "" for a parameter
-	name  string // parameter name; for a keyword, the named choice it is in
-	param *Param
-	help  string // keyword help
-	to    *node[E]
-	owner *compiled[E]
+	word string // keyword, lower case; "" for a parameter
+	name string // parameter name
+	// choice is, for a keyword of a named choice, 1 + the index of the
+	// choice's name in owner.choices.
+	choice uint8
+	param  *Param
+	help   string // keyword help
+	to     *node[E]
+	owner  *compiled[E]
 }
 
 // NewGrammar builds a grammar. words gives help texts for keywords; params the
@@ -132,6 +137,9 @@ func (g *Grammar[E]) checkWords(c *Command[E], seq []element) error {
 	if err := walk(seq); err != nil {
 		return err
 	}
+	if len(choices) > 255 {
+		return fmt.Errorf("more than 255 named choices")
+	}
 	for _, name := range choices {
 		if params[name] {
 			return fmt.Errorf("choice %q is named like a parameter", name)
@@ -150,7 +158,7 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 			if help == "" {
 				help = g.words[e.word]
 			}
-			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), name: e.name, help: help, to: next, owner: cc})
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), choice: cc.choice(e.name), help: help, to: next, owner: cc})
 			cur = next
 		case elemParam:
 			if e.max == 1 {
@@ -200,6 +208,20 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 		}
 	}
 	return cur
+}
+
+// choice returns 1 + the index of a named choice in cc.choices, adding
+// it; 0 for "" (no named choice).
+func (cc *compiled[E]) choice(name string) uint8 {
+	if name == "" {
+		return 0
+	}
+	i := slices.Index(cc.choices, name)
+	if i < 0 {
+		cc.choices = append(cc.choices, name)
+		i = len(cc.choices) - 1
+	}
+	return uint8(i + 1)
 }
 
 // thread is one way of reading the line so far.
@@ -329,7 +351,7 @@ func step[E any](ts []thread[E], tok string, level int) (next []thread[E], kind 
 			if !visible(e, level) || !take(e) {
 				continue
 			}
-			a := Arg{Name: e.word, Value: e.word, Keyword: true, Choice: e.name}
+			a := Arg{Name: e.word, Value: e.word, Keyword: true, choice: e.choice}
 			if e.param != nil {
 				a = Arg{Name: e.name, Value: tok}
 			}
@@ -440,7 +462,7 @@ func (g *Grammar[E]) Match(view string, level int, line string) (Handler[E], *Ca
 		return nil, nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:last.end]) + 1}
 	}
 	cc := t.n.accept
-	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level, syntax: cc.rendered}
+	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level, syntax: cc.rendered, choices: cc.choices}
 	if cc.undo {
 		return cc.cmd.RunUndo, call, nil
 	}
