@@ -141,7 +141,8 @@ var sharedParams = map[string]*cli.Param{
 	"acl-number":  cli.Integer(2000, 3999, "Basic ACL number"),
 }
 
-// commands declares every command of the device.
+// commands declares every command of the device, in the order of the
+// command reference.
 func commands() []*command {
 	var cmds []*command
 	cmds = append(cmds, systemCommands()...)

@@ -53,8 +53,8 @@ const (
 // snapshot is what a rendering of the configuration reads, taken at once:
 // a copy of the running configuration and the sysname, taken under the
 // device's lock, and then the local users (the AAA database has a lock of
-// its own, not taken under the device's: an AAA login's checks take the
-// device's lock under it).
+// its own; the device's is not held while it is read, so that the two are
+// never nested).
 type snapshot struct {
 	sysname string
 	cfg     config
