@@ -1,9 +1,11 @@
 package vrp
 
 import (
-	"math"
+	"strings"
 	"sync"
+	"time"
 
+	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
@@ -16,12 +18,11 @@ var grammar = sync.OnceValues(func() (*cli.Grammar[*callEnv], error) {
 })
 
 var (
-	all          = []string{cli.AllViews}
-	userView     = []string{viewUser}
-	systemView   = []string{viewSystem}
-	aaaView      = []string{viewAAA}
-	uiViews      = []string{viewVTY, viewConsole}
-	notUserViews = []string{viewSystem, viewAAA, viewVTY, viewConsole, viewACL}
+	all        = []string{cli.AllViews}
+	userView   = []string{viewUser}
+	systemView = []string{viewSystem}
+	aaaView    = []string{viewAAA}
+	uiViews    = []string{viewVTY, viewConsole}
 )
 
 // keywordHelp is the help text of each keyword, as "?" shows it.
@@ -102,6 +103,7 @@ var keywordHelp = map[string]string{
 	"server-source":         "Specify the source address of the FTP server",
 	"timeout":               "Set the idle timeout of FTP connections",
 	"port":                  "Set the listening port",
+	"max-sessions":          "Set the maximum number of sessions",
 	"number":                "Specify the ACL number",
 	"rule":                  "Specify an ACL rule",
 	"permit":                "Specify matched packets to be permitted",
@@ -115,38 +117,67 @@ var keywordHelp = map[string]string{
 	"-a":                    "Specify the source IP address",
 }
 
-// sharedParams are the parameter types used across commands.
+// sharedParams are the parameter types used across commands. The limits of
+// the local users' attributes are package aaa's, so that whatever the CLI
+// takes the AAA database takes too.
 var sharedParams = map[string]*cli.Param{
-	"user-name":   cli.String(1, 64, "User name, in the format of 'user@domain'"),
-	"password":    cli.Secret(cli.String(1, 128, "The password in cipher text or plain text")),
-	"level":       cli.Integer(0, 15, "Level"),
-	"minutes":     cli.Integer(0, 35791, "Set the number of minutes"),
+	"user-name":   cli.String(1, aaa.MaxNameLen, "User name, in the format of 'user@domain'"),
+	"password":    cli.Secret(cli.String(1, aaa.MaxPasswordLen, "The password in cipher text or plain text")),
+	"level":       cli.Integer(0, aaa.MaxPrivilege, "Level"),
+	"minutes":     cli.Integer(0, int(aaa.MaxIdleTimeout/time.Minute), "Set the number of minutes"),
 	"seconds":     cli.Integer(0, 59, "Set the number of seconds"),
 	"host-name":   cli.String(1, 246, "Host name"),
 	"file-name":   cli.String(5, 64, "File name(*.cfg, *.zip)"),
 	"screen":      cli.Integer(0, 512, "Number of lines on a screen (0 means no split screen)"),
-	"limit":       cli.Integer(1, math.MaxInt32, "Maximum number of accesses"),
-	"directory":   cli.String(1, 160, "Directory name"),
+	"limit":       cli.Integer(1, aaa.MaxAccessLimit, "Maximum number of accesses"),
+	"directory":   cli.String(1, min(160, aaa.MaxFTPDirLen), "Directory name"),
 	"vty-first":   cli.Integer(0, 4, "First user terminal interface to be configured"),
 	"vty-last":    cli.Integer(0, 4, "Last user terminal interface to be configured"),
 	"console-num": cli.Integer(0, 0, "Console interface number"),
-	"interval":    cli.Integer(5, 65535, "Retry interval, in minutes"),
-	"times":       cli.Integer(3, 65535, "Retry times"),
-	"block-min":   cli.Integer(5, 65535, "Block time, in minutes"),
+	"interval":    cli.Integer(aaa.MinLockoutMins, aaa.MaxLockoutValue, "Retry interval, in minutes"),
+	"times":       cli.Integer(aaa.MinRetryTime, aaa.MaxLockoutValue, "Retry times"),
+	"block-min":   cli.Integer(aaa.MinLockoutMins, aaa.MaxLockoutValue, "Block time, in minutes"),
 	"ssh-user":    cli.String(1, 64, "SSH user name"),
+	"acl-number":  cli.Integer(2000, 3999, "Basic ACL number"),
 }
 
-// commands declares every command of the device.
+// commands declares every command of the device, in the order of the
+// command reference.
 func commands() []*command {
 	var cmds []*command
-	cmds = append(cmds, basicCommands()...)
+	cmds = append(cmds, systemCommands()...)
 	cmds = append(cmds, displayCommands()...)
 	cmds = append(cmds, configFileCommands()...)
 	cmds = append(cmds, aaaCommands()...)
 	cmds = append(cmds, uiCommands()...)
 	cmds = append(cmds, sshCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
+	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
+	cmds = append(cmds, logCommands()...)
 	return cmds
+}
+
+// enter enters a view below the current one.
+func (e *callEnv) enter(view, arg string) {
+	e.views = append(e.views, viewFrame{view: view, arg: arg})
+}
+
+// confirm asks a (y/n)[n] question until it gets an answer; Enter alone means n.
+func (e *callEnv) confirm(question string) (bool, error) {
+	for {
+		ans, err := e.Ask(question)
+		if err != nil {
+			e.Print("\n")
+			return false, nil
+		}
+		switch strings.ToLower(strings.TrimSpace(ans)) {
+		case "y", "yes":
+			return true, nil
+		case "", "n", "no":
+			return false, nil
+		}
+		e.Print("Error: Please choose 'YES' or 'NO' first before pressing 'Enter'. [Y/N]:\n")
+	}
 }

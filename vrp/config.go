@@ -1,57 +1,41 @@
 package vrp
 
 import (
-	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"sort"
+	"strconv"
 	"strings"
-	"time"
 
-	"github.com/vrpsim/vrpsim/aaa"
-	"github.com/vrpsim/vrpsim/flash"
+	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
 // config is the running configuration, apart from the local users (kept in
-// the AAA database). Guarded by Device.mu.
+// the AAA database). Guarded by Device.mu. Each feature's model file keeps
+// its part and renders it.
 type config struct {
-	stelnet   bool
-	sshUsers  []*sshUser
-	vty       uiConfig
+	ftpServer ftpServerConfig // ftpserver.go
+	acls      aclConfig       // acl.go
+	ssh       sshConfig       // ssh.go
+	vty       uiConfig        // ui.go
 	con       uiConfig
-	ftpServer ftpServerConfig
-	acls      map[int]*acl
 }
-
-type sshUser struct {
-	name        string
-	authType    string // "" when not set
-	serviceType string // "" when not set
-}
-
-// uiConfig is a user-interface (VTY lines or the console port).
-type uiConfig struct {
-	authMode     string        // "aaa", "password", "none"
-	password     string        // cipher text of set authentication password; "" when not set
-	protocol     string        // "ssh", "telnet", "all"
-	level        int           // user privilege level; -1 when not set
-	idle         time.Duration // idle-timeout; 0 = never
-	screenLength int           // lines per page; 0 = no paging
-}
-
-const (
-	defaultIdle         = 10 * time.Minute
-	defaultScreenLength = 24
-)
 
 func newConfig() *config {
 	return &config{
 		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout, maxSessions: defaultFTPMaxSessions},
-		acls:      map[int]*acl{},
-		vty:       uiConfig{authMode: "password", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
-		con:       uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength},
+		acls:      aclConfig{},
+		vty:       defaultUI(LineVTY),
+		con:       defaultUI(LineConsole),
 	}
+}
+
+// clone returns a deep copy.
+func (c *config) clone() config {
+	out := *c
+	out.acls = c.acls.clone()
+	out.ssh = c.ssh.clone()
+	return out
 }
 
 // section names what display this and the section displays render.
@@ -63,236 +47,151 @@ const (
 	sectionAAA
 	sectionVTY
 	sectionConsole
+	sectionACL // one ACL
 )
 
-// render writes the running configuration in the device's layout.
-func (d *Device) render(sec section) string {
+// snapshot is what a rendering of the configuration reads, taken at once:
+// a copy of the running configuration and the sysname, taken under the
+// device's lock, and then the local users (the AAA database has a lock of
+// its own; the device's is not held while it is read, so that the two are
+// never nested).
+type snapshot struct {
+	sysname string
+	cfg     config
+	aaa     aaaSnapshot // only when the section shows the aaa section
+}
+
+func (d *Device) snapshot(sec section) snapshot {
 	d.mu.Lock()
-	c := d.cfg
-	sysname := d.Sysname()
+	s := snapshot{sysname: d.Sysname(), cfg: d.cfg.clone()}
 	users := d.users
+	d.mu.Unlock()
+	if sec == sectionAll || sec == sectionAAA {
+		s.aaa = takeAAASnapshot(users)
+	}
+	return s
+}
+
+// render writes the running configuration, or a section of it, in the
+// device's layout.
+func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, 0) }
+
+// renderView writes what display this shows in a view: the section the view
+// configures.
+func (d *Device) renderView(v viewFrame) string {
+	sec, acl := viewOf(v.view).section, 0
+	if sec == sectionACL {
+		acl, _ = strconv.Atoi(v.arg)
+	}
+	return d.snapshot(sec).render(sec, acl)
+}
+
+// render assembles the sections in the device's order: the global one
+// (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
+// sectionACL shows the ACL numbered acl.
+func (s snapshot) render(sec section, acl int) string {
+	c := &s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
 		b.WriteString(versionTag + "\n")
 	}
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {
-		fmt.Fprintf(&b, " sysname %s\n", sysname)
-		renderFTPServer(&b, c.ftpServer)
+		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
+		c.ftpServer.render(&b)
 		b.WriteString("#\n")
 	}
-	if sec == sectionAll && len(c.acls) > 0 {
-		var nums []int
-		for n := range c.acls {
-			nums = append(nums, n)
-		}
-		sort.Ints(nums)
-		for _, n := range nums {
-			fmt.Fprintf(&b, "acl number %d\n", n)
-			for _, r := range c.acls[n].rules {
-				fmt.Fprintf(&b, " %s\n", r)
-			}
-			b.WriteString("#\n")
-		}
+	switch sec {
+	case sectionAll:
+		c.acls.render(&b, 0)
+	case sectionACL:
+		c.acls.render(&b, acl)
 	}
 	if sec == sectionAll || sec == sectionAAA {
-		b.WriteString("aaa\n")
-		b.WriteString(" authentication-scheme default\n authorization-scheme default\n accounting-scheme default\n domain default\n domain default_admin\n")
-		d.mu.Unlock()
-		renderUsers(&b, users)
-		d.mu.Lock()
+		s.aaa.render(&b)
 		b.WriteString("#\n")
 	}
 	if sec == sectionAll || sec == sectionGlobal {
-		if c.stelnet || len(c.sshUsers) > 0 {
-			if c.stelnet {
-				b.WriteString(" stelnet server enable\n")
-			}
-			for _, u := range c.sshUsers {
-				fmt.Fprintf(&b, " ssh user %s\n", u.name)
-				if u.authType != "" {
-					fmt.Fprintf(&b, " ssh user %s authentication-type %s\n", u.name, u.authType)
-				}
-				if u.serviceType != "" {
-					fmt.Fprintf(&b, " ssh user %s service-type %s\n", u.name, u.serviceType)
-				}
-			}
-			b.WriteString("#\n")
-		}
+		c.ssh.render(&b)
 	}
 	if sec == sectionAll || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")
-		renderUI(&b, c.con, uiConfig{authMode: "none", protocol: "all", level: -1, idle: defaultIdle, screenLength: defaultScreenLength}, false)
+		c.con.render(&b, LineConsole)
 	}
 	if sec == sectionAll || sec == sectionVTY {
 		b.WriteString("user-interface vty 0 4\n")
-		renderUI(&b, c.vty, newConfig().vty, true)
+		c.vty.render(&b, LineVTY)
 	}
 	if sec == sectionAll || sec == sectionVTY || sec == sectionConsole {
 		b.WriteString("#\n")
 	}
 	b.WriteString("return\n")
-	d.mu.Unlock()
 	return b.String()
 }
 
-func renderFTPServer(b *strings.Builder, f ftpServerConfig) {
-	if f.port != defaultFTPPort {
-		fmt.Fprintf(b, " ftp server port %d\n", f.port)
-	}
-	if f.maxSessions != defaultFTPMaxSessions {
-		fmt.Fprintf(b, " ftp server max-sessions %d\n", f.maxSessions)
-	}
-	if f.timeout != defaultFTPTimeout {
-		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))
-	}
-	if f.acl != 0 {
-		fmt.Fprintf(b, " ftp acl %d\n", f.acl)
-	}
-	if f.source.IsValid() {
-		fmt.Fprintf(b, " ftp server-source -a %s\n", f.source)
-	}
-	if f.enabled {
-		b.WriteString(" ftp server enable\n")
-	}
-	if f.defaultDir != "" {
-		fmt.Fprintf(b, " set default ftp-directory %s\n", f.defaultDir)
-	}
-}
-
-func renderUI(b *strings.Builder, ui, def uiConfig, vty bool) {
-	if ui.authMode != def.authMode {
-		fmt.Fprintf(b, " authentication-mode %s\n", ui.authMode)
-	}
-	if ui.password != "" {
-		fmt.Fprintf(b, " set authentication password cipher %s\n", ui.password)
-	}
-	if ui.level >= 0 {
-		fmt.Fprintf(b, " user privilege level %d\n", ui.level)
-	}
-	if vty && ui.protocol != def.protocol {
-		fmt.Fprintf(b, " protocol inbound %s\n", ui.protocol)
-	}
-	if ui.idle != def.idle {
-		fmt.Fprintf(b, " idle-timeout %d %d\n", int(ui.idle/time.Minute), int(ui.idle%time.Minute/time.Second))
-	}
-	if ui.screenLength != def.screenLength {
-		fmt.Fprintf(b, " screen-length %d\n", ui.screenLength)
-	}
-}
-
-func renderUsers(b *strings.Builder, db *aaa.DB) {
-	p := db.LockoutPolicy()
-	def := aaa.DefaultLockoutPolicy()
-	switch {
-	case !p.Enabled:
-		b.WriteString(" undo local-aaa-user wrong-password\n")
-	case p != def:
-		fmt.Fprintf(b, " local-aaa-user wrong-password retry-interval %d retry-time %d block-time %d\n",
-			int(p.RetryInterval/time.Minute), p.RetryTime, int(p.BlockTime/time.Minute))
-	}
-	for _, u := range db.Users() {
-		if ct, ok := db.CipherText(u.Name); ok {
-			kind := "cipher"
-			if u.PasswordKind == aaa.IrreversibleCipher {
-				kind = "irreversible-cipher"
-			}
-			fmt.Fprintf(b, " local-user %s password %s %s\n", u.Name, kind, ct)
+// replay runs a configuration text through the CLI, as the device does at
+// boot. It stops at the first line that fails and returns it as a
+// *ConfigError. seen, when not nil, is shown each line matched.
+func (d *Device) replay(text string, seen func(*cli.Call)) error {
+	rt := &replayTerminal{}
+	s := &Session{dev: d, term: rt, vty: -1, level: 15, done: make(chan struct{}),
+		views: []viewFrame{{view: viewUser}, {view: viewSystem}}, info: SessionInfo{Line: LineConsole}}
+	s.replaying = true
+	for i, raw := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line := strings.TrimRight(raw, " ")
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "!"):
+			continue
+		case i == 0 && strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
+			continue // version header
+		case trimmed == "#":
+			s.views = s.views[:2]
+			continue
+		case trimmed == "return":
+			return nil
 		}
-		if u.Privilege >= 0 {
-			fmt.Fprintf(b, " local-user %s privilege level %d\n", u.Name, u.Privilege)
+		if !strings.HasPrefix(line, " ") {
+			s.views = s.views[:2]
 		}
-		if u.FTPDirectory != "" {
-			fmt.Fprintf(b, " local-user %s ftp-directory %s\n", u.Name, u.FTPDirectory)
-		}
-		if u.AccessLimit > 0 {
-			fmt.Fprintf(b, " local-user %s access-limit %d\n", u.Name, u.AccessLimit)
-		}
-		if u.IdleTimeoutSet {
-			fmt.Fprintf(b, " local-user %s idle-timeout %d %d\n", u.Name, int(u.IdleTimeout/time.Minute), int(u.IdleTimeout%time.Minute/time.Second))
-		}
-		if u.State == aaa.StateBlock {
-			fmt.Fprintf(b, " local-user %s state block\n", u.Name)
-		}
-		if u.Services != 0 {
-			fmt.Fprintf(b, " local-user %s service-type %s\n", u.Name, strings.Join(u.Services.Words(), " "))
-		}
-	}
-}
-
-// Configuration files: NAME.cfg holds the text; NAME.zip a zip archive whose
-// one member holds it, as on the device.
-
-// readConfigFile reads a .cfg or .zip configuration file from flash.
-func readConfigFile(fs flash.FS, path string) (string, error) {
-	f, err := fs.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("read configuration %s: %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return "", fmt.Errorf("read configuration %s: %w", path, err)
-	}
-	if len(data) > maxConfigSize {
-		return "", fmt.Errorf("read configuration %s: file too large", path)
-	}
-	if !strings.HasSuffix(strings.ToLower(path), ".zip") {
-		return string(data), nil
-	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return "", fmt.Errorf("read configuration %s: %w", path, err)
-	}
-	if len(zr.File) != 1 {
-		return "", fmt.Errorf("read configuration %s: the archive holds %d files, want 1", path, len(zr.File))
-	}
-	rc, err := zr.File[0].Open()
-	if err != nil {
-		return "", fmt.Errorf("read configuration %s: %w", path, err)
-	}
-	defer rc.Close()
-	text, err := io.ReadAll(io.LimitReader(rc, maxConfigSize+1))
-	if err != nil {
-		return "", fmt.Errorf("read configuration %s: %w", path, err)
-	}
-	if len(text) > maxConfigSize {
-		return "", fmt.Errorf("read configuration %s: file too large", path)
-	}
-	return string(text), nil
-}
-
-const maxConfigSize = 8 << 20
-
-// writeConfigFile writes a configuration file atomically.
-func writeConfigFile(fs flash.FS, path, text string, now time.Time) error {
-	data := []byte(text)
-	if strings.HasSuffix(strings.ToLower(path), ".zip") {
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		hdr := &zip.FileHeader{Name: "vrpcfg.cfg", Method: zip.Deflate, Modified: now}
-		w, err := zw.CreateHeader(hdr)
+		rt.reset()
+		run, call, err := d.grammar.Match(s.view().view, s.level, trimmed)
 		if err != nil {
-			return err
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
 		}
-		if _, err := io.WriteString(w, text); err != nil {
-			return err
+		if run == nil {
+			continue
 		}
-		if err := zw.Close(); err != nil {
-			return err
+		if seen != nil {
+			seen(call)
 		}
-		data = buf.Bytes()
-	}
-	w, err := fs.Create(path, 0)
-	if err != nil {
-		return fmt.Errorf("write configuration %s: %w", path, err)
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Abort()
-		return fmt.Errorf("write configuration %s: %w", path, err)
-	}
-	if err := w.Commit(); err != nil {
-		return fmt.Errorf("write configuration %s: %w", path, err)
+		out := s.newOutput(nil)
+		if err := run(&callEnv{Session: s, out: out}, call); err != nil {
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
+		}
+		if msg := rt.errorLine(); msg != "" {
+			return &ConfigError{Line: i + 1, Text: trimmed, Err: errors.New(msg)}
+		}
 	}
 	return nil
+}
+
+// replayTerminal takes a replayed command's output and answers its questions.
+type replayTerminal struct{ buf bytes.Buffer }
+
+func (t *replayTerminal) Write(p []byte) (int, error) { return t.buf.Write(p) }
+
+func (t *replayTerminal) ReadLine(string, bool) (string, error) { return "y", nil }
+
+func (t *replayTerminal) ReadKey() (rune, error) { return ' ', nil }
+
+func (t *replayTerminal) reset() { t.buf.Reset() }
+
+func (t *replayTerminal) errorLine() string {
+	for _, l := range strings.Split(t.buf.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "Error") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }

@@ -3,11 +3,13 @@ package vrp
 import (
 	"context"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vrpsim/vrpsim/aaa"
+	"github.com/vrpsim/vrpsim/vrp/cli"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vrpsim/vrpsim/flash"
@@ -205,5 +207,38 @@ func TestCheckConfigAndSeedStartup(t *testing.T) {
 	d := newTestDevice(t, fs)
 	if d.Sysname() != "R9" || d.BootError() != nil || d.nextStartup() != "flash:/vrpcfg.cfg" {
 		t.Errorf("seeded device: sysname %q, boot error %v, startup %q", d.Sysname(), d.BootError(), d.nextStartup())
+	}
+}
+
+// TestFixtureHasEveryConfigCommand: the round-trip fixture everyCommand uses
+// every configuration command, that is every command declared in a view that
+// return leaves (the configuration views), apart from the undo forms and
+// return itself. A configuration command added without its line in the
+// fixture fails here, so the round trip covers it.
+func TestFixtureHasEveryConfigCommand(t *testing.T) {
+	g, err := grammar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newTestDevice(t, nil)
+	d.reset()
+	seen := map[string]bool{}
+	if err := d.replay(everyCommand, func(c *cli.Call) { seen[c.Syntax()] = true }); err != nil {
+		t.Fatalf("replay the fixture: %v", err)
+	}
+	configViews := returnViews()
+	n := 0
+	for _, r := range g.Reference() {
+		if strings.HasPrefix(r.Syntax, "undo ") || r.Syntax == "return" ||
+			!slices.ContainsFunc(r.Views, func(v string) bool { return slices.Contains(configViews, v) }) {
+			continue
+		}
+		n++
+		if !seen[r.Syntax] {
+			t.Errorf("configuration command %q (%s) has no line in everyCommand", r.Syntax, strings.Join(r.Views, ", "))
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d configuration commands found", n)
 	}
 }

@@ -1,14 +1,6 @@
-// Package vrp is the simulated Huawei VRP device: its running configuration,
-// its CLI sessions (views, privilege, pager) and the commands that configure
-// local users, the SSH server, the FTP server and move files on flash.
-//
-// A Device is independent of every other: many can run in one process. Front
-// ends (package vrp/sshd, the console) authenticate a user, open a Session
-// and feed it lines.
 package vrp
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -146,16 +138,6 @@ func (d *Device) Close() error {
 	return nil
 }
 
-// Sysname is the device's name, as prompts show it.
-func (d *Device) Sysname() string {
-	if p := d.name.Load(); p != nil {
-		return *p
-	}
-	return d.opts.Sysname
-}
-
-func (d *Device) setSysname(name string) { d.name.Store(&name) }
-
 // InitialPassword reports whether user admin still has the password of the
 // default configuration (Admin@huawei).
 func (d *Device) InitialPassword() bool {
@@ -197,130 +179,6 @@ func (d *Device) reset() {
 	d.setSysname(d.opts.Sysname)
 	d.users = aaa.New(aopts)
 	d.mu.Unlock()
-}
-
-// startupNameFile keeps the name of the next startup configuration file, as the
-// device's NVRAM does.
-const startupNameFile = "flash:/private-data.txt"
-
-// startupName returns the next startup file a flash names ("" for none):
-// the one recorded in startupNameFile, else flash:/vrpcfg.zip when it exists.
-func startupName(fs flash.FS) string {
-	f, err := fs.Open(startupNameFile)
-	if err != nil {
-		if _, err := fs.Stat(defaultConfigFile); err == nil {
-			return defaultConfigFile
-		}
-		return ""
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(io.LimitReader(f, 64<<10))
-	for _, line := range strings.Split(buf.String(), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "startup-configuration="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-func (d *Device) writeStartupName(name string) error { return writeStartupName(d.fs, name) }
-
-func writeStartupName(fs flash.FS, name string) error {
-	w, err := fs.Create(startupNameFile, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintf(w, "startup-configuration=%s\n", name); err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Commit()
-}
-
-// bootConfig replays the startup file, falling back to the default.
-func (d *Device) bootConfig() {
-	if d.startup != "" {
-		text, err := readConfigFile(d.fs, d.startup)
-		if err == nil {
-			err = d.replay(text)
-			if err == nil {
-				d.booted = d.startup
-				return
-			}
-			var ce *ConfigError
-			errors.As(err, &ce)
-			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, ce.Line, ce.Text, ce.Err)
-		} else {
-			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", d.startup, err)
-		}
-		d.bootErr = err
-		d.reset()
-	}
-	if err := d.replay(d.opts.DefaultConfig); err != nil {
-		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration: %v.", err)
-		d.reset()
-	}
-}
-
-// replay runs a configuration text through the CLI, as the device does at
-// boot. It stops at the first line that fails and returns it as a
-// *ConfigError.
-func (d *Device) replay(text string) error {
-	rt := &replayTerminal{}
-	s := &Session{dev: d, term: rt, vty: -1, level: 15, done: make(chan struct{}),
-		views: []viewFrame{{view: viewUser}, {view: viewSystem}}, info: SessionInfo{Line: LineConsole}}
-	s.replaying = true
-	for i, raw := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
-		line := strings.TrimRight(raw, " ")
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "" || strings.HasPrefix(trimmed, "!"):
-			continue
-		case i == 0 && strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
-			continue // version header
-		case trimmed == "#":
-			s.views = s.views[:2]
-			continue
-		case trimmed == "return":
-			return nil
-		}
-		if !strings.HasPrefix(line, " ") {
-			s.views = s.views[:2]
-		}
-		rt.reset()
-		run, call, err := d.grammar.Match(s.view().view, s.level, trimmed)
-		if err != nil {
-			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
-		}
-		if run == nil {
-			continue
-		}
-		out := s.newOutput(nil)
-		if err := run(&callEnv{Session: s, out: out}, call); err != nil {
-			return &ConfigError{Line: i + 1, Text: trimmed, Err: err}
-		}
-		if msg := rt.errorLine(); msg != "" {
-			return &ConfigError{Line: i + 1, Text: trimmed, Err: errors.New(msg)}
-		}
-	}
-	return nil
-}
-
-// replayTerminal takes a replayed command's output and answers its questions.
-type replayTerminal struct{ buf bytes.Buffer }
-
-func (t *replayTerminal) Write(p []byte) (int, error)           { return t.buf.Write(p) }
-func (t *replayTerminal) ReadLine(string, bool) (string, error) { return "y", nil }
-func (t *replayTerminal) ReadKey() (rune, error)                { return ' ', nil }
-func (t *replayTerminal) reset()                                { t.buf.Reset() }
-func (t *replayTerminal) errorLine() string {
-	for _, l := range strings.Split(t.buf.String(), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "Error") {
-			return strings.TrimSpace(l)
-		}
-	}
-	return ""
 }
 
 // OpenSession starts a session for an authenticated user. It enforces the VTY
@@ -531,41 +389,3 @@ func (d *Device) ConsoleLogin(ctx context.Context, term Terminal) (*Session, err
 
 // ErrLoginRefused is the one answer every refused SSH login gets.
 var ErrLoginRefused = errors.New("login refused")
-
-// AuthenticateSSH checks an SSH password login against the AAA users: the
-// STelnet server must be enabled, the VTY lines must accept SSH with AAA
-// authentication, and the user must have service-type ssh. Every refusal is
-// ErrLoginRefused and takes the same work (see package aaa); wrong passwords
-// count toward the user's lockout from the remote address.
-func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) error {
-	d.mu.Lock()
-	users := d.users
-	d.mu.Unlock()
-	check := func(aaa.User) error {
-		d.mu.Lock()
-		enabled, vty := d.cfg.stelnet, d.cfg.vty
-		d.mu.Unlock()
-		switch {
-		case !enabled:
-			return errors.New("the STelnet server is disabled")
-		case vty.authMode != "aaa":
-			return errors.New("the VTY authentication mode is not AAA")
-		case vty.protocol == "telnet":
-			return errors.New("the VTY does not accept SSH")
-		}
-		return nil
-	}
-	_, err := users.AuthenticateContext(context.Background(), aaa.Attempt{
-		Name: user, Password: password, Service: aaa.ServiceSSH, Source: remote.Addr(), Check: check,
-	})
-	if err != nil {
-		reason := err.Error()
-		var ae *aaa.AuthError
-		if errors.As(err, &ae) {
-			reason = ae.Reason
-		}
-		d.logf("SSH", 5, "SSH_USER_LOGIN_FAIL", "The SSH user failed to login. (ServiceType=stelnet, FailedReason=%s, UserName=%s, IPAddress=%s, VPNInstanceName=)", reason, user, remote.Addr())
-		return ErrLoginRefused
-	}
-	return nil
-}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -71,223 +70,6 @@ const (
 	ftpReplyTimeout   = 60 * time.Second
 )
 
-func ftpClientCommands() []*command {
-	ftpView := []string{viewFTP}
-	host := cli.String(1, 255, "IP address or host name of the remote FTP server")
-	port := cli.Integer(1, 65535, "Port number of the remote FTP server")
-	src := cli.IPv4("Source IP address")
-	remote := cli.String(1, 255, "Remote file name")
-	local := cli.String(1, 160, "Local file name")
-	dir := cli.String(1, 255, "Directory name")
-	params := map[string]*cli.Param{"host": host, "port": port, "source-ip": src, "remote-file": remote, "local-file": local, "dir": dir,
-		"files": cli.String(1, 255, "File names; * matches any characters"), "new-name": remote, "remote-user": cli.String(1, 64, "User name"),
-		"remote-password": cli.Secret(cli.String(1, 128, "Password")), "command": cli.String(1, 16, "Command name")}
-	words := map[string]string{
-		"ftp": "Establish an FTP connection", "ascii": "Set the file transfer type to ASCII", "binary": "Set the file transfer type to binary",
-		"passive": "Set the data connection mode to passive", "get": "Download a remote file", "put": "Upload a local file",
-		"mget": "Download remote files", "mput": "Upload local files", "dir": "List the files of a remote directory",
-		"ls": "List the names of files in a remote directory", "cd": "Change the remote working directory", "cdup": "Go to the remote parent directory",
-		"pwd": "Display the remote working directory", "lcd": "Display or change the local working directory", "mkdir": "Create a remote directory",
-		"rmdir": "Remove a remote directory", "delete": "Delete a remote file", "rename": "Rename a remote file", "open": "Connect to a remote FTP server",
-		"close": "Close the FTP connection", "disconnect": "Close the FTP connection", "user": "Log in with another user name",
-		"verbose": "Show the FTP dialogue", "prompt": "Ask before each file of mget and mput", "remotehelp": "Show the help of the remote server",
-		"bye": "Close the connection and leave the FTP client view", "quit": "Close the connection and leave the FTP client view",
-		"-a": "Specify the source IP address", "ftp-client": "FTP client information",
-	}
-	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
-		return &command{Views: ftpView, Syntax: syntax, Level: 3, Help: help, Params: params, Words: words, Run: run}
-	}
-	return []*command{
-		{Views: userView, Syntax: "ftp [ [ -a <source-ip> ] <host> [ <port> ] ]", Level: 3, Params: params, Words: words,
-			Help: "Enter the FTP client view, connecting to a server", Run: runFTP},
-		{Views: all, Syntax: "display ftp-client", Level: 3, Words: words, Filter: true,
-			Help: "Display the source address of the FTP client",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.Print(fmt.Sprintf("The source address of FTP client is %s.\n", e.dev.opts.Address))
-				return nil
-			}},
-		cmd("ascii", "Set the transfer type to ASCII", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.SetType(ctx, ftpc.ASCII)
-				if err == nil {
-					f.binary = false
-				}
-				return err
-			})
-		}),
-		cmd("binary", "Set the transfer type to binary", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.SetType(ctx, ftpc.Binary)
-				if err == nil {
-					f.binary = true
-				}
-				return err
-			})
-		}),
-		{Views: ftpView, Syntax: "passive", Level: 3, Words: words, Help: "Use passive data connections (PASV)",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.passive = true
-				if e.ftp.conn != nil {
-					e.ftp.conn.SetPassive(true)
-				}
-				e.Print("Info: Succeeded in switching passive on.\n")
-				return nil
-			},
-			Undo: "undo passive",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.passive = false
-				if e.ftp.conn != nil {
-					e.ftp.conn.SetPassive(false)
-				}
-				e.Print("Info: Succeeded in switching passive off.\n")
-				return nil
-			}},
-		{Views: ftpView, Syntax: "verbose", Level: 3, Words: words, Help: "Show the replies and the commands sent",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.verbose = 2
-				e.Print("Info: Succeeded in switching verbose on.\n")
-				return nil
-			},
-			Undo: "undo verbose",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.verbose = 0
-				e.Print("Info: Succeeded in switching verbose off.\n")
-				return nil
-			}},
-		{Views: ftpView, Syntax: "prompt", Level: 3, Words: words, Help: "Ask before each file of mget and mput",
-			Run: func(e *callEnv, c *cli.Call) error {
-				e.ftp.prompt = true
-				e.Print("Info: Succeeded in switching prompt on.\n")
-				return nil
-			},
-			Undo: "undo prompt",
-			RunUndo: func(e *callEnv, c *cli.Call) error {
-				e.ftp.prompt = false
-				e.Print("Info: Succeeded in switching prompt off.\n")
-				return nil
-			}},
-		cmd("get <remote-file> [ <local-file> ]", "Download a file", func(e *callEnv, c *cli.Call) error {
-			r := c.Value("remote-file")
-			l, ok := c.Lookup("local-file")
-			if !ok {
-				l = path.Base(r)
-			}
-			return e.ftpGet(r, l, true)
-		}),
-		cmd("put <local-file> [ <remote-file> ]", "Upload a file", func(e *callEnv, c *cli.Call) error {
-			l := c.Value("local-file")
-			r, ok := c.Lookup("remote-file")
-			if !ok {
-				r = path.Base(strings.TrimPrefix(l, flash.Device))
-			}
-			return e.ftpPut(l, r)
-		}),
-		cmd("mget <files> [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ]", "Download files", runMget),
-		cmd("mput <files> [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ] [ <files> ]", "Upload files", runMput),
-		cmd("dir [ <dir> [ <local-file> ] ]", "List a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpList(c.Value("dir"), c.Value("local-file"), false)
-		}),
-		cmd("ls [ <dir> [ <local-file> ] ]", "List the names in a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpList(c.Value("dir"), c.Value("local-file"), true)
-		}),
-		cmd("cd <dir>", "Change the remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Cwd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("cdup", "Go to the remote parent directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Cdup(ctx)
-				return err
-			})
-		}),
-		cmd("pwd", "Show the remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, _, err := f.conn.Pwd(ctx)
-				return err
-			})
-		}),
-		{Views: ftpView, Syntax: "lcd [ <dir> ]", Level: 3, Params: params, Words: words, Help: "Show or change the local directory",
-			Run: func(e *callEnv, c *cli.Call) error {
-				if d, ok := c.Lookup("dir"); ok {
-					p, err := flash.Resolve(e.ftp.lcd, d)
-					if err != nil {
-						return refuse("Error: The directory name is invalid.")
-					}
-					if fi, err := e.dev.fs.Stat(p); err != nil || !fi.IsDir {
-						return refuse("Error: The directory does not exist.")
-					}
-					e.ftp.lcd = p
-				}
-				e.Print(fmt.Sprintf("The current local directory is %s.\n", displayDir(e.ftp.lcd)))
-				return nil
-			}},
-		cmd("mkdir <dir>", "Create a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Mkd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("rmdir <dir>", "Remove a remote directory", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Rmd(ctx, c.Value("dir"))
-				return err
-			})
-		}),
-		cmd("delete <remote-file>", "Delete a remote file", func(e *callEnv, c *cli.Call) error {
-			name := c.Value("remote-file")
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			ok, err := e.confirm(fmt.Sprintf("Warning: File %s will be deleted. Continue? (y/n)[n]:", name))
-			if err != nil || !ok {
-				return err
-			}
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Dele(ctx, name)
-				return err
-			})
-		}),
-		cmd("rename <remote-file> <new-name>", "Rename a remote file", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Rename(ctx, c.Value("remote-file"), c.Value("new-name"))
-				return err
-			})
-		}),
-		cmd("open [ -a <source-ip> ] <host> [ <port> ]", "Connect to a server", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn != nil {
-				return refuse("Error: Already connected to %s, use close first.", e.ftp.host)
-			}
-			return e.ftpOpen(c)
-		}),
-		cmd("{ close | disconnect }", "Close the connection, staying in the view", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			e.ftpQuit()
-			return nil
-		}),
-		cmd("user <remote-user> [ <remote-password> ]", "Log in as another user", func(e *callEnv, c *cli.Call) error {
-			if e.ftp.conn == nil {
-				return refuse("Error: Not connected.")
-			}
-			pw, hasPW := c.Lookup("remote-password")
-			return e.ftpLoginAs(c.Value("remote-user"), pw, hasPW)
-		}),
-		cmd("remotehelp [ <command> ]", "Show the server's help", func(e *callEnv, c *cli.Call) error {
-			return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				_, err := f.conn.Help(ctx, c.Value("command"))
-				return err
-			})
-		}),
-		cmd("bye", "Close the connection and leave the view", func(e *callEnv, c *cli.Call) error {
-			e.ftpBye()
-			return nil
-		}),
-	}
-}
-
 // maskControls keeps a remote server's reply from sending escape sequences to
 // the user's terminal: control characters are shown as '.'.
 func maskControls(s string) string {
@@ -322,30 +104,6 @@ func (f *ftpClientState) trace(host string) *ftpc.Trace {
 			}
 		},
 	}
-}
-
-// runFTP is "ftp [ -a IP ] HOST [ PORT ]": enter the FTP client view and
-// connect when a host is given.
-func runFTP(e *callEnv, c *cli.Call) error {
-	if e.ftp == nil {
-		e.ftp = &ftpClientState{verbose: 1}
-	}
-	e.ftp.lcd = e.cwd
-	if _, ok := c.Lookup("host"); ok {
-		if err := e.ftpOpen(c); err != nil {
-			if !e.ftpConnected() {
-				e.ftp.close()
-				return err
-			}
-			e.views = append(e.views, viewFrame{view: viewFTP})
-			return err
-		}
-		if e.ftp.conn == nil {
-			return nil
-		}
-	}
-	e.views = append(e.views, viewFrame{view: viewFTP})
-	return nil
 }
 
 func (e *callEnv) ftpConnected() bool { return e.ftp != nil && e.ftp.conn != nil }
@@ -602,88 +360,27 @@ func (w *listWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func runMget(e *callEnv, c *cli.Call) error {
-	var names []string
-	for _, a := range c.Args {
-		if !a.Keyword && a.Name == "files" {
-			names = append(names, a.Value)
-		}
+// ftpSetType sets the transfer type: binary, or ASCII.
+func (e *callEnv) ftpSetType(binary bool) error {
+	t := ftpc.ASCII
+	if binary {
+		t = ftpc.Binary
 	}
-	for _, pattern := range names {
-		files := []string{pattern}
-		if strings.ContainsAny(pattern, "*?") {
-			var buf strings.Builder
-			err := e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
-				old := f.verbose
-				f.verbose = 0
-				_, err := f.conn.NameList(ctx, "", &buf)
-				f.verbose = old
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			files = nil
-			for _, n := range strings.Split(buf.String(), "\n") {
-				n = strings.TrimSpace(n)
-				if ok, _ := path.Match(pattern, path.Base(n)); ok && n != "." && n != ".." {
-					files = append(files, n)
-				}
-			}
+	return e.ftpDo(func(ctx context.Context, f *ftpClientState) error {
+		_, err := f.conn.SetType(ctx, t)
+		if err == nil {
+			f.binary = binary
 		}
-		for _, name := range files {
-			if e.ftp.prompt {
-				ok, err := e.confirm(fmt.Sprintf("mget %s? (y/n)[n]:", name))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-			}
-			if err := e.ftpGet(name, path.Base(name), false); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return err
+	})
 }
 
-func runMput(e *callEnv, c *cli.Call) error {
-	for _, a := range c.Args {
-		if a.Keyword || a.Name != "files" {
-			continue
-		}
-		pattern := a.Value
-		files := []string{pattern}
-		if strings.ContainsAny(pattern, "*?") {
-			entries, err := e.dev.fs.ReadDir(e.ftp.lcd)
-			if err != nil {
-				return refuse("Error: Failed to read the local directory.")
-			}
-			files = nil
-			for _, fi := range entries {
-				if ok, _ := path.Match(strings.ToLower(pattern), strings.ToLower(fi.Name)); ok && !fi.IsDir {
-					files = append(files, fi.Name)
-				}
-			}
-		}
-		for _, name := range files {
-			if e.ftp.prompt {
-				ok, err := e.confirm(fmt.Sprintf("mput %s? (y/n)[n]:", name))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-			}
-			if err := e.ftpPut(name, path.Base(name)); err != nil {
-				return err
-			}
-		}
+// ftpSetPassive chooses passive (PASV) or active (PORT) data connections.
+func (e *callEnv) ftpSetPassive(on bool) {
+	e.ftp.passive = on
+	if e.ftp.conn != nil {
+		e.ftp.conn.SetPassive(on)
 	}
-	return nil
 }
 
 // ftpQuit sends QUIT and closes the connection.

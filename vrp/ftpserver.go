@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vrpsim/vrpsim/aaa"
@@ -31,50 +32,6 @@ const (
 	defaultFTPTimeout     = 30 * time.Minute
 	defaultFTPMaxSessions = 5
 )
-
-// acl is a basic ACL (2000-3999): rules matched in order of their IDs.
-type acl struct {
-	number int
-	rules  []aclRule
-}
-
-type aclRule struct {
-	id       int
-	permit   bool
-	any      bool // no source: every address
-	source   netip.Addr
-	wildcard netip.Addr
-}
-
-// matches reports whether a rule applies to an IPv4 address (wildcard bits set
-// to 1 are "don't care").
-func (r aclRule) matches(a netip.Addr) bool {
-	if r.any {
-		return true
-	}
-	if !a.Is4() {
-		return false
-	}
-	x, s, w := a.As4(), r.source.As4(), r.wildcard.As4()
-	for i := range x {
-		if x[i]&^w[i] != s[i]&^w[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// allows applies an ACL: the first matching rule decides; an ACL with no
-// rules, or no matching rule, lets the address through only when it has no
-// rules (the device's "works only once it has rule lines").
-func (l *acl) allows(a netip.Addr) bool {
-	for _, r := range l.rules {
-		if r.matches(a) {
-			return r.permit
-		}
-	}
-	return len(l.rules) == 0
-}
 
 // ftpRuntime is the running FTP server, when enabled.
 type ftpRuntime struct {
@@ -256,4 +213,205 @@ func (d *Device) FTPAddr() net.Addr {
 		return nil
 	}
 	return d.ftp.listener.Addr()
+}
+
+// render writes the FTP server's lines of the global section.
+func (f ftpServerConfig) render(b *strings.Builder) {
+	if f.port != defaultFTPPort {
+		fmt.Fprintf(b, " ftp server port %d\n", f.port)
+	}
+	if f.maxSessions != defaultFTPMaxSessions {
+		fmt.Fprintf(b, " ftp server max-sessions %d\n", f.maxSessions)
+	}
+	if f.timeout != defaultFTPTimeout {
+		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))
+	}
+	if f.acl != 0 {
+		fmt.Fprintf(b, " ftp acl %d\n", f.acl)
+	}
+	if f.source.IsValid() {
+		fmt.Fprintf(b, " ftp server-source -a %s\n", f.source)
+	}
+	if f.enabled {
+		b.WriteString(" ftp server enable\n")
+	}
+	if f.defaultDir != "" {
+		fmt.Fprintf(b, " set default ftp-directory %s\n", f.defaultDir)
+	}
+}
+
+// enableFTP is "ftp server enable": the server is enabled and, with start,
+// started (a replay starts it once the whole configuration is read). It
+// reports whether it was running already; a server that fails to start is
+// left disabled, with the device's message.
+func (d *Device) enableFTP(start bool) (running bool, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.ftpServer.enabled && d.ftp != nil {
+		return true, nil
+	}
+	d.cfg.ftpServer.enabled = true
+	if !start {
+		return false, nil
+	}
+	if err := d.startFTPLocked(); err != nil {
+		d.cfg.ftpServer.enabled = false
+		port := d.cfg.ftpServer.port
+		switch {
+		case errors.Is(err, syscall.EACCES):
+			return false, refuse("Error: Failed to start the FTP server: port %d needs root. Use \"ftp server port\" with a port from 1025 to 55535.", port)
+		case errors.Is(err, syscall.EADDRINUSE):
+			return false, refuse("Error: Failed to start the FTP server: port %d is in use.", port)
+		}
+		return false, refuse("Error: Failed to start the FTP server: %v.", err)
+	}
+	return false, nil
+}
+
+// disableFTP is "undo ftp server": the server is disabled and stopped, its
+// users disconnected.
+func (d *Device) disableFTP() {
+	d.mu.Lock()
+	d.cfg.ftpServer.enabled = false
+	d.mu.Unlock()
+	d.stopFTP()
+}
+
+// ftpRunning reports whether the FTP server is running.
+func (d *Device) ftpRunning() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ftp != nil
+}
+
+// setFTPSource sets the FTP server's source address (invalid: none). With
+// restart a running server is restarted to take it; it reports whether it
+// was, and the error of a restart that failed.
+func (d *Device) setFTPSource(ip netip.Addr, restart bool) (restarted bool, err error) {
+	running := restart && d.ftpRunning()
+	if running {
+		d.stopFTP()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.source = ip
+	if !running {
+		return false, nil
+	}
+	if err := d.startFTPLocked(); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// setFTPACL limits the FTP server's clients with basic ACL n (0: none).
+func (d *Device) setFTPACL(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.acl = n
+	d.aclChangedLocked()
+}
+
+// setFTPDefaultDir sets the FTP directory of users that have none ("": none).
+func (d *Device) setFTPDefaultDir(dir string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.defaultDir = dir
+}
+
+// freeFTP disconnects the FTP sessions of user, or when user is "" the
+// session numbered id. It returns how many it disconnected.
+func (d *Device) freeFTP(user string, id uint64) int {
+	d.mu.Lock()
+	rt := d.ftp
+	d.mu.Unlock()
+	switch {
+	case rt == nil:
+		return 0
+	case user != "":
+		return rt.srv.KickUser(user)
+	case rt.srv.Kick(id):
+		return 1
+	}
+	return 0
+}
+
+// setFTPPort sets the FTP server's port, which only a stopped server takes.
+func (d *Device) setFTPPort(port int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ftp != nil {
+		return refuse("Error: The FTP server is running. Stop it with \"undo ftp server\" before changing the port.")
+	}
+	d.cfg.ftpServer.port = port
+	return nil
+}
+
+// setFTPMaxSessions sets how many users may be logged in at once.
+func (d *Device) setFTPMaxSessions(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.maxSessions = n
+	if d.ftp != nil {
+		d.ftp.srv.SetMaxSessions(n)
+	}
+}
+
+// setFTPTimeout sets the idle timeout of FTP connections.
+func (d *Device) setFTPTimeout(t time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpServer.timeout = t
+	if d.ftp != nil {
+		d.ftp.srv.SetIdleTimeout(t)
+	}
+}
+
+// ftpServerText is display ftp-server's answer.
+func (d *Device) ftpServerText() string {
+	d.mu.Lock()
+	c := d.cfg.ftpServer
+	rt := d.ftp
+	d.mu.Unlock()
+	var b strings.Builder
+	row := func(label, value string) { fmt.Fprintf(&b, "   %s%*s\n", label, 43-len(label), value) }
+	if rt != nil {
+		b.WriteString("   FTP server is running\n")
+	} else {
+		b.WriteString("   FTP server is stopped\n")
+	}
+	users := 0
+	if rt != nil {
+		users = rt.srv.UserCount()
+	}
+	row("Max user number", strconv.Itoa(c.maxSessions))
+	row("User count", strconv.Itoa(users))
+	row("Timeout value(in minute)", strconv.Itoa(int(c.timeout/time.Minute)))
+	row("Listening port", strconv.Itoa(c.port))
+	row("Acl number", strconv.Itoa(c.acl))
+	src := "0.0.0.0"
+	if c.source.IsValid() {
+		src = c.source.String()
+	}
+	row("FTP server's source address", src)
+	return b.String()
+}
+
+// ftpUsersText is display ftp-users' answer.
+func (d *Device) ftpUsersText() string {
+	d.mu.Lock()
+	rt := d.ftp
+	d.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("  username    host              port    idle    topdir\n")
+	if rt == nil {
+		return b.String()
+	}
+	for _, s := range rt.srv.Sessions() {
+		if !s.LoggedIn {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-11s %-17s %-7d %-7d %s\n", s.User, s.Remote.Addr().Unmap(), s.Remote.Port(), int(s.Idle/time.Minute), strings.TrimSuffix(s.Root, "/"))
+	}
+	return b.String()
 }

@@ -221,3 +221,17 @@ func TestFTPServerStopDuringLogins(t *testing.T) {
 		}
 	}
 }
+
+// TestFTPServerHelp: "ftp server ?" describes every keyword; max-sessions
+// had no description (the grammar now refuses a keyword without help).
+func TestFTPServerHelp(t *testing.T) {
+	d := newTestDevice(t, nil)
+	checkTranscript(t, d, `<Huawei>system-view
+Enter system view, return user view with Ctrl+Z.
+[Huawei]ftp server ?
+  enable                Enable
+  max-sessions          Set the maximum number of sessions
+  port                  Set the listening port
+[Huawei]
+`)
+}

@@ -7,18 +7,6 @@ import (
 
 //go:generate go test -run TestCommandReference -update
 
-// viewNames names the views in the command reference.
-var viewNames = map[string]string{
-	viewUser:    "user view `<Huawei>`",
-	viewSystem:  "system view `[Huawei]`",
-	viewAAA:     "AAA view `[Huawei-aaa]`",
-	viewVTY:     "VTY view `[Huawei-ui-vty0-4]`",
-	viewConsole: "console view `[Huawei-ui-console0]`",
-	viewACL:     "basic ACL view `[Huawei-acl-basic-N]`",
-	viewFTP:     "FTP client view `[Huawei-ftp]`",
-	"*":         "all views",
-}
-
 // CommandReference renders the reference of every command, generated from
 // the grammar's declarations, in Markdown.
 func CommandReference() (string, error) {
@@ -29,7 +17,7 @@ func CommandReference() (string, error) {
 	var b strings.Builder
 	b.WriteString("# vrpsim command reference\n\n")
 	b.WriteString("Generated from the command declarations in package vrp by `go generate ./vrp`; do not edit.\n")
-	b.WriteString("Every keyword may be abbreviated to a unique prefix. `[ x ]` is optional, `{ a | b }` picks one, `{ a | b } *` picks one or more.\n")
+	b.WriteString("Every keyword may be abbreviated to a unique prefix. `[ x ]` is optional, `{ a | b }` picks one, `{ a | b } *` picks one or more, `x &<1-n>` is given 1 to n times.\n")
 	b.WriteString("Level is the lowest user privilege level that may run the command.\n")
 	for _, r := range g.Reference() {
 		fmt.Fprintf(&b, "\n## `%s`\n\n", r.Syntax)
@@ -38,7 +26,7 @@ func CommandReference() (string, error) {
 		}
 		var views []string
 		for _, v := range r.Views {
-			views = append(views, viewNames[v])
+			views = append(views, viewReferenceName(v))
 		}
 		fmt.Fprintf(&b, "- Views: %s\n- Level: %d\n", strings.Join(views, ", "), r.Level)
 		for _, p := range r.Params {

@@ -95,24 +95,8 @@ func (s *Session) view() viewFrame { return s.views[len(s.views)-1] }
 
 // Prompt returns the prompt of the current view, e.g. "<Huawei>" or "[Huawei-aaa]".
 func (s *Session) Prompt() string {
-	name := s.dev.Sysname()
 	v := s.view()
-	switch v.view {
-	case viewUser:
-		return "<" + name + ">"
-	case viewSystem:
-		return "[" + name + "]"
-	case viewVTY:
-		return "[" + name + "-ui-vty0-4]"
-	case viewConsole:
-		return "[" + name + "-ui-console0]"
-	case viewACL:
-		return "[" + name + "-acl-basic-" + v.arg + "]"
-	case viewFTP:
-		return "[" + name + "-ftp]"
-	default:
-		return "[" + name + "-" + v.view + "]"
-	}
+	return viewOf(v.view).promptOf(s.dev.Sysname(), v.arg)
 }
 
 // Level is the session's privilege level.
@@ -287,7 +271,7 @@ func (s *Session) Help(line string) string {
 	}
 	width := 23
 	if !partial && strings.TrimSpace(line) == "" {
-		b.WriteString(viewTitle[s.view().view] + " commands:\n")
+		b.WriteString(viewOf(s.view().view).title + " commands:\n")
 		width = 24
 	}
 	for _, e := range entries {
@@ -307,16 +291,6 @@ func (s *Session) Help(line string) string {
 		fmt.Fprintf(&b, "  %-*s%s\n", width-1, e.Token, e.Help)
 	}
 	return b.String()
-}
-
-var viewTitle = map[string]string{
-	viewUser:    "User view",
-	viewSystem:  "System view",
-	viewAAA:     "AAA view",
-	viewVTY:     "User-interface view",
-	viewConsole: "User-interface view",
-	viewACL:     "Basic ACL view",
-	viewFTP:     "FTP client view",
 }
 
 // Complete answers Tab: it returns the new line. With one candidate the word is
@@ -341,10 +315,9 @@ func (s *Session) Complete(line string) string {
 // CtrlZ returns to user view, as Ctrl+Z does.
 func (s *Session) CtrlZ() {
 	s.touch()
-	if s.view().view == viewFTP {
-		return
+	if viewOf(s.view().view).returns {
+		s.views = s.views[:1]
 	}
-	s.views = s.views[:1]
 }
 
 func (s *Session) print(text string) { io.WriteString(s.term, text) }

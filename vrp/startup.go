@@ -1,12 +1,20 @@
 package vrp
 
 import (
+	"archive/zip"
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/vrpsim/vrpsim/flash"
 )
+
+// defaultConfigFile is the file save proposes when no startup file is set.
+const defaultConfigFile = "flash:/vrpcfg.zip"
 
 // ConfigError is a line of a configuration that the device refuses.
 type ConfigError struct {
@@ -39,7 +47,7 @@ func CheckConfig(text string) error {
 	}
 	defer d.Close()
 	d.reset()
-	return d.replay(text)
+	return d.replay(text, nil)
 }
 
 // SeedStartup makes text the startup configuration of a flash that names
@@ -58,4 +66,182 @@ func SeedStartup(fs flash.FS, text string) (bool, error) {
 		return false, fmt.Errorf("record the startup file: %w", err)
 	}
 	return true, nil
+}
+
+// startupNameFile keeps the name of the next startup configuration file, as the
+// device's NVRAM does.
+const startupNameFile = "flash:/private-data.txt"
+
+// startupName returns the next startup file a flash names ("" for none):
+// the one recorded in startupNameFile, else flash:/vrpcfg.zip when it exists.
+func startupName(fs flash.FS) string {
+	f, err := fs.Open(startupNameFile)
+	if err != nil {
+		if _, err := fs.Stat(defaultConfigFile); err == nil {
+			return defaultConfigFile
+		}
+		return ""
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(io.LimitReader(f, 64<<10))
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "startup-configuration="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (d *Device) writeStartupName(name string) error { return writeStartupName(d.fs, name) }
+
+func writeStartupName(fs flash.FS, name string) error {
+	w, err := fs.Create(startupNameFile, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "startup-configuration=%s\n", name); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// bootConfig replays the startup file, falling back to the default.
+func (d *Device) bootConfig() {
+	if d.startup != "" {
+		text, err := readConfigFile(d.fs, d.startup)
+		if err == nil {
+			err = d.replay(text, nil)
+			if err == nil {
+				d.booted = d.startup
+				return
+			}
+			var ce *ConfigError
+			errors.As(err, &ce)
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, ce.Line, ce.Text, ce.Err)
+		} else {
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", d.startup, err)
+		}
+		d.bootErr = err
+		d.reset()
+	}
+	if err := d.replay(d.opts.DefaultConfig, nil); err != nil {
+		d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the default configuration: %v.", err)
+		d.reset()
+	}
+}
+
+func (d *Device) nextStartup() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.startup
+}
+
+func (d *Device) startupText() string {
+	d.mu.Lock()
+	booted, next := d.booted, d.startup
+	d.mu.Unlock()
+	orNull := func(s string) string {
+		if s == "" {
+			return "null"
+		}
+		return s
+	}
+	return "MainBoard:\n" +
+		"  Startup system software:                   flash:/ar2220E-V200R007C00SPC600.cc\n" +
+		"  Next startup system software:              flash:/ar2220E-V200R007C00SPC600.cc\n" +
+		"  Backup system software for next startup:   null\n" +
+		"  Startup saved-configuration file:          " + orNull(booted) + "\n" +
+		"  Next startup saved-configuration file:     " + orNull(next) + "\n" +
+		"  Startup license file:                      null\n" +
+		"  Next startup license file:                 null\n" +
+		"  Startup patch package:                     null\n" +
+		"  Next startup patch package:                null\n" +
+		"  Startup voice-files:                       null\n" +
+		"  Next startup voice-files:                  null\n"
+}
+
+// readConfigFile reads a .cfg or .zip configuration file from flash.
+func readConfigFile(fs flash.FS, path string) (string, error) {
+	f, err := fs.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("read configuration %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return "", fmt.Errorf("read configuration %s: %w", path, err)
+	}
+	if len(data) > maxConfigSize {
+		return "", fmt.Errorf("read configuration %s: file too large", path)
+	}
+	if !strings.HasSuffix(strings.ToLower(path), ".zip") {
+		return string(data), nil
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return "", fmt.Errorf("read configuration %s: %w", path, err)
+	}
+	if len(zr.File) != 1 {
+		return "", fmt.Errorf("read configuration %s: the archive holds %d files, want 1", path, len(zr.File))
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		return "", fmt.Errorf("read configuration %s: %w", path, err)
+	}
+	defer rc.Close()
+	text, err := io.ReadAll(io.LimitReader(rc, maxConfigSize+1))
+	if err != nil {
+		return "", fmt.Errorf("read configuration %s: %w", path, err)
+	}
+	if len(text) > maxConfigSize {
+		return "", fmt.Errorf("read configuration %s: file too large", path)
+	}
+	return string(text), nil
+}
+
+const maxConfigSize = 8 << 20
+
+// writeConfigFile writes a configuration file atomically.
+func writeConfigFile(fs flash.FS, path, text string, now time.Time) error {
+	data := []byte(text)
+	if strings.HasSuffix(strings.ToLower(path), ".zip") {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		hdr := &zip.FileHeader{Name: "vrpcfg.cfg", Method: zip.Deflate, Modified: now}
+		w, err := zw.CreateHeader(hdr)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		data = buf.Bytes()
+	}
+	w, err := fs.Create(path, 0)
+	if err != nil {
+		return fmt.Errorf("write configuration %s: %w", path, err)
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Abort()
+		return fmt.Errorf("write configuration %s: %w", path, err)
+	}
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("write configuration %s: %w", path, err)
+	}
+	return nil
+}
+
+func (d *Device) setStartup(path string) error {
+	if err := d.writeStartupName(path); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.startup = path
+	d.mu.Unlock()
+	return nil
 }

@@ -116,16 +116,21 @@ type Arg struct {
 	Name    string // keyword, or parameter name
 	Value   string // keyword, or the word typed for a parameter
 	Keyword bool
+	// choice is, for a keyword chosen in a named choice, 1 + the index of
+	// the choice's name in Call.choices (a byte keeps Arg as small as it
+	// was without it: Match copies Args at each word).
+	choice uint8
 }
 
 // Call is a matched line, handed to the command's handler.
 type Call struct {
-	Line   string
-	Args   []Arg
-	Undo   bool
-	Filter *Filter // nil when no "|" filter was given
-	level  int
-	syntax string
+	Line    string
+	Args    []Arg
+	Undo    bool
+	Filter  *Filter // nil when no "|" filter was given
+	level   int
+	syntax  string
+	choices []string // the names of the command's named choices
 }
 
 // Has reports whether keyword kw was matched.
@@ -138,20 +143,42 @@ func (c *Call) Has(kw string) bool {
 	return false
 }
 
-// Value returns the word typed for parameter name, or "".
+// Value returns the word typed for parameter name, or the keyword chosen in
+// the named choice name; "" when there is none.
 func (c *Call) Value(name string) string {
 	v, _ := c.Lookup(name)
 	return v
 }
 
-// Lookup returns the word typed for parameter name.
+// Lookup returns the word typed for parameter name, or the keyword chosen in
+// the named choice name; the first one when there are several.
 func (c *Call) Lookup(name string) (string, bool) {
 	for _, a := range c.Args {
-		if !a.Keyword && a.Name == name {
+		if c.is(a, name) {
 			return a.Value, true
 		}
 	}
 	return "", false
+}
+
+// Values returns every word typed for a repeated parameter name, or every
+// keyword chosen in a repeated named choice, in the order typed.
+func (c *Call) Values(name string) []string {
+	var out []string
+	for _, a := range c.Args {
+		if c.is(a, name) {
+			out = append(out, a.Value)
+		}
+	}
+	return out
+}
+
+// is reports whether a is the value of parameter or named choice name.
+func (c *Call) is(a Arg, name string) bool {
+	if a.Keyword {
+		return a.choice > 0 && c.choices[a.choice-1] == name
+	}
+	return a.Name == name
 }
 
 // Int returns parameter name as an integer (0 when absent).
@@ -160,19 +187,12 @@ func (c *Call) Int(name string) int {
 	return n
 }
 
-// Keywords returns the matched keywords in order.
-func (c *Call) Keywords() []string {
-	var out []string
-	for _, a := range c.Args {
-		if a.Keyword {
-			out = append(out, a.Name)
-		}
-	}
-	return out
-}
-
 // Level is the level of the matched command.
 func (c *Call) Level() int { return c.level }
+
+// Syntax is the declared syntax of the matched command (its undo form's for
+// an undo), as Grammar.Reference renders it.
+func (c *Call) Syntax() string { return c.syntax }
 
 // Filter is an output filter: "| include REGEX", "| exclude REGEX", "| begin REGEX".
 type Filter struct {

@@ -26,7 +26,10 @@ func testGrammar(t testing.TB) *Grammar[*env] {
 			return nil
 		}
 	}
-	words := map[string]string{"display": "Display information", "delete": "Delete a file", "dir": "List files", "debugging": "Debugging", "current-configuration": "Current configuration", "clock": "Clock", "system-view": "Enter the system view"}
+	words := map[string]string{"display": "Display information", "delete": "Delete a file", "dir": "List files", "debugging": "Debugging", "current-configuration": "Current configuration", "clock": "Clock", "system-view": "Enter the system view",
+		"/all": "List all files", "/all-filesystems": "List all file systems", "local-user": "Local user", "privilege": "Privilege", "level": "Level", "undo": "Undo",
+		"service-type": "Service types", "ftp": "FTP", "ssh": "SSH", "terminal": "Terminal", "state": "State", "active": "Active", "block": "Block", "quit": "Quit",
+		"mget": "Get files", "authentication-mode": "Authentication mode", "aaa": "AAA", "password": "Password", "none": "None", "protocol": "Protocol", "telnet": "Telnet"}
 	params := map[string]*Param{
 		"name":  String(1, 8, "Name"),
 		"level": Integer(0, 15, "Level"),
@@ -43,6 +46,9 @@ func testGrammar(t testing.TB) *Grammar[*env] {
 		{Views: []string{"aaa"}, Syntax: "local-user <name> service-type { ftp | ssh | terminal }*", Level: 3, Run: run("svc")},
 		{Views: []string{"aaa"}, Syntax: "local-user <name> state { active | block }", Level: 3, Run: run("state")},
 		{Views: []string{AllViews}, Syntax: "quit", Level: 0, Run: run("quit")},
+		{Views: []string{"user"}, Syntax: "mget <name> &<1-3>", Level: 3, Run: run("mget")},
+		{Views: []string{"aaa"}, Syntax: "authentication-mode { aaa | password | none }:mode", Level: 3, Run: run("mode")},
+		{Views: []string{"aaa"}, Syntax: "protocol { ssh | telnet }*:protocols", Level: 3, Run: run("protocols")},
 	}
 	g, err := NewGrammar(words, params, cmds)
 	if err != nil {
@@ -88,6 +94,15 @@ func TestMatch(t *testing.T) {
 		{"user", "display current-configuration", 1, "Error: Unrecognized command found at '^' position.@8"},
 		{"user", "d c", 1, "clock:display,clock"},
 		{"user", "", 15, ""},
+		// a repeated parameter: one to three names
+		{"user", "mget a", 15, "mget:mget,name=a"},
+		{"user", "mget a b c", 15, "mget:mget,name=a,name=b,name=c"},
+		{"user", "mget a b c d", 15, "Error:Too many parameters found at '^' position.@11"},
+		{"user", "mget", 15, "Error:Incomplete command found at '^' position.@5"},
+		// named choices
+		{"aaa", "auth pass", 15, "mode:authentication-mode,password"},
+		{"aaa", "authentication-mode p", 15, "mode:authentication-mode,password"},
+		{"aaa", "pro telnet ssh", 15, "protocols:protocol,telnet,ssh"},
 	}
 	for _, tt := range tests {
 		e := &env{}
@@ -105,6 +120,75 @@ func TestMatch(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("%s %q level %d: got %q, want %q", tt.view, tt.line, tt.level, got, tt.want)
+		}
+	}
+}
+
+// TestValues: Value and Values return the words of a repeated parameter and
+// the keywords, in full, of a named choice.
+func TestValues(t *testing.T) {
+	g := testGrammar(t)
+	tests := []struct {
+		view, line, name string
+		value            string
+		values           []string
+	}{
+		{"user", "mget a b c", "name", "a", []string{"a", "b", "c"}},
+		{"aaa", "auth pass", "mode", "password", []string{"password"}},
+		{"aaa", "pro t s", "protocols", "telnet", []string{"telnet", "ssh"}},
+		{"aaa", "local-user bob state block", "state", "", nil},
+	}
+	for _, tt := range tests {
+		_, call, err := g.Match(tt.view, 15, tt.line)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.line, err)
+		}
+		if got := call.Value(tt.name); got != tt.value {
+			t.Errorf("%q: Value(%q) = %q, want %q", tt.line, tt.name, got, tt.value)
+		}
+		if diff := cmp.Diff(tt.values, call.Values(tt.name)); diff != "" {
+			t.Errorf("%q: Values(%q) (-want +got):\n%s", tt.line, tt.name, diff)
+		}
+	}
+}
+
+// TestKeywordWithoutHelp: a keyword that has no help, in the grammar's
+// words or the command's, is refused: "?" would show it with none.
+func TestKeywordWithoutHelp(t *testing.T) {
+	run := func(*env, *Call) error { return nil }
+	params := map[string]*Param{"n": Integer(1, 9, "Number")}
+	words := map[string]string{"ftp": "FTP", "server": "Server"}
+	cmd := &Command[*env]{Views: []string{"system"}, Syntax: "ftp server max-sessions <n>", Run: run}
+	_, err := NewGrammar(words, params, []*Command[*env]{cmd})
+	want := `command "ftp server max-sessions <n>": keyword "max-sessions" has no help`
+	if err == nil || err.Error() != want {
+		t.Errorf("NewGrammar = %v, want %s", err, want)
+	}
+	cmd.Words = map[string]string{"max-sessions": "Set the maximum number of sessions"}
+	if _, err := NewGrammar(words, params, []*Command[*env]{cmd}); err != nil {
+		t.Errorf("with the command's help: %v", err)
+	}
+}
+
+// TestBadSyntax: declarations the grammar refuses.
+func TestBadSyntax(t *testing.T) {
+	run := func(*env, *Call) error { return nil }
+	params := map[string]*Param{"name": String(1, 8, "Name")}
+	words := map[string]string{"a": "A", "b": "B", "c": "C"}
+	for _, syntax := range []string{
+		"a <name> &<0-3>",
+		"a <name> &<3-2>",
+		"a <name> &<1-x>",
+		"a <name> &<2>",
+		"a { b | c <name> }:choice",
+		"a { b | <name> }:choice",
+		"a { b | c }:",
+		"a { b | c }:name <name>",
+		"a d",
+	} {
+		cmds := []*Command[*env]{{Views: []string{"user"}, Syntax: syntax, Run: run}}
+		if _, err := NewGrammar(words, params, cmds); err == nil {
+			t.Errorf("%q: no error", syntax)
 		}
 	}
 }
@@ -150,7 +234,7 @@ func TestHelp(t *testing.T) {
 		{"d", 15, []HelpEntry{{"debugging", "Debugging"}, {"delete", "Delete a file"}, {"dir", "List files"}, {"display", "Display information"}}},
 		{"display ", 15, []HelpEntry{{"clock", "Clock"}, {"current-configuration", "Current configuration"}}},
 		{"display ", 0, []HelpEntry{{"clock", "Clock"}}},
-		{"dir ", 15, []HelpEntry{{"/all", ""}, {"/all-filesystems", ""}, {"STRING<1-8>", "Name"}, {"<cr>", ""}}},
+		{"dir ", 15, []HelpEntry{{"/all", "List all files"}, {"/all-filesystems", "List all file systems"}, {"STRING<1-8>", "Name"}, {"<cr>", ""}}},
 		{"dis cur ", 15, []HelpEntry{{"|", "Matching output"}, {"<cr>", ""}}},
 		{"dis cur | ", 15, []HelpEntry{{"begin", "Begin with the line that matches"}, {"exclude", "Match the lines that do not contain the regular expression"}, {"include", "Match the lines that contain the regular expression"}}},
 	}

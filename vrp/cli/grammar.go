@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,10 +21,12 @@ type Grammar[E any] struct {
 }
 
 type compiled[E any] struct {
-	cmd    *Command[E]
-	undo   bool
-	syntax []element
-	views  []string
+	cmd      *Command[E]
+	undo     bool
+	syntax   []element
+	rendered string // syntax in the reference's notation
+	views    []string
+	choices  []string // names of the named choices; an edge's choice indexes it
 }
 
 type node[E any] struct {
@@ -33,16 +36,21 @@ type node[E any] struct {
 }
 
 type edge[E any] struct {
-	word  string // keyword, lower case; "" for a parameter
-	name  string // parameter name
-	param *Param
-	help  string // keyword help
-	to    *node[E]
-	owner *compiled[E]
+	word string // keyword, lower case; "" for a parameter
+	name string // parameter name
+	// choice is, for a keyword of a named choice, 1 + the index of the
+	// choice's name in owner.choices.
+	choice uint8
+	param  *Param
+	help   string // keyword help
+	to     *node[E]
+	owner  *compiled[E]
 }
 
 // NewGrammar builds a grammar. words gives help texts for keywords; params the
-// parameter types shared by commands.
+// parameter types shared by commands. It refuses a declaration that does not
+// check: a syntax that does not parse, an unknown parameter, a keyword with no
+// help (in words or the command's Words), a choice named like a parameter.
 func NewGrammar[E any](words map[string]string, params map[string]*Param, cmds []*Command[E]) (*Grammar[E], error) {
 	g := &Grammar[E]{words: words, params: params, starts: map[string]*node[E]{}}
 	for _, c := range cmds {
@@ -78,7 +86,12 @@ func (g *Grammar[E]) add(c *Command[E], syntax string, undo bool) error {
 	if err != nil {
 		return err
 	}
-	cc := &compiled[E]{cmd: c, undo: undo, syntax: seq, views: c.Views}
+	if err := g.checkWords(c, seq); err != nil {
+		return fmt.Errorf("command %q: %w", syntax, err)
+	}
+	var b strings.Builder
+	renderSyntax(seq, &b)
+	cc := &compiled[E]{cmd: c, undo: undo, syntax: seq, rendered: b.String(), views: c.Views}
 	g.commands = append(g.commands, cc)
 	start := &node[E]{}
 	end := g.compile(cc, seq, start)
@@ -94,6 +107,47 @@ func (g *Grammar[E]) add(c *Command[E], syntax string, undo bool) error {
 	return nil
 }
 
+// checkWords refuses a keyword that has no help ("?" would show it with
+// none), and a choice named like a parameter of the command.
+func (g *Grammar[E]) checkWords(c *Command[E], seq []element) error {
+	params := map[string]bool{}
+	var choices []string
+	var walk func(seq []element) error
+	walk = func(seq []element) error {
+		for _, e := range seq {
+			switch e.kind {
+			case elemWord:
+				if c.Words[e.word] == "" && g.words[e.word] == "" {
+					return fmt.Errorf("keyword %q has no help", e.word)
+				}
+			case elemParam:
+				params[e.word] = true
+			}
+			if e.name != "" && e.kind != elemWord {
+				choices = append(choices, e.name)
+			}
+			for _, a := range e.alts {
+				if err := walk(a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(seq); err != nil {
+		return err
+	}
+	if len(choices) > 255 {
+		return fmt.Errorf("more than 255 named choices")
+	}
+	for _, name := range choices {
+		if params[name] {
+			return fmt.Errorf("choice %q is named like a parameter", name)
+		}
+	}
+	return nil
+}
+
 func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *node[E] {
 	cur := from
 	for _, e := range seq {
@@ -104,12 +158,27 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 			if help == "" {
 				help = g.words[e.word]
 			}
-			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), help: help, to: next, owner: cc})
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), choice: cc.choice(e.name), help: help, to: next, owner: cc})
 			cur = next
 		case elemParam:
-			next := &node[E]{}
-			cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
-			cur = next
+			if e.max == 1 {
+				next := &node[E]{}
+				cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
+				cur = next
+				break
+			}
+			// min required copies, then up to max-min optional ones: one
+			// path for each count.
+			end := &node[E]{}
+			for i := 1; i <= e.max; i++ {
+				next := &node[E]{}
+				cur.edges = append(cur.edges, &edge[E]{name: e.word, param: e.param, to: next, owner: cc})
+				if i >= e.min {
+					next.eps = append(next.eps, end)
+				}
+				cur = next
+			}
+			cur = end
 		case elemOptional:
 			end := g.compile(cc, e.alts[0], cur)
 			cur.eps = append(cur.eps, end)
@@ -139,6 +208,20 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 		}
 	}
 	return cur
+}
+
+// choice returns 1 + the index of a named choice in cc.choices, adding
+// it; 0 for "" (no named choice).
+func (cc *compiled[E]) choice(name string) uint8 {
+	if name == "" {
+		return 0
+	}
+	i := slices.Index(cc.choices, name)
+	if i < 0 {
+		cc.choices = append(cc.choices, name)
+		i = len(cc.choices) - 1
+	}
+	return uint8(i + 1)
 }
 
 // thread is one way of reading the line so far.
@@ -268,7 +351,7 @@ func step[E any](ts []thread[E], tok string, level int) (next []thread[E], kind 
 			if !visible(e, level) || !take(e) {
 				continue
 			}
-			a := Arg{Name: e.word, Value: e.word, Keyword: true}
+			a := Arg{Name: e.word, Value: e.word, Keyword: true, choice: e.choice}
 			if e.param != nil {
 				a = Arg{Name: e.name, Value: tok}
 			}
@@ -379,7 +462,7 @@ func (g *Grammar[E]) Match(view string, level int, line string) (Handler[E], *Ca
 		return nil, nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:last.end]) + 1}
 	}
 	cc := t.n.accept
-	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level}
+	call := &Call{Line: line, Args: t.args, Undo: cc.undo, Filter: filter, level: cc.cmd.Level, syntax: cc.rendered, choices: cc.choices}
 	if cc.undo {
 		return cc.cmd.RunUndo, call, nil
 	}
@@ -536,9 +619,7 @@ type Reference struct {
 func (g *Grammar[E]) Reference() []Reference {
 	var out []Reference
 	for _, cc := range g.commands {
-		var b strings.Builder
-		renderSyntax(cc.syntax, &b)
-		r := Reference{Views: cc.views, Syntax: b.String(), Level: cc.cmd.Level, Help: cc.cmd.Help}
+		r := Reference{Views: cc.views, Syntax: cc.rendered, Level: cc.cmd.Level, Help: cc.cmd.Help}
 		if cc.undo {
 			r.Help = "Undoes: " + cc.cmd.Help
 		}

@@ -14,7 +14,9 @@ func TestMask(t *testing.T) {
 		{Views: []string{"ftp"}, Syntax: "user <name> [ <password> ]", Level: 3, Run: run},
 		{Views: []string{"ftp"}, Syntax: "display <name>", Level: 3, Filter: true, Run: run},
 	}
-	g, err := NewGrammar(map[string]string{}, params, cmds)
+	words := map[string]string{"local-user": "Local user", "password": "Password", "cipher": "Cipher", "irreversible-cipher": "Irreversible cipher",
+		"state": "State", "active": "Active", "block": "Block", "user": "User", "display": "Display"}
+	g, err := NewGrammar(words, params, cmds)
 	if err != nil {
 		t.Fatal(err)
 	}

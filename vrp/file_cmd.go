@@ -65,7 +65,6 @@ func fileCommands() []*command {
 		"recycle-bin":      "Clear the recycle bin",
 		"mkdir":            "Create a new directory",
 		"rmdir":            "Remove an existing directory",
-		"logbuffer":        "Clear the information in the log buffer",
 		"reset":            "Reset operation",
 	}
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
@@ -84,10 +83,6 @@ func fileCommands() []*command {
 		cmd("reset recycle-bin [ <file-path> ]", "Free files in the recycle bin for good (all without a name; * wildcards)", runResetRecycleBin),
 		cmd("mkdir <dir-path>", "Create a directory", runMkdir),
 		cmd("rmdir <dir-path>", "Remove an empty directory", runRmdir),
-		cmd("reset logbuffer", "Clear the log buffer (the log file is kept)", func(e *callEnv, c *cli.Call) error {
-			e.dev.log.reset()
-			return nil
-		}),
 	}
 }
 

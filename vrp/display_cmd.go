@@ -1,0 +1,119 @@
+package vrp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vrpsim/vrpsim/vrp/cli"
+)
+
+// displayCommands are the displays; each renders text a model method
+// prepares.
+func displayCommands() []*command {
+	return []*command{
+		{Views: all, Syntax: "display version", Level: 1, Filter: true, Help: "Display the software version", Run: runDisplayVersion},
+		{Views: all, Syntax: "display clock", Level: 0, Filter: true, Help: "Display the system clock", Run: runDisplayClock},
+		{Views: all, Syntax: "display users [ all ]", Level: 1, Filter: true, Help: "Display the users logged in to the user interfaces", Run: runDisplayUsers},
+		{Views: all, Syntax: "display this", Level: 2, Filter: true, Help: "Display the configuration of the current view", Run: runDisplayThis},
+		{Views: all, Syntax: "display current-configuration", Level: 3, Filter: true, Help: "Display the running configuration", Run: runDisplayCurrentConfiguration},
+		{Views: all, Syntax: "display saved-configuration", Level: 3, Filter: true, Help: "Display the next startup configuration file", Run: runDisplaySavedConfiguration},
+		{Views: all, Syntax: "display startup", Level: 1, Filter: true, Help: "Display the files used at startup", Run: runDisplayStartup},
+		{Views: all, Syntax: "display history-command", Level: 0, Filter: true, Help: "Display the history commands of the current session", Run: runDisplayHistoryCommand},
+		{Views: all, Syntax: "display local-user [ username <user-name> ]", Level: 3, Filter: true, Help: "Display local users", Run: runDisplayLocalUser},
+		{Views: all, Syntax: "display ssh server status", Level: 1, Filter: true, Help: "Display the status of the SSH server", Run: runDisplaySSHServerStatus},
+		{Views: all, Syntax: "display logbuffer", Level: 1, Filter: true, Help: "Display the log buffer", Run: runDisplayLogbuffer},
+	}
+}
+
+func runDisplayVersion(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.versionText())
+	return nil
+}
+
+func runDisplayClock(e *callEnv, c *cli.Call) error {
+	now := e.dev.now()
+	zone, _ := now.Zone()
+	fmt.Fprintf(e.out, "%s\n%s\nTime Zone(DefaultZoneName) : %s\n", now.Format("2006-01-02 15:04:05-07:00"), now.Weekday(), zone)
+	return nil
+}
+
+func runDisplayUsers(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.usersText(e.Session))
+	return nil
+}
+
+func runDisplayThis(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.renderView(e.view()))
+	return nil
+}
+
+func runDisplayCurrentConfiguration(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.render(sectionAll))
+	return nil
+}
+
+func runDisplaySavedConfiguration(e *callEnv, c *cli.Call) error {
+	name := e.dev.nextStartup()
+	if name == "" {
+		e.Print("There is no correct configuration file in FLASH\n")
+		return nil
+	}
+	text, err := readConfigFile(e.dev.fs, name)
+	if err != nil {
+		e.Print("There is no correct configuration file in FLASH\n")
+		return nil
+	}
+	e.Print(strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n") + "\n")
+	return nil
+}
+
+func runDisplayStartup(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.startupText())
+	return nil
+}
+
+func runDisplayHistoryCommand(e *callEnv, c *cli.Call) error {
+	// The line being run is the newest entry; the device shows it too.
+	for _, l := range e.History() {
+		e.Print("  " + l + "\n")
+	}
+	return nil
+}
+
+func runDisplayLocalUser(e *callEnv, c *cli.Call) error {
+	users := e.dev.Users()
+	if name, ok := c.Lookup("user-name"); ok {
+		u, found := users.Lookup(name)
+		if !found {
+			return refuse("Info: The user does not exist.")
+		}
+		e.Print(localUserDetail(u, e.dev.now()))
+		return nil
+	}
+	e.Print(localUserTable(users.Users(), e.dev.now()))
+	return nil
+}
+
+func runDisplaySSHServerStatus(e *callEnv, c *cli.Call) error {
+	state := "Disable"
+	if e.dev.stelnetEnabled() {
+		state = "Enable"
+	}
+	fmt.Fprintf(e.out, " SSH version                         :1.99\n"+
+		" SSH connection timeout              :60 seconds\n"+
+		" SSH server key generating interval  :0 hours\n"+
+		" SSH authentication retries          :3 times\n"+
+		" SFTP server                         :Disable\n"+
+		" Stelnet server                      :%s\n"+
+		" Scp server                          :Disable\n", state)
+	return nil
+}
+
+func runDisplayLogbuffer(e *callEnv, c *cli.Call) error {
+	lines := e.dev.Log()
+	fmt.Fprintf(e.out, "Logging buffer configuration and contents : enabled\nAllowed max buffer size : 1024\nActual buffer size : %d\nChannel number : 4 , Channel name : logbuffer\nDropped messages : 0\nOverwritten messages : 0\nCurrent messages : %d\n\n", logBufferSize, len(lines))
+	for i := len(lines) - 1; i >= 0; i-- {
+		e.Print(lines[i] + "\n\n")
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package vrp
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sysname is the device's name, as prompts show it.
+func (d *Device) Sysname() string {
+	if p := d.name.Load(); p != nil {
+		return *p
+	}
+	return d.opts.Sysname
+}
+
+func (d *Device) setSysname(name string) { d.name.Store(&name) }
+
+func (d *Device) versionText() string {
+	up := d.now().Sub(d.boot)
+	return "Huawei Versatile Routing Platform Software\n" +
+		"VRP (R) software, Version 5.160 (AR2200 V200R007C00SPC600)\n" +
+		"Copyright (C) 2011-2016 HUAWEI TECH CO., LTD\n" +
+		"Huawei AR2220 Router uptime is " + uptime(up) + "\n" +
+		"BKP 0 version information: \n" +
+		"1. PCB      Version  : AR01BAK2A VER.NC\n" +
+		"2. If Supporting PoE : No\n" +
+		"3. Board    Type     : AR2220\n" +
+		"4. MPU Slot  Quantity : 1\n" +
+		"5. LPU Slot  Quantity : 6\n" +
+		"\n" +
+		"MPU 0(Master) : uptime is " + uptime(up) + "\n" +
+		"MPU version information : \n" +
+		"1. PCB      Version  : AR01SRU2A VER.A\n" +
+		"2. MAB      Version  : 0\n" +
+		"3. Board    Type     : AR2220\n" +
+		"4. BootROM  Version  : 0\n"
+}
+
+func uptime(d time.Duration) string {
+	m := int(d / time.Minute)
+	plural := func(n int, unit string) string {
+		if n <= 1 {
+			return fmt.Sprintf("%d %s", n, unit)
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	return fmt.Sprintf("%s, %s, %s, %s", plural(m/(7*24*60), "week"), plural(m/(24*60)%7, "day"), plural(m/60%24, "hour"), plural(m%60, "minute"))
+}
+
+func (d *Device) usersText(self *Session) string {
+	d.mu.Lock()
+	ss := append([]*Session(nil), d.sessions...)
+	d.mu.Unlock()
+	var b strings.Builder
+	b.WriteString("  User-Intf    Delay    Type   Network Address     AuthenStatus    AuthorcmdFlag\n")
+	for _, s := range ss {
+		mark := " "
+		if s == self {
+			mark = "+"
+		}
+		idle := s.idleFor()
+		delay := fmt.Sprintf("%02d:%02d:%02d", int(idle.Hours()), int(idle.Minutes())%60, int(idle.Seconds())%60)
+		user := s.info.User
+		if user == "" {
+			user = "Unspecified"
+		}
+		if s.vty < 0 {
+			fmt.Fprintf(&b, "%s 0   CON 0   %s                                   pass\n", mark, delay)
+		} else {
+			fmt.Fprintf(&b, "%s %-3d VTY %d   %s  %-6s %-25s pass\n", mark, 129+s.vty, s.vty, delay, s.info.Protocol, s.info.Remote.Addr())
+		}
+		fmt.Fprintf(&b, "  Username : %s\n\n", user)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

@@ -1,0 +1,74 @@
+package vrp
+
+import (
+	"github.com/vrpsim/vrpsim/vrp/cli"
+)
+
+func systemCommands() []*command {
+	return []*command{
+		{Views: userView, Syntax: "system-view", Level: 2, Help: "Enter the system view", Run: runSystemView},
+		{Views: all, Syntax: "quit", Level: 0, Help: "Exit from the current view; in user view, end the session", Run: runQuit},
+		{Views: returnViews(), Syntax: "return", Level: 0, Help: "Return to user view", Run: runReturn},
+		{Views: systemView, Syntax: "sysname <host-name>", Level: 2, Help: "Set the name of the device", Run: runSysname, Undo: "undo sysname", RunUndo: runUndoSysname},
+		{Views: userView, Syntax: "screen-length <screen> temporary", Level: 0, Help: "Set the number of lines per page for the current session", Run: runScreenLengthTemporary, Undo: "undo screen-length temporary", RunUndo: runUndoScreenLengthTemporary},
+	}
+}
+
+func runSystemView(e *callEnv, c *cli.Call) error {
+	e.Print("Enter system view, return user view with Ctrl+Z.\n")
+	e.enter(viewSystem, "")
+	return nil
+}
+
+func runQuit(e *callEnv, c *cli.Call) error {
+	if e.view().view == viewFTP {
+		e.ftpBye()
+		return nil
+	}
+	if len(e.views) > 1 {
+		e.views = e.views[:len(e.views)-1]
+		return nil
+	}
+	if e.info.Line == LineConsole {
+		e.Print(consoleExit)
+	} else {
+		e.Print("\n  Configuration console exit, please retry to log on\n")
+	}
+	e.out.flush()
+	e.Close()
+	return nil
+}
+
+func runReturn(e *callEnv, c *cli.Call) error {
+	e.views = e.views[:1]
+	return nil
+}
+
+func runSysname(e *callEnv, c *cli.Call) error {
+	e.dev.setSysname(c.Value("host-name"))
+	return nil
+}
+
+// runUndoSysname goes back to the device's default name (Options.Sysname).
+func runUndoSysname(e *callEnv, c *cli.Call) error {
+	e.dev.setSysname(e.dev.opts.Sysname)
+	return nil
+}
+
+const temporaryInfo = "Info: The configuration takes effect on the current user terminal interface only.\n"
+
+func runScreenLengthTemporary(e *callEnv, c *cli.Call) error {
+	if e.info.Interactive {
+		e.screen = c.Int("screen")
+	}
+	e.Print(temporaryInfo)
+	return nil
+}
+
+func runUndoScreenLengthTemporary(e *callEnv, c *cli.Call) error {
+	if e.info.Interactive {
+		e.screen = e.dev.uiConfig(e.info.Line).screenLength
+	}
+	e.Print(temporaryInfo)
+	return nil
+}

@@ -1,0 +1,95 @@
+package vrp
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// checkTranscript plays a transcript (see runTranscript) on the console of
+// d and compares what the user sees with it.
+func checkTranscript(t *testing.T, d *Device, want string) {
+	t.Helper()
+	got := runTranscript(t, d, SessionInfo{Line: LineConsole, Interactive: true}, want)
+	if !strings.HasSuffix(got, "\n") {
+		got += "\n"
+	}
+	norm := func(s string) string { return cipherRe.ReplaceAllString(s, "$1<cipher>") }
+	if diff := cmp.Diff(norm(want), norm(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestDisplayThisInEachView: display this shows the section of the view it
+// is typed in; in an ACL's view, that ACL (it showed the global section).
+func TestDisplayThisInEachView(t *testing.T) {
+	d := newTestDevice(t, nil)
+	checkTranscript(t, d, `<Huawei>system-view
+Enter system view, return user view with Ctrl+Z.
+[Huawei]acl 2001
+[Huawei-acl-basic-2001]rule deny
+[Huawei-acl-basic-2001]quit
+[Huawei]acl 2000
+[Huawei-acl-basic-2000]rule permit source 192.0.2.0 0.0.0.255
+[Huawei-acl-basic-2000]rule deny
+[Huawei-acl-basic-2000]display this
+#
+acl number 2000
+ rule 5 permit source 192.0.2.0 0.0.0.255
+ rule 10 deny
+#
+return
+[Huawei-acl-basic-2000]return
+<Huawei>display this
+#
+ sysname Huawei
+#
+ stelnet server enable
+ ssh user admin
+ ssh user admin authentication-type password
+ ssh user admin service-type stelnet
+#
+return
+<Huawei>system-view
+Enter system view, return user view with Ctrl+Z.
+[Huawei]user-interface con 0
+[Huawei-ui-console0]display this
+#
+user-interface con 0
+#
+return
+[Huawei-ui-console0]^Z
+<Huawei>
+`)
+}
+
+// TestViewTable: every view the grammar knows is in the view table, and
+// return is declared exactly in the views it leaves.
+func TestViewTable(t *testing.T) {
+	g, err := grammar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range g.Reference() {
+		for _, v := range r.Views {
+			if v != "*" {
+				viewOf(v) // panics on a view the table lacks
+			}
+		}
+		if r.Syntax == "return" {
+			if diff := cmp.Diff(returnViews(), r.Views); diff != "" {
+				t.Errorf("return is declared in (-table +declared):\n%s", diff)
+			}
+		}
+	}
+	want := map[string]string{
+		viewUser: "<R1>", viewSystem: "[R1]", viewAAA: "[R1-aaa]", viewVTY: "[R1-ui-vty0-4]",
+		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]",
+	}
+	for _, v := range viewTable {
+		if got := v.promptOf("R1", "2000"); got != want[v.name] {
+			t.Errorf("prompt of %s = %q, want %q", v.name, got, want[v.name])
+		}
+	}
+}
