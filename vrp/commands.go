@@ -117,12 +117,21 @@ var keywordHelp = map[string]string{
 	"-a":                    "Specify the source IP address",
 }
 
+// notTheMask refuses, as a password, the mask the history shows in its place:
+// a line recalled from the history with Up and entered again would otherwise
+// set the password to the mask.
+func notTheMask(p *cli.Param) *cli.Param {
+	q := *p
+	q.Valid = func(word string) bool { return word != secretMask && p.Valid(word) }
+	return &q
+}
+
 // sharedParams are the parameter types used across commands. The limits of
 // the local users' attributes are package aaa's, so that whatever the CLI
 // takes the AAA database takes too.
 var sharedParams = map[string]*cli.Param{
 	"user-name":   cli.String(1, aaa.MaxNameLen, "User name, in the format of 'user@domain'"),
-	"password":    cli.Secret(cli.String(1, aaa.MaxPasswordLen, "The password in cipher text or plain text")),
+	"password":    notTheMask(cli.Secret(cli.String(1, aaa.MaxPasswordLen, "The password in cipher text or plain text"))),
 	"level":       cli.Integer(0, aaa.MaxPrivilege, "Level"),
 	"minutes":     cli.Integer(0, int(aaa.MaxIdleTimeout/time.Minute), "Set the number of minutes"),
 	"seconds":     cli.Integer(0, 59, "Set the number of seconds"),
