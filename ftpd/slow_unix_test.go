@@ -54,7 +54,10 @@ func TestSendFileResumesAfterSlowChunk(t *testing.T) {
 	got := make(chan []byte, 1)
 	go func() {
 		var b bytes.Buffer
-		buf := make([]byte, 2<<10) // 2 KiB per 10 ms: a 64 KiB chunk takes 320 ms
+		// 2 KiB per 25 ms: a 64 KiB chunk takes 800 ms, far more than the
+		// timeout, while a peer that moves no byte in a whole timeout
+		// (250 ms) takes a scheduler stall ten times its pause.
+		buf := make([]byte, 2<<10)
 		for {
 			n, err := peer.Read(buf)
 			b.Write(buf[:n])
@@ -62,11 +65,11 @@ func TestSendFileResumesAfterSlowChunk(t *testing.T) {
 				got <- b.Bytes()
 				return
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(25 * time.Millisecond)
 		}
 	}()
 	var count atomic.Int64
-	n, err := sendFile(context.Background(), c, bytes.NewReader(data), 100*time.Millisecond, &count)
+	n, err := sendFile(context.Background(), c, bytes.NewReader(data), 250*time.Millisecond, &count)
 	c.Close()
 	if err != nil {
 		t.Fatalf("sendFile: %v after %d bytes", err, n)
