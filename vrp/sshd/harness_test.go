@@ -210,6 +210,23 @@ func (sh *shell) send(t testing.TB, keys string) {
 	}
 }
 
+// keyStep is keys typed in a session and the exact output they bring.
+type keyStep struct{ name, keys, want string }
+
+// play types the keys of each step in turn and checks that the output that
+// follows is exactly the step's.
+func (sh *shell) play(t testing.TB, steps []keyStep) {
+	t.Helper()
+	for _, st := range steps {
+		sh.send(t, st.keys)
+		got := sh.out.next(t, sh.off, len(st.want))
+		sh.off += len(got)
+		if diff := cmp.Diff(st.want, got); diff != "" {
+			t.Fatalf("%s: keys %q: output (-want +got):\n%s\nwant %q\ngot  %q", st.name, st.keys, diff, st.want, got)
+		}
+	}
+}
+
 // expect checks that the next output is exactly want.
 func (sh *shell) expect(t testing.TB, want string) {
 	t.Helper()

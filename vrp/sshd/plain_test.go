@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestPlainBytes pins the bytes an OpenSSH-like client with an 80-column
@@ -20,9 +18,7 @@ func TestPlainBytes(t *testing.T) {
 	sh := openShell(t, mustDial(t, addr))
 	sh.expect(t, banner+"<Huawei>")
 	x510 := strings.Repeat("x", 510)
-	steps := []struct {
-		name, keys, want string
-	}{
+	steps := []keyStep{
 		{"typed characters", "displax", "displax"},
 		{"backspace", "\x7f", "\b \b"},
 		{"Ctrl+H", "\x08", "\b \b"},
@@ -39,14 +35,7 @@ func TestPlainBytes(t *testing.T) {
 		{"help on a long line is bounded", strings.Repeat("x", 600) + "?\x03",
 			x510 + "?\r\nError: Unrecognized command found at '^' position.\r\n<Huawei>" + x510 + "\r\n<Huawei>"},
 	}
-	for _, st := range steps {
-		sh.send(t, st.keys)
-		got := sh.out.next(t, sh.off, len(st.want))
-		sh.off += len(got)
-		if diff := cmp.Diff(st.want, got); diff != "" {
-			t.Fatalf("%s: keys %q: output (-want +got):\n%s\nwant %q\ngot  %q", st.name, st.keys, diff, st.want, got)
-		}
-	}
+	sh.play(t, steps)
 	if strings.Contains(sh.out.String(), "\x1b") {
 		t.Errorf("escape sequence in the output: %q", sh.out.String())
 	}

@@ -41,9 +41,7 @@ func TestInteractiveTranscript(t *testing.T) {
 	sh := openShell(t, mustDial(t, addr))
 	sh.expect(t, banner+"<Huawei>")
 
-	steps := []struct {
-		name, keys, want string
-	}{
+	steps := []keyStep{
 		// "?" prints "?", a new line, the help, then the prompt and the
 		// line again, as plain text.
 		{"partial help", "dis?",
@@ -80,14 +78,7 @@ func TestInteractiveTranscript(t *testing.T) {
 		{"q stops", "q", moreErase + "<Huawei>"},
 		{"quit", "quit\r", "quit\r\n\r\n  Configuration console exit, please retry to log on\r\n"},
 	}
-	for _, st := range steps {
-		sh.send(t, st.keys)
-		got := sh.out.next(t, sh.off, len(st.want))
-		sh.off += len(got)
-		if diff := cmp.Diff(st.want, got); diff != "" {
-			t.Fatalf("%s: keys %q: output (-want +got):\n%s", st.name, st.keys, diff)
-		}
-	}
+	sh.play(t, steps)
 	all := sh.out.waitEOF(t)
 	if rest := all[sh.off:]; rest != "" {
 		t.Errorf("output after quit: %q", rest)
