@@ -19,6 +19,7 @@ import (
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/sshd"
+	"github.com/vrpsim/vrpsim/vrp/telnetd"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -46,6 +47,7 @@ type node struct {
 type running struct {
 	dev    *vrp.Device
 	srv    *sshd.Server // nil without SSH
+	telnet *telnetd.Server
 	fs     flash.FS
 	served chan struct{}
 }
@@ -102,6 +104,15 @@ func (n *node) listenDevice(network, address string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	if port == strconv.Itoa(vrp.DefaultTelnetPort) {
+		// the device's Telnet port 23, where the lab serves it
+		switch {
+		case n.spec.TelnetListen != "":
+			return net.Listen(network, n.spec.TelnetListen)
+		case n.spec.TelnetPort != 0:
+			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(n.spec.TelnetPort)))
+		}
+	}
 	mapped := port == strconv.Itoa(DefaultFTPPort)
 	if mapped {
 		address = net.JoinHostPort(host, strconv.Itoa(int(n.ftpPort.Load())))
@@ -155,15 +166,32 @@ func (n *node) startLocked() (err error) {
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
 	vopts.Listen = n.listenDevice
+	// the Telnet server serves the listeners the device opens
+	// ("telnet server enable"); it learns its device once the device has
+	// booted
+	tsrv := &telnetd.Server{Logger: n.log}
+	if n.lab.opts.Telnet != nil {
+		n.lab.opts.Telnet(n.spec.Sysname, tsrv)
+	}
+	booted := make(chan struct{})
+	vopts.ServeTelnet = func(ln net.Listener) {
+		<-booted
+		if err := tsrv.Serve(ln); err != nil && !errors.Is(err, telnetd.ErrServerClosed) {
+			n.log.Error("telnet server stopped", "err", err)
+		}
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
+		close(booted)
 		closeFS()
 		return n.errorf("%w", err)
 	}
+	tsrv.Device = dev
+	close(booted)
 	if err := dev.BootError(); err != nil {
 		n.log.Warn("booted the default configuration", "reason", err)
 	}
-	r := &running{dev: dev, fs: fs, served: make(chan struct{})}
+	r := &running{dev: dev, telnet: tsrv, fs: fs, served: make(chan struct{})}
 	if n.spec.NoSSH {
 		close(r.served)
 		n.run = r
@@ -263,6 +291,9 @@ func (n *node) stopLocked(ctx context.Context) error {
 		if err == nil {
 			err = ctx.Err()
 		}
+	}
+	if terr := r.telnet.Shutdown(ctx); terr != nil && err == nil {
+		err = terr
 	}
 	r.dev.Close()
 	if c, ok := r.fs.(io.Closer); ok && n.memFS == nil {

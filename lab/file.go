@@ -73,6 +73,11 @@ type Device struct {
 	// port forward (0: any free port). A device configured with another FTP
 	// port ("ftp server port 2121") listens on that port itself.
 	FTPPort int
+	// TelnetPort is the port on which the device's Telnet port 23 is
+	// served once the device runs "telnet server enable" (0: port 23
+	// itself, which needs root). A device configured with another Telnet
+	// port ("telnet server port 2323") listens on that port itself.
+	TelnetPort int
 	// Flash is FlashMemory or FlashDisk.
 	Flash string
 	// Data is the data directory of a FlashDisk device: its flash in
@@ -93,6 +98,10 @@ type Device struct {
 	// NoSSH: the device has no SSH server (vrpsim console --ssh ""). Lab
 	// files do not set it.
 	NoSSH bool
+	// TelnetListen, when set, is where the device's Telnet port 23 is
+	// served instead of Address:TelnetPort: vrpsim's --telnet. Lab files do
+	// not set it.
+	TelnetListen string
 }
 
 // SSHAddr is the address the device's SSH server listens on.
@@ -196,6 +205,7 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
 // defaults are the settings of the defaults section.
 type defaults struct {
 	sshPort, ftpPort int
+	telnetPort       int
 	flash            string
 	dataRoot         string
 	startup          string
@@ -427,6 +437,8 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 			def.sshPort, err = p.port(v, key)
 		case "ftp-port":
 			def.ftpPort, err = p.port(v, key)
+		case "telnet-port":
+			def.telnetPort, err = p.port(v, key)
 		case "flash":
 			def.flash, err = p.flashKind(v)
 		case "data-root":
@@ -434,14 +446,14 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 		case "startup":
 			def.startup, err = p.optionalPath(v, key)
 		default:
-			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, flash, data-root or startup)", key)
+			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, telnet-port, flash, data-root or startup)", key)
 		}
 		return err
 	})
 }
 
 func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
-	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, Startup: def.startup, Line: n.Line}
+	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, TelnetPort: def.telnetPort, Startup: def.startup, Line: n.Line}
 	what := fmt.Sprintf("device %d", i+1)
 	var flashSet, addrSet bool
 	var flashNode *yaml.Node
@@ -472,6 +484,8 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 			d.SSHPort, err = p.port(v, key)
 		case "ftp-port":
 			d.FTPPort, err = p.port(v, key)
+		case "telnet-port":
+			d.TelnetPort, err = p.port(v, key)
 		case "flash":
 			d.Flash, err = p.flashKind(v)
 			flashSet, flashNode = true, v
@@ -480,7 +494,7 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 		case "startup":
 			d.Startup, err = p.optionalPath(v, key)
 		default:
-			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, ssh-port, ftp-port, flash, data or startup)", what, key)
+			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, ssh-port, ftp-port, telnet-port, flash, data or startup)", what, key)
 		}
 		return err
 	})
@@ -583,7 +597,7 @@ func (p *parser) checkUnique(f *File) error {
 		ports := []struct {
 			what string
 			port int
-		}{{"ssh-port", d.SSHPort}, {"ftp-port", d.FTPPort}}
+		}{{"ssh-port", d.SSHPort}, {"ftp-port", d.FTPPort}, {"telnet-port", d.TelnetPort}}
 		for _, pt := range ports {
 			if pt.port == 0 {
 				continue

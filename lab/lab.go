@@ -16,6 +16,7 @@ import (
 	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/sshd"
+	"github.com/vrpsim/vrpsim/vrp/telnetd"
 )
 
 // Errors of StopDevice and StartDevice.
@@ -39,6 +40,9 @@ type Options struct {
 	Device func(name string, opts *vrp.Options)
 	// SSH, when set, adjusts every SSH server before it serves.
 	SSH func(name string, srv *sshd.Server)
+	// Telnet, when set, adjusts every Telnet server before it serves (it
+	// must not set Device).
+	Telnet func(name string, srv *telnetd.Server)
 	// SSHFailed, when set, is called when a device's SSH server stops by
 	// itself (its listener failed), not by StopDevice or Shutdown. The lab
 	// logs it in any case.

@@ -160,6 +160,7 @@ func commands() []*command {
 	cmds = append(cmds, aaaCommands()...)
 	cmds = append(cmds, uiCommands()...)
 	cmds = append(cmds, sshCommands()...)
+	cmds = append(cmds, telnetCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)

@@ -17,6 +17,7 @@ type config struct {
 	ftpServer ftpServerConfig // ftpserver.go
 	acls      aclConfig       // acl.go
 	ssh       sshConfig       // ssh.go
+	telnet    telnetConfig    // telnet.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
 }
@@ -99,6 +100,7 @@ func (s snapshot) render(sec section, acl int) string {
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
 		c.ftpServer.render(&b)
+		c.telnet.render(&b)
 		b.WriteString("#\n")
 	}
 	switch sec {

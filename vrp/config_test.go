@@ -26,6 +26,8 @@ const everyCommand = `[V200R007C00SPC600]
  ftp server-source -a 127.0.0.1
  ftp server enable
  set default ftp-directory flash:
+ telnet server port 2323
+ telnet server enable
 #
 acl number 2000
  rule 5 permit source 127.0.0.0 0.0.0.255
@@ -50,6 +52,8 @@ aaa
  local-user huawei service-type ftp ssh
  local-user bob password cipher Bob@12345
  local-user bob service-type terminal
+ local-user carol password cipher Carol@123
+ local-user carol service-type telnet
 #
  stelnet server enable
  ssh user admin
@@ -110,6 +114,7 @@ func TestRoundTrip(t *testing.T) {
 		norm := func(s string) string { return cipherRe.ReplaceAllString(s, "$1<cipher>") }
 		want := strings.Replace(norm(everyCommand), "cipher Admin@huawei", "cipher $1a$<cipher>", 1)
 		want = strings.Replace(want, "password cipher huawei123", "password irreversible-cipher $1a$<cipher>", 1)
+		want = strings.Replace(want, "password cipher Carol@123", "password irreversible-cipher $1a$<cipher>", 1)
 		want = strings.Replace(want, "password cipher Bob@12345", "password cipher %$%$<cipher>", 1)
 		want = strings.Replace(want, "password cipher Con@12345", "password cipher %$%$<cipher>", 1)
 		if diff := cmp.Diff(want, norm(first)); diff != "" {

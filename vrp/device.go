@@ -59,6 +59,11 @@ type Options struct {
 	FTPSleep func(ctx context.Context, d time.Duration) error
 	// FTPPassivePorts is the FTP server's passive port range (any when zero).
 	FTPPassivePorts ftpd.PortRange
+	// ServeTelnet serves the Telnet server's listener until it is closed
+	// (package vrp/telnetd); the device opens the listener with Listen on
+	// its address and "telnet server port", and closes it to stop the
+	// server. When nil the device has no Telnet server.
+	ServeTelnet func(net.Listener)
 }
 
 // Device is one simulated router.
@@ -77,6 +82,7 @@ type Device struct {
 	bootErr  error  // why the startup file was not booted, nil if it was (or there was none)
 	sessions []*Session
 	ftp      *ftpRuntime            // the running FTP server, nil when stopped
+	telnet   *telnetRuntime         // the Telnet server's listener, nil when none
 	name     atomic.Pointer[string] // sysname, read without the lock
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -121,6 +127,9 @@ func New(opts Options) (*Device, error) {
 			defer d.logf("FTPS", 3, "FTPS_START_FAIL", "Failed to start the FTP server: %v.", err)
 		}
 	}
+	if err := d.startTelnetLocked(); err != nil {
+		defer d.logf("TELNET", 3, "TELNET_START_FAIL", "Failed to start the Telnet server: %v.", err)
+	}
 	d.mu.Unlock()
 	return d, nil
 }
@@ -129,6 +138,7 @@ func New(opts Options) (*Device, error) {
 func (d *Device) Close() error {
 	d.cancel()
 	d.stopFTP()
+	d.stopTelnet()
 	d.mu.Lock()
 	ss := append([]*Session(nil), d.sessions...)
 	d.mu.Unlock()
@@ -174,6 +184,7 @@ func (d *Device) reset() {
 		}
 	}
 	d.stopFTP()
+	d.stopTelnet()
 	d.mu.Lock()
 	d.cfg = newConfig()
 	d.setSysname(d.opts.Sysname)

@@ -28,7 +28,7 @@ type Terminal interface {
 type LineKind int
 
 const (
-	LineVTY     LineKind = iota // SSH
+	LineVTY     LineKind = iota // SSH or Telnet
 	LineConsole                 // the console port
 )
 
@@ -37,7 +37,7 @@ type SessionInfo struct {
 	Line        LineKind
 	User        string         // authenticated AAA user; "" for a console without authentication
 	Remote      netip.AddrPort // the client's address (VTY)
-	Protocol    string         // "SSH" for VTY sessions
+	Protocol    string         // "SSH" or "TEL" (Telnet) for VTY sessions
 	Interactive bool           // false for an SSH exec request: no paging, no questions asked
 }
 

@@ -22,6 +22,7 @@ func runStelnetServerEnable(e *callEnv, c *cli.Call) error {
 }
 
 func runUndoStelnetServerEnable(e *callEnv, c *cli.Call) error {
+	e.warnLockout("SSH", "Warning: The STelnet server is disabled: this SSH session goes on, but a new SSH login will be refused.\n")
 	e.dev.setStelnet(false)
 	e.Print("Info: Succeeded in closing the STELNET server.\n")
 	return nil

@@ -42,6 +42,7 @@ func runUserInterfaceConsole(e *callEnv, c *cli.Call) error {
 
 func runAuthenticationMode(e *callEnv, c *cli.Call) error {
 	mode := c.Value("mode")
+	e.warnVTYLockout(func(ui *uiConfig) { ui.authMode = mode })
 	e.changeUI(func(ui *uiConfig) { ui.authMode = mode })
 	if mode == "aaa" && !e.replaying {
 		e.Print("Warning: The level of the user-interface(s) will be the default level of AAA users, please check whether it is correct.\n")
@@ -51,11 +52,13 @@ func runAuthenticationMode(e *callEnv, c *cli.Call) error {
 
 func runProtocolInbound(e *callEnv, c *cli.Call) error {
 	p := c.Value("protocol")
+	e.warnVTYLockout(func(ui *uiConfig) { ui.protocol = p })
 	e.changeUI(func(ui *uiConfig) { ui.protocol = p })
 	return nil
 }
 
 func runUndoProtocolInbound(e *callEnv, c *cli.Call) error {
+	e.warnVTYLockout(func(ui *uiConfig) { ui.protocol = defaultUI(e.uiLine()).protocol })
 	e.changeUI(func(ui *uiConfig) { ui.protocol = defaultUI(e.uiLine()).protocol })
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -25,10 +26,16 @@ type standalone struct {
 // its SSH server listens beyond loopback while admin has that password.
 // What can stop the start (the SSH address, the host key, the flash) stops
 // it before the device says it is up.
-func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
+func startDevice(sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
 	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
+	}
+	if telnetAddr != "" {
+		if _, _, err := net.SplitHostPort(telnetAddr); err != nil {
+			return nil, fmt.Errorf("--telnet %q: %w", telnetAddr, err)
+		}
+		f.Devices[0].TelnetListen = telnetAddr
 	}
 	sd := &standalone{failed: make(chan error, 1)}
 	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
@@ -66,11 +73,12 @@ func (sd *standalone) Close() {
 }
 
 // deviceFlags are the flags that place the standalone device.
-type deviceFlags struct{ ssh, data, sysname *string }
+type deviceFlags struct{ ssh, telnet, data, sysname *string }
 
 func addDeviceFlags(fl *flag.FlagSet, sshUsage string) deviceFlags {
 	return deviceFlags{
 		ssh:     fl.String("ssh", "127.0.0.1:2222", sshUsage),
+		telnet:  fl.String("telnet", "", "`ADDR:PORT` where the device's Telnet port 23 is served once it runs telnet server enable (\"\": port 23 itself)"),
 		data:    fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key"),
 		sysname: fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none"),
 	}

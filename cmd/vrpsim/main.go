@@ -51,15 +51,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *labFile != "" {
 		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
-	if err := serve(ctx, *dev.ssh, *dev.data, *dev.sysname, stdout, stderr); err != nil {
+	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, sshAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
-	sd, err := startDevice(sshAddr, dataDir, sysname, stdout, stderr)
+func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
+	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -179,8 +179,20 @@ func (srv *Server) init() error {
 				ctx.SetValue(connKey{}, c)
 				return c
 			},
-			ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
-				return &gossh.ServerConfig{MaxAuthTries: MaxAuthTries}
+			ServerConfigCallback: func(ctx ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{
+					MaxAuthTries: MaxAuthTries,
+					// A client's first request ("none") learns at once
+					// when the VTY lines refuse SSH: its session shows
+					// why (handleSession), without asking a password.
+					NoClientAuth: true,
+					NoClientAuthCallback: func(m gossh.ConnMetadata) (*gossh.Permissions, error) {
+						if srv.refuseByVTY(ctx, m.User(), addrPort(m.RemoteAddr())) {
+							return nil, nil
+						}
+						return nil, errors.New("sshd: password required")
+					},
+				}
 			},
 			ConnectionFailedCallback: func(c net.Conn, err error) {
 				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
@@ -376,6 +388,17 @@ func isTemporary(err error) bool {
 
 func (srv *Server) serveConn(tc *trackedConn) {
 	defer srv.wg.Done()
+	if !srv.Device.StelnetEnabled() {
+		// "undo stelnet server enable": as from a device whose SSH port is
+		// closed, the connection ends before the version exchange
+		srv.log.Info("ssh connection refused: the STelnet server is disabled", "remote", tc.RemoteAddr().String())
+		tc.Close()
+		srv.mu.Lock()
+		delete(srv.conns, tc)
+		srv.leavePreLoginLocked(tc)
+		srv.mu.Unlock()
+		return
+	}
 	silent := time.AfterFunc(srv.silentTimeout(), func() {
 		if !tc.spoke.Load() {
 			tc.Close()
@@ -401,6 +424,9 @@ func (srv *Server) serveConn(tc *trackedConn) {
 // lockout in the device's AAA database.
 func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 	remote := addrPort(ctx.RemoteAddr())
+	if srv.refuseByVTY(ctx, ctx.User(), remote) {
+		return true // the session only shows the refusal
+	}
 	err := srv.Device.AuthenticateSSH(ctx.User(), password, remote)
 	if err == nil {
 		srv.log.Info("ssh login", "user", ctx.User(), "remote", remote.String())
@@ -423,6 +449,25 @@ func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 		}
 	}
 	return false
+}
+
+// refusedKey is the context key of the message of a login the VTY lines
+// refuse (vrp.Device.SSHRefusal).
+type refusedKey struct{}
+
+// refuseByVTY reports whether the VTY lines refuse SSH logins; the message
+// is kept in ctx for the session, which shows it and ends. Such a login is
+// "accepted" only to show the message: its session never reaches the CLI.
+func (srv *Server) refuseByVTY(ctx ssh.Context, user string, remote netip.AddrPort) bool {
+	if _, ok := ctx.Value(refusedKey{}).(string); ok {
+		return true
+	}
+	msg := srv.Device.SSHRefusal(user, remote)
+	if msg == "" {
+		return false
+	}
+	ctx.SetValue(refusedKey{}, msg)
+	return true
 }
 
 // addrPort converts a TCP address; other addresses give the zero value.

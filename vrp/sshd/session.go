@@ -29,6 +29,12 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
 		tc.used.Store(true)
 	}
+	if msg, ok := ss.Context().Value(refusedKey{}).(string); ok {
+		// the VTY lines refuse SSH: say why, open no session
+		io.WriteString(ss, msg+"\r\n")
+		ss.Exit(1)
+		return
+	}
 
 	chunks := make(chan []byte)
 	quit := make(chan struct{})

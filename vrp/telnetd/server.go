@@ -1,0 +1,312 @@
+// Package telnetd is the Telnet front end of a simulated VRP device: a
+// Telnet server (RFC 854) whose connections log in through the device's VTY
+// lines (vrp.Device.TelnetLogin: "Login authentication", "Username:",
+// "Password:") and then get the device's CLI on the line discipline of
+// package vrp/tty, as SSH sessions do.
+//
+// The server negotiates as a VRP device does: it offers to echo (WILL ECHO)
+// and to suppress go-ahead (WILL SUPPRESS-GO-AHEAD) and asks for the
+// window size (DO NAWS); every other option is refused, and requests are
+// answered by RFC 1143's rules so that no negotiation loops. 0xFF in data
+// is sent as IAC IAC; a bare CR as CR NUL; CR NUL and CR LF from the client
+// are one Enter. The CLI echoes what is typed whatever the client answered
+// to WILL ECHO (a client that refuses, such as Python's telnetlib, still
+// gets the device's echo, as from the device).
+//
+// The limits are those of package vrp/sshd: a refused login waits
+// FailureDelay and three refusals close the connection; wrong passwords
+// count toward the user's lockout from the source address (package aaa);
+// connections that have not logged in are bounded per source address (a
+// source may always have MaxPreLoginPerSource, more only while over half of
+// MaxConnections stay free); a connection that sends nothing at all is
+// closed after SilentTimeout, one that has not logged in after
+// LoginTimeout.
+//
+// The device opens and closes the listener ("telnet server enable", "telnet
+// server port"); a Server serves what it is given (Serve) and Close ends
+// every connection.
+package telnetd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vrpsim/vrpsim/vrp"
+)
+
+// Defaults for the Server's settings (those of vrp/sshd).
+const (
+	DefaultFailureDelay         = 2 * time.Second
+	DefaultLoginTimeout         = 60 * time.Second
+	DefaultSilentTimeout        = 10 * time.Second
+	DefaultMaxConnections       = 32
+	DefaultMaxPreLoginPerSource = 4
+)
+
+// ErrServerClosed is returned by Serve after Close or Shutdown.
+var ErrServerClosed = errors.New("telnetd: server closed")
+
+// Server serves one device over Telnet. Set its fields before the first
+// call to Serve and do not change them afterwards. Its methods are safe for
+// concurrent use.
+type Server struct {
+	// Device is the device the connections log in to (required).
+	Device *vrp.Device
+	// FailureDelay delays the answer to a refused login; 0 means
+	// DefaultFailureDelay, a negative value no delay.
+	FailureDelay time.Duration
+	// LoginTimeout closes a connection that has not logged in in time; 0
+	// means DefaultLoginTimeout.
+	LoginTimeout time.Duration
+	// SilentTimeout closes a connection that has sent nothing at all in
+	// time (a Telnet client answers the server's options at once); 0 means
+	// DefaultSilentTimeout.
+	SilentTimeout time.Duration
+	// MaxConnections bounds the open connections; more are closed at once.
+	// 0 means DefaultMaxConnections.
+	MaxConnections int
+	// MaxPreLoginPerSource is how many connections that have not logged in
+	// a source address may always have (see the package comment); 0 means
+	// DefaultMaxPreLoginPerSource.
+	MaxPreLoginPerSource int
+	// Logger receives connection and login events; nil discards them.
+	Logger *slog.Logger
+
+	mu        sync.Mutex
+	closed    bool
+	done      chan struct{}
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	preLogin  map[netip.Addr]int
+	wg        sync.WaitGroup
+}
+
+func (srv *Server) log() *slog.Logger {
+	if srv.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return srv.Logger
+}
+
+func (srv *Server) failureDelay() time.Duration {
+	switch {
+	case srv.FailureDelay < 0:
+		return 0
+	case srv.FailureDelay == 0:
+		return DefaultFailureDelay
+	}
+	return srv.FailureDelay
+}
+
+func (srv *Server) loginTimeout() time.Duration {
+	if srv.LoginTimeout <= 0 {
+		return DefaultLoginTimeout
+	}
+	return srv.LoginTimeout
+}
+
+func (srv *Server) silentTimeout() time.Duration {
+	if srv.SilentTimeout <= 0 {
+		return min(DefaultSilentTimeout, srv.loginTimeout())
+	}
+	return min(srv.SilentTimeout, srv.loginTimeout())
+}
+
+func (srv *Server) maxConnections() int {
+	if srv.MaxConnections <= 0 {
+		return DefaultMaxConnections
+	}
+	return srv.MaxConnections
+}
+
+func (srv *Server) maxPreLoginPerSource() int {
+	n := srv.MaxPreLoginPerSource
+	if n <= 0 {
+		n = DefaultMaxPreLoginPerSource
+	}
+	return max(min(n, srv.maxConnections()/2), 1)
+}
+
+func (srv *Server) doneChanLocked() chan struct{} {
+	if srv.done == nil {
+		srv.done = make(chan struct{})
+	}
+	return srv.done
+}
+
+// Serve accepts connections on l and serves each in its own goroutine. It
+// returns ErrServerClosed after Close or Shutdown, nil when l was closed
+// (the device stopped its Telnet server), or the error that stopped
+// accepting; l is closed either way.
+func (srv *Server) Serve(l net.Listener) error {
+	defer l.Close()
+	if srv.Device == nil {
+		return errors.New("telnetd: Server.Device is nil")
+	}
+	srv.mu.Lock()
+	if srv.closed {
+		srv.mu.Unlock()
+		return ErrServerClosed
+	}
+	if srv.listeners == nil {
+		srv.listeners = map[net.Listener]struct{}{}
+	}
+	srv.listeners[l] = struct{}{}
+	srv.wg.Add(1)
+	done := srv.doneChanLocked()
+	srv.mu.Unlock()
+	defer func() {
+		srv.mu.Lock()
+		delete(srv.listeners, l)
+		srv.mu.Unlock()
+		srv.wg.Done()
+	}()
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			select {
+			case <-done:
+				return ErrServerClosed
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+				case <-done:
+					return ErrServerClosed
+				}
+				continue
+			}
+			return fmt.Errorf("telnetd: accept: %w", err)
+		}
+		backoff = 0
+		tc := &conn{Conn: c, srv: srv, remote: addrPort(c.RemoteAddr())}
+		tc.src = tc.remote.Addr().WithZone("")
+		srv.mu.Lock()
+		switch {
+		case srv.closed:
+			srv.mu.Unlock()
+			c.Close()
+			continue
+		case len(srv.conns) >= srv.maxConnections():
+			srv.mu.Unlock()
+			srv.log().Info("telnet connection refused: too many connections", "remote", c.RemoteAddr().String())
+			c.Close()
+			continue
+		case !srv.admitLocked(tc.src):
+			srv.mu.Unlock()
+			srv.log().Info("telnet connection refused: too many connections from the address", "remote", c.RemoteAddr().String())
+			c.Close()
+			continue
+		}
+		if srv.conns == nil {
+			srv.conns = map[*conn]struct{}{}
+			srv.preLogin = map[netip.Addr]int{}
+		}
+		srv.conns[tc] = struct{}{}
+		srv.preLogin[tc.src]++
+		tc.preLogin = true
+		srv.wg.Add(1)
+		srv.mu.Unlock()
+		go func() {
+			defer srv.wg.Done()
+			tc.serve(done)
+			tc.Close()
+			srv.mu.Lock()
+			delete(srv.conns, tc)
+			srv.leavePreLoginLocked(tc)
+			srv.mu.Unlock()
+		}()
+	}
+}
+
+// admitLocked reports whether src may open another connection (see the
+// package comment). The caller holds srv.mu.
+func (srv *Server) admitLocked(src netip.Addr) bool {
+	if srv.preLogin[src] < srv.maxPreLoginPerSource() {
+		return true
+	}
+	m := srv.maxConnections()
+	return m-len(srv.conns)-1 >= (m+1)/2
+}
+
+// leavePreLoginLocked stops counting c as not logged in. The caller holds
+// srv.mu.
+func (srv *Server) leavePreLoginLocked(c *conn) {
+	if !c.preLogin {
+		return
+	}
+	c.preLogin = false
+	if srv.preLogin[c.src]--; srv.preLogin[c.src] <= 0 {
+		delete(srv.preLogin, c.src)
+	}
+}
+
+// loggedIn notes that c has logged in.
+func (srv *Server) loggedIn(c *conn) {
+	c.used.Store(true)
+	srv.mu.Lock()
+	srv.leavePreLoginLocked(c)
+	srv.mu.Unlock()
+}
+
+// Close stops accepting, closes every connection and waits for the
+// server's goroutines.
+func (srv *Server) Close() error { return srv.Shutdown(context.Background()) }
+
+// Shutdown stops accepting, closes every connection (ending their
+// sessions) and waits until the server's goroutines have finished or ctx
+// is done.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.mu.Lock()
+	if !srv.closed {
+		srv.closed = true
+		close(srv.doneChanLocked())
+	}
+	for l := range srv.listeners {
+		l.Close()
+	}
+	for c := range srv.conns {
+		c.Close()
+	}
+	srv.mu.Unlock()
+	finished := make(chan struct{})
+	go func() {
+		srv.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// addrPort converts a TCP address; other addresses give the zero value.
+func addrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		ap := t.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// spoke and used are the conn's flags for the timers.
+type flags struct {
+	spoke atomic.Bool
+	used  atomic.Bool
+}
