@@ -240,7 +240,9 @@ func (d *Device) TelnetLogin(ctx context.Context, term Terminal, remote netip.Ad
 		ok := false
 		for try := 0; try < maxTelnetTries && !ok; try++ {
 			user := ""
-			if mode == "aaa" {
+			for mode == "aaa" && user == "" {
+				// an empty user name asks again, as Enter alone does on
+				// the device (scripts send one to wake the line up)
 				var err error
 				if user, err = term.ReadLine("Username:", true); err != nil {
 					return nil, err
