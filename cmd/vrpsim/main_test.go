@@ -147,7 +147,7 @@ func TestUsage(t *testing.T) {
 	if code := run(context.Background(), []string{"--help"}, &out, &errOut); code != 0 {
 		t.Errorf("--help exit code %d", code)
 	}
-	for _, want := range []string{"-ssh ADDR:PORT", "-data DIR", "-sysname NAME"} {
+	for _, want := range []string{"-ssh ADDR:PORT", "-telnet ADDR:PORT", "-data DIR", "-sysname NAME"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, errOut.String())
 		}
