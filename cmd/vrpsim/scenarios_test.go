@@ -51,6 +51,13 @@ var scenarioChecks = map[string][]string{
 		`tshark followed the 227 reply and decoded that stream as FTP-DATA`,
 		`the followed stream shows the file's contents`,
 	},
+	"scenario-telnet.sh": {
+		`the Telnet capture shows the password 'Admin@huawei' as the client typed it`,
+		`and the command typed after the login`,
+		`the server asked to echo \(IAC WILL ECHO\): the password typed was not echoed back`,
+		`the device's answer is readable too`,
+		`the SSH capture holds neither the password nor the command: after the key exchange everything is encrypted`,
+	},
 	"scenario-backup.sh": {
 		`save wrote flash:/vrpcfg\.zip`,
 		`the transfers ran in binary \(TYPE I\)`,
