@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -50,6 +51,9 @@ func startDevice(sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io
 	st := sd.lab.Status()[0]
 	sd.dev = sd.lab.Device(st.Sysname)
 	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", sd.dev.Sysname(), dataDir)
+	if host, _, _ := net.SplitHostPort(telnetAddr); telnetAddr != "" && !isLoopback(host) {
+		fmt.Fprintf(stderr, "Warning: --telnet %s is reachable beyond loopback, and Telnet carries passwords in clear text once the device runs telnet server enable.\n", telnetAddr)
+	}
 	if !st.SSH.IsValid() {
 		return sd, nil
 	}
@@ -62,6 +66,12 @@ func startDevice(sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io
 		fmt.Fprintf(stderr, "Warning: the SSH server listens on %s, beyond loopback, and user admin still has its initial password. Change it: system-view, aaa, local-user admin password irreversible-cipher NEW-PASSWORD, then save.\n", st.SSH)
 	}
 	return sd, nil
+}
+
+// isLoopback reports whether host is a loopback address (a name is not).
+func isLoopback(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // Close stops the SSH server, then the device, then its flash. Nothing is
