@@ -142,3 +142,15 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParse measures the parser on typed text with CR NUL line ends
+// and a negotiation now and then.
+func BenchmarkParse(b *testing.B) {
+	chunk := bytes.Repeat([]byte("display current-configuration\r\x00\xff\xfd\x01"), 1000)
+	b.SetBytes(int64(len(chunk)))
+	var ps Parser
+	data := make([]byte, 0, len(chunk))
+	for b.Loop() {
+		data, _ = ps.Parse(chunk, data[:0])
+	}
+}
