@@ -398,5 +398,6 @@ func (d *Device) ConsoleLogin(ctx context.Context, term Terminal) (*Session, err
 	return s, err
 }
 
-// ErrLoginRefused is the one answer every refused SSH login gets.
+// ErrLoginRefused is the one answer every refused SSH, Telnet or console
+// login gets.
 var ErrLoginRefused = errors.New("login refused")

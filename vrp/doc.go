@@ -3,8 +3,8 @@
 // local users, the SSH server, the FTP server and move files on flash.
 //
 // A Device is independent of every other: many can run in one process. Front
-// ends (package vrp/sshd, the console) authenticate a user, open a Session
-// and feed it lines.
+// ends (packages vrp/sshd and vrp/telnetd, the console) authenticate a user,
+// open a Session and feed it lines.
 //
 // # Where a new VRP command goes
 //
