@@ -165,6 +165,7 @@ func commands() []*command {
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
+	cmds = append(cmds, platformCommands()...)
 	return cmds
 }
 
