@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -25,11 +26,19 @@ type standalone struct {
 // its SSH server listens beyond loopback while admin has that password.
 // What can stop the start (the SSH address, the host key, the flash) stops
 // it before the device says it is up.
-func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
+func startDevice(sshAddr, dataDir, sysname, model string, stdout, stderr io.Writer) (*standalone, error) {
+	prof, err := vrp.LookupProfile(model)
+	if err != nil {
+		return nil, fmt.Errorf("--model: %w", err)
+	}
+	if sysname == "" {
+		sysname = prof.Sysname
+	}
 	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
 	}
+	f.Devices[0].Model = prof.Model
 	sd := &standalone{failed: make(chan error, 1)}
 	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
 		select {
@@ -66,13 +75,14 @@ func (sd *standalone) Close() {
 }
 
 // deviceFlags are the flags that place the standalone device.
-type deviceFlags struct{ ssh, data, sysname *string }
+type deviceFlags struct{ ssh, data, sysname, model *string }
 
 func addDeviceFlags(fl *flag.FlagSet, sshUsage string) deviceFlags {
 	return deviceFlags{
 		ssh:     fl.String("ssh", "127.0.0.1:2222", sshUsage),
 		data:    fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key"),
-		sysname: fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none"),
+		sysname: fl.String("sysname", "", "device `NAME` when the configuration sets none (default the model's: Huawei, or HUAWEI on the S5720)"),
+		model:   fl.String("model", vrp.ModelAR2220, "device `MODEL`: "+strings.Join(vrp.Models(), " or ")),
 	}
 }
 
