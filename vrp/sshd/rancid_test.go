@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/vrp"
 )
 
 // TestRANCID runs Debian's RANCID against the device as a user sets it up:
@@ -22,13 +23,19 @@ import (
 // transceiver verbose, display debugging, dir /all /all-filesystems,
 // display current-configuration). RANCID writes HOST.new only when every
 // command answered and the configuration ended; the file is compared with
-// a golden copy, the password's cipher text masked.
+// a golden copy per model, the password's cipher text masked.
 func TestRANCID(t *testing.T) {
 	rancid := tool(t, "/usr/lib/rancid/bin/rancid")
 	tool(t, "/usr/lib/rancid/bin/xilogin")
 	tool(t, "/usr/bin/expect")
 	ssh := tool(t, "/usr/bin/ssh")
-	d := newDevice(t)
+	for _, model := range vrp.Models() {
+		t.Run(model, func(t *testing.T) { testRANCID(t, rancid, ssh, model) })
+	}
+}
+
+func testRANCID(t *testing.T, rancid, ssh, model string) {
+	d := newModelDevice(t, model)
 	_, addr := startServer(t, d)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -65,7 +72,7 @@ func TestRANCID(t *testing.T) {
 			t.Errorf("error line in RANCID's file: %q", l)
 		}
 	}
-	golden := filepath.Join("testdata", "rancid-vrp.txt")
+	golden := filepath.Join("testdata", "rancid-vrp-"+strings.ToLower(model)+".txt")
 	want, err := os.ReadFile(golden)
 	if os.Getenv("UPDATE_GOLDEN") != "" {
 		os.WriteFile(golden, []byte(got), 0o644)
