@@ -390,14 +390,15 @@ func (p *parser) port(v *yaml.Node, key string) (int, error) {
 	return n, nil
 }
 
-// model checks a device model's name and returns it as the device names it.
+// model checks a device model's name and returns it as the device names it;
+// empty is the default model.
 func (p *parser) model(v *yaml.Node) (string, error) {
 	s, err := p.scalar(v, "model")
-	if err != nil {
+	if err != nil || s == "" {
 		return "", err
 	}
 	prof, err := vrp.LookupProfile(s)
-	if err != nil || s == "" {
+	if err != nil {
 		return "", p.errorf(v, "model: %q is not a device model (want %s)", s, strings.Join(vrp.Models(), " or "))
 	}
 	return prof.Model, nil
