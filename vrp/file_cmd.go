@@ -645,7 +645,7 @@ func runDelete(e *callEnv, c *cli.Call) error {
 			e.printError(err)
 			continue
 		}
-		e.Print(fmt.Sprintf("Info: Deleting file %s...succeed.\n", fi.Path))
+		e.Print(e.dev.profile.deleted(fi.Path))
 		e.logFileOp("FILE_DELETE", "The file was deleted. (FileName=%s, Unreserved=%t", fi.Path, unreserved)
 	}
 	return nil

@@ -97,6 +97,24 @@ func (p *Profile) dirHeader() string {
 	return "  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n"
 }
 
+// question is how the model asks a yes/no question written in the AR's
+// form ("Delete flash:/a.txt? (y/n)[n]:"): the S-series asks
+// "Delete flash:/a.txt?[Y/N]:".
+func (p *Profile) question(q string) string {
+	if base, ok := strings.CutSuffix(q, "? (y/n)[n]:"); ok && p.Switch {
+		return base + "?[Y/N]:"
+	}
+	return q
+}
+
+// deleted is the line that reports a deleted file.
+func (p *Profile) deleted(path string) string {
+	if p.Switch {
+		return "Info: Deleting file " + path + "...succeeded.\n"
+	}
+	return "Info: Deleting file " + path + "...succeed.\n"
+}
+
 // versionText is display version's answer after up of uptime.
 func (p *Profile) versionText(up time.Duration) string {
 	if p.Switch {
