@@ -33,7 +33,7 @@ func newModelDevice(t testing.TB, model string) *vrp.Device {
 }
 
 // TestNAPALMFlow runs testdata/napalm.py with python3-netmiko against each
-// model: netmiko's autodetect (show version and the other vendors' commands
+// model: netmiko's autodetect on the AR2220 (show version and the other vendors' commands
 // refused, display version naming the platform), then what NAPALM's
 // huawei_vrp driver sends for get_facts (display version, display
 // current-configuration | inc sysname, display interface brief, display
