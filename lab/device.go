@@ -163,6 +163,7 @@ func (n *node) startLocked() (err error) {
 		n.lab.opts.Device(n.spec.Sysname, &vopts)
 	}
 	vopts.Sysname = n.spec.Sysname
+	vopts.Model = n.spec.Model
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
 	vopts.Listen = n.listenDevice

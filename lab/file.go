@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vrpsim/vrpsim/vrp"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -84,6 +85,8 @@ type Device struct {
 	// Data/flash, its SSH host key in Data/ssh_host_ed25519_key (the layout of
 	// vrpsim --data). Absolute, or relative to the working directory.
 	Data string
+	// Model is the device model (vrp.Models; "" for the AR2220).
+	Model string
 	// Startup is the path of a configuration text the device boots when its
 	// flash holds no startup configuration yet ("" for the default
 	// configuration).
@@ -209,6 +212,7 @@ type defaults struct {
 	flash            string
 	dataRoot         string
 	startup          string
+	model            string
 }
 
 func (p *parser) parse(data []byte) (*File, error) {
@@ -396,6 +400,20 @@ func (p *parser) port(v *yaml.Node, key string) (int, error) {
 	return n, nil
 }
 
+// model checks a device model's name and returns it as the device names it;
+// empty is the default model.
+func (p *parser) model(v *yaml.Node) (string, error) {
+	s, err := p.scalar(v, "model")
+	if err != nil || s == "" {
+		return "", err
+	}
+	prof, err := vrp.LookupProfile(s)
+	if err != nil {
+		return "", p.errorf(v, "model: %q is not a device model (want %s)", s, strings.Join(vrp.Models(), " or "))
+	}
+	return prof.Model, nil
+}
+
 func (p *parser) flashKind(v *yaml.Node) (string, error) {
 	s, err := p.scalar(v, "flash")
 	if err != nil {
@@ -445,15 +463,17 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 			def.dataRoot, err = p.path(v, key)
 		case "startup":
 			def.startup, err = p.optionalPath(v, key)
+		case "model":
+			def.model, err = p.model(v)
 		default:
-			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, telnet-port, flash, data-root or startup)", key)
+			err = p.errorf(k, "defaults: unknown setting %q (want model, ssh-port, ftp-port, telnet-port, flash, data-root or startup)", key)
 		}
 		return err
 	})
 }
 
 func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
-	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, TelnetPort: def.telnetPort, Startup: def.startup, Line: n.Line}
+	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, TelnetPort: def.telnetPort, Startup: def.startup, Model: def.model, Line: n.Line}
 	what := fmt.Sprintf("device %d", i+1)
 	var flashSet, addrSet bool
 	var flashNode *yaml.Node
@@ -493,8 +513,10 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 			d.Data, err = p.path(v, key)
 		case "startup":
 			d.Startup, err = p.optionalPath(v, key)
+		case "model":
+			d.Model, err = p.model(v)
 		default:
-			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, ssh-port, ftp-port, telnet-port, flash, data or startup)", what, key)
+			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, model, ssh-port, ftp-port, telnet-port, flash, data or startup)", what, key)
 		}
 		return err
 	})

@@ -28,6 +28,7 @@ devices:
     ftp-port: 2121
     telnet-port: 2323
     flash: memory
+    model: s5720
   - sysname: R3
     address: "::1"
     data: /var/lib/r3
@@ -39,8 +40,8 @@ devices:
 	want := &File{Name: "/labs/lab.yaml", Admin: "127.0.0.1:9022", AdminLine: 2, Devices: []Device{
 		{Sysname: "R1", Address: netip.MustParseAddr("127.0.1.1"), SSHPort: 2222, FTPPort: 21, Flash: FlashDisk,
 			Data: "/labs/data/R1", Startup: "/labs/configs/R1.cfg", Line: 7},
-		{Sysname: "R2", Address: netip.MustParseAddr("127.0.1.2"), SSHPort: 22, FTPPort: 2121, TelnetPort: 2323, Flash: FlashMemory, Line: 10},
-		{Sysname: "R3", Address: netip.MustParseAddr("::1"), SSHPort: 2222, FTPPort: 21, Flash: FlashDisk, Data: "/var/lib/r3", Line: 16},
+		{Sysname: "R2", Address: netip.MustParseAddr("127.0.1.2"), SSHPort: 22, FTPPort: 2121, TelnetPort: 2323, Flash: FlashMemory, Model: "S5720", Line: 10},
+		{Sysname: "R3", Address: netip.MustParseAddr("::1"), SSHPort: 2222, FTPPort: 21, Flash: FlashDisk, Data: "/var/lib/r3", Line: 17},
 	}}
 	if diff := cmp.Diff(want, f, cmpopts.IgnoreUnexported(File{}), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
@@ -97,9 +98,11 @@ func TestParseErrors(t *testing.T) {
 		{"empty devices", "devices: []\n", "lab.yaml:1: the devices list is empty"},
 		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults or devices)`},
 		{"unknown device key", "devices:\n  - sysname: R1\n    adress: 127.0.1.1\n",
-			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, ssh-port, ftp-port, telnet-port, flash, data or startup)`},
+			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, model, ssh-port, ftp-port, telnet-port, flash, data or startup)`},
+		{"bad model", "devices:\n  - {sysname: R1, address: 127.0.1.1, model: NE40E}\n",
+			`lab.yaml:2: model: "NE40E" is not a device model (want AR2220 or S5720)`},
 		{"unknown default", "defaults:\n  port: 1\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n",
-			`lab.yaml:2: defaults: unknown setting "port" (want ssh-port, ftp-port, telnet-port, flash, data-root or startup)`},
+			`lab.yaml:2: defaults: unknown setting "port" (want model, ssh-port, ftp-port, telnet-port, flash, data-root or startup)`},
 		{"twice", "devices:\n  - sysname: R1\n    sysname: R2\n", "lab.yaml:3: sysname is set twice"},
 		{"no sysname", "devices:\n  - address: 127.0.1.1\n", "lab.yaml:2: device 1 has no sysname"},
 		{"no address", "devices:\n  - sysname: R1\n", "lab.yaml:2: device R1 has no address"},

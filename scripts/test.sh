@@ -27,6 +27,19 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 	fi
 fi
 
+# RANCID (TestRANCID): without its recommends (a mail server, CVS, a web
+# server), so it needs its own apt-get line.
+if ! dpkg-query -W -f='${Status}' rancid 2>/dev/null | grep -q 'install ok installed'; then
+	if [[ $(id -u) -eq 0 ]]; then
+		echo "test.sh: installing rancid"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rancid >/dev/null
+	else
+		echo "test.sh: missing Debian package (run as root to install): rancid" >&2
+		[[ ${CI:-} == true ]] && exit 1
+	fi
+fi
+
 # vsftpd, pure-ftpd and proftpd conflict as packages: unpack them instead.
 if [[ -x scripts/ftp-peers.sh && $(id -u) -eq 0 ]]; then
 	eval "$(scripts/ftp-peers.sh --env)"

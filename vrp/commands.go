@@ -166,6 +166,7 @@ func commands() []*command {
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
+	cmds = append(cmds, platformCommands()...)
 	return cmds
 }
 
@@ -174,8 +175,10 @@ func (e *callEnv) enter(view, arg string) {
 	e.views = append(e.views, viewFrame{view: view, arg: arg})
 }
 
-// confirm asks a (y/n)[n] question until it gets an answer; Enter alone means n.
+// confirm asks a (y/n)[n] question until it gets an answer; Enter alone
+// means n. An S-series switch asks it as "...?[Y/N]:".
 func (e *callEnv) confirm(question string) (bool, error) {
+	question = e.dev.profile.question(question)
 	for {
 		ans, err := e.Ask(question)
 		if err != nil {

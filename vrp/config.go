@@ -58,13 +58,14 @@ const (
 // never nested).
 type snapshot struct {
 	sysname string
+	tag     string // the first line: the release
 	cfg     config
 	aaa     aaaSnapshot // only when the section shows the aaa section
 }
 
 func (d *Device) snapshot(sec section) snapshot {
 	d.mu.Lock()
-	s := snapshot{sysname: d.Sysname(), cfg: d.cfg.clone()}
+	s := snapshot{sysname: d.Sysname(), tag: d.profile.configTag(), cfg: d.cfg.clone()}
 	users := d.users
 	d.mu.Unlock()
 	if sec == sectionAll || sec == sectionAAA {
@@ -94,7 +95,7 @@ func (s snapshot) render(sec section, acl int) string {
 	c := &s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
-		b.WriteString(versionTag + "\n")
+		b.WriteString(s.tag + "\n")
 	}
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {

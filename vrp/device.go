@@ -27,15 +27,13 @@ import (
 //go:embed default.cfg
 var DefaultConfig string
 
-// Version strings of the emulated device.
-const (
-	versionTag = "[V200R007C00SPC600]"
-	maxVTY     = 5
-)
+// maxVTY is the number of VTY lines.
+const maxVTY = 5
 
 // Options configure a device.
 type Options struct {
-	// Sysname is the name used when the configuration sets none ("Huawei").
+	// Sysname is the name used when the configuration sets none (the
+	// model's: "Huawei" on the AR2220, "HUAWEI" on the S5720).
 	Sysname string
 	// Flash is the device's file system (required).
 	Flash flash.FS
@@ -64,11 +62,14 @@ type Options struct {
 	// its address and "telnet server port", and closes it to stop the
 	// server. When nil the device has no Telnet server.
 	ServeTelnet func(net.Listener)
+	// Model is the device model (see Models); "" is the AR2220.
+	Model string
 }
 
 // Device is one simulated router.
 type Device struct {
 	opts    Options
+	profile *Profile // the model: fixed at creation
 	fs      flash.FS
 	grammar *cli.Grammar[*callEnv]
 	boot    time.Time
@@ -95,9 +96,6 @@ func New(opts Options) (*Device, error) {
 	if opts.Flash == nil {
 		return nil, errors.New("vrp: no flash file system")
 	}
-	if opts.Sysname == "" {
-		opts.Sysname = "Huawei"
-	}
 	if !opts.Address.IsValid() {
 		opts.Address = netip.MustParseAddr("127.0.0.1")
 	}
@@ -110,11 +108,18 @@ func New(opts Options) (*Device, error) {
 	if opts.DefaultConfig == "" {
 		opts.DefaultConfig = DefaultConfig
 	}
+	profile, err := LookupProfile(opts.Model)
+	if err != nil {
+		return nil, fmt.Errorf("vrp: %w", err)
+	}
+	if opts.Sysname == "" {
+		opts.Sysname = profile.Sysname
+	}
 	g, err := grammar()
 	if err != nil {
 		return nil, err
 	}
-	d := &Device{opts: opts, fs: opts.Flash, grammar: g, boot: opts.Now()}
+	d := &Device{opts: opts, profile: profile, fs: opts.Flash, grammar: g, boot: opts.Now()}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
 	d.reset()

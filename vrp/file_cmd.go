@@ -61,6 +61,7 @@ func fileCommands() []*command {
 		"delete":           "Delete a file",
 		"/unreserved":      "Delete the file permanently",
 		"/force":           "Delete the file without confirmation",
+		"/quiet":           "Delete the file without confirmation",
 		"undelete":         "Recover a deleted file",
 		"recycle-bin":      "Clear the recycle bin",
 		"mkdir":            "Create a new directory",
@@ -78,7 +79,7 @@ func fileCommands() []*command {
 		cmd("copy <source> <destination>", "Copy a file; into a directory it keeps its name", runCopy),
 		cmd("move <source> <destination>", "Move a file; into a directory it keeps its name", runMove),
 		cmd("rename <old-name> <new-name>", "Rename a file or directory in its directory", runRename),
-		cmd("delete [ /unreserved ] [ /force ] <file-path>", "Delete files (* wildcards) into the recycle bin, or for good with /unreserved", runDelete),
+		cmd("delete [ /unreserved ] [ { /force | /quiet } ] <file-path>", "Delete files (* wildcards) into the recycle bin, or for good with /unreserved", runDelete),
 		cmd("undelete <file-path>", "Restore a file from the recycle bin", runUndelete),
 		cmd("reset recycle-bin [ <file-path> ]", "Free files in the recycle bin for good (all without a name; * wildcards)", runResetRecycleBin),
 		cmd("mkdir <dir-path>", "Create a directory", runMkdir),
@@ -250,8 +251,6 @@ func commas(n int64) string {
 	return b.String()
 }
 
-const dirHeader = "  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n"
-
 func runDir(e *callEnv, c *cli.Call) error {
 	fsys := e.dev.fs
 	dir, pattern, title := e.cwd, "", ""
@@ -331,7 +330,7 @@ func runDir(e *callEnv, c *cli.Call) error {
 	loc := e.dev.now().Location()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Directory of %s\n\n", title)
-	b.WriteString(dirHeader)
+	b.WriteString(e.dev.profile.dirHeader())
 	for i, fi := range rows {
 		attr, size, name := "-rw-", commas(fi.Size), fi.Name
 		if fi.IsDir {
@@ -627,7 +626,7 @@ func runDelete(e *callEnv, c *cli.Call) error {
 	if err != nil {
 		return err
 	}
-	unreserved, force := c.Has("/unreserved"), c.Has("/force")
+	unreserved, force := c.Has("/unreserved"), c.Has("/force") || c.Has("/quiet")
 	for _, fi := range files {
 		if !force {
 			q := fmt.Sprintf("Delete %s? (y/n)[n]:", fi.Path)
@@ -646,7 +645,7 @@ func runDelete(e *callEnv, c *cli.Call) error {
 			e.printError(err)
 			continue
 		}
-		e.Print(fmt.Sprintf("Info: Deleting file %s...succeed.\n", fi.Path))
+		e.Print(e.dev.profile.deleted(fi.Path))
 		e.logFileOp("FILE_DELETE", "The file was deleted. (FileName=%s, Unreserved=%t", fi.Path, unreserved)
 	}
 	return nil

@@ -132,7 +132,7 @@ func TestFileErrors(t *testing.T) {
 			golden: "<Huawei>dir *.bin\n" +
 				"Directory of flash:/*.bin\n" +
 				"\n" +
-				dirHeader +
+				"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 				"    0  -rw-      1,048,576  Nov 24 2026 10:30:00   fill.bin\n" +
 				"\n" +
 				"5,120 KB total (4,094 KB free)\n",
@@ -173,7 +173,7 @@ func TestFirstStart(t *testing.T) {
 			golden := "<Huawei>dir\n" +
 				"Directory of flash:/\n" +
 				"\n" +
-				dirHeader +
+				"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 				"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
 				"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 				"\n" +
@@ -181,7 +181,7 @@ func TestFirstStart(t *testing.T) {
 				"<Huawei>dir logfile\n" +
 				"Directory of flash:/logfile/\n" +
 				"\n" +
-				dirHeader +
+				"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 				"    0  -rw-            139  Nov 24 2026 10:30:00   log.log\n" +
 				"\n" +
 				"1,090,732 KB total (1,090,731 KB free)\n"

@@ -61,7 +61,7 @@ func TestHardLinkNotServed(t *testing.T) {
 	golden := "<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		dirHeader +
+		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 		"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
 		"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 		"\n" +
@@ -124,7 +124,7 @@ func TestFreeSpaceAfterHostChanges(t *testing.T) {
 	golden := "<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		dirHeader +
+		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 		"    0  -rw-    524,288,000  Nov 24 2026 10:30:00   big.bin\n" +
 		"    1  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
 		"    2  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
@@ -136,7 +136,7 @@ func TestFreeSpaceAfterHostChanges(t *testing.T) {
 		"<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		dirHeader +
+		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
 		"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
 		"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 		"\n" +

@@ -96,6 +96,9 @@ func configFileName(name string) (string, error) {
 
 func runSave(e *callEnv, c *cli.Call) error {
 	d := e.dev
+	if d.profile.Switch {
+		return runSaveSwitch(e, c)
+	}
 	path := d.nextStartup()
 	if name, ok := c.Lookup("file-name"); ok {
 		p, err := configFileName(name)
@@ -114,6 +117,62 @@ func runSave(e *callEnv, c *cli.Call) error {
 	if err != nil || !ok {
 		return err
 	}
+	if err := saveTo(e, path); err != nil {
+		return err
+	}
+	e.Print("  It will take several minutes to save configuration file, please wait.........\n" +
+		"  Configuration file had been saved successfully\n" +
+		"  Note: The configuration file will take effect after being activated\n")
+	return nil
+}
+
+// runSaveSwitch is save on an S-series switch: a [Y/N] question and, the
+// first time, the file name asked for (Enter takes vrpcfg.zip).
+func runSaveSwitch(e *callEnv, c *cli.Call) error {
+	d := e.dev
+	path := d.nextStartup()
+	name, named := c.Lookup("file-name")
+	if named {
+		p, err := configFileName(name)
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	if path == "" {
+		e.Print("The current configuration will be written to the device.\n")
+	} else {
+		e.Print("The current configuration will be written to " + path + ".\n")
+	}
+	ok, err := e.confirm("Are you sure to continue?[Y/N]")
+	if err != nil || !ok {
+		return err
+	}
+	if path == "" {
+		ans, err := e.Ask("Info: Please input the file name ( *.cfg, *.zip ) [vrpcfg.zip]:")
+		if err != nil {
+			e.Print("\n")
+			return nil
+		}
+		path = defaultConfigFile
+		if ans = strings.TrimSpace(ans); ans != "" {
+			if path, err = configFileName(ans); err != nil {
+				return err
+			}
+		}
+	}
+	e.Print("Now saving the current configuration to the slot 0.\n")
+	if err := saveTo(e, path); err != nil {
+		return err
+	}
+	e.Print("Info: Save the configuration successfully.\n")
+	return nil
+}
+
+// saveTo writes the running configuration to path and makes it the next
+// startup file when there is none.
+func saveTo(e *callEnv, path string) error {
+	d := e.dev
 	text := d.render(sectionAll)
 	if err := writeConfigFile(d.fs, path, text, d.now()); err != nil {
 		if errors.Is(err, flash.ErrNoSpace) {
@@ -127,9 +186,6 @@ func runSave(e *callEnv, c *cli.Call) error {
 		}
 	}
 	d.logf("CFM", 4, "SAVE", "The user chose Y when deciding whether to save the configuration to the device.")
-	e.Print("  It will take several minutes to save configuration file, please wait.........\n" +
-		"  Configuration file had been saved successfully\n" +
-		"  Note: The configuration file will take effect after being activated\n")
 	return nil
 }
 

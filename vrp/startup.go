@@ -142,24 +142,7 @@ func (d *Device) startupText() string {
 	d.mu.Lock()
 	booted, next := d.booted, d.startup
 	d.mu.Unlock()
-	orNull := func(s string) string {
-		if s == "" {
-			return "null"
-		}
-		return s
-	}
-	return "MainBoard:\n" +
-		"  Startup system software:                   flash:/ar2220E-V200R007C00SPC600.cc\n" +
-		"  Next startup system software:              flash:/ar2220E-V200R007C00SPC600.cc\n" +
-		"  Backup system software for next startup:   null\n" +
-		"  Startup saved-configuration file:          " + orNull(booted) + "\n" +
-		"  Next startup saved-configuration file:     " + orNull(next) + "\n" +
-		"  Startup license file:                      null\n" +
-		"  Next startup license file:                 null\n" +
-		"  Startup patch package:                     null\n" +
-		"  Next startup patch package:                null\n" +
-		"  Startup voice-files:                       null\n" +
-		"  Next startup voice-files:                  null\n"
+	return d.profile.startupText(booted, next)
 }
 
 // readConfigFile reads a .cfg or .zip configuration file from flash.

@@ -17,24 +17,7 @@ func (d *Device) Sysname() string {
 func (d *Device) setSysname(name string) { d.name.Store(&name) }
 
 func (d *Device) versionText() string {
-	up := d.now().Sub(d.boot)
-	return "Huawei Versatile Routing Platform Software\n" +
-		"VRP (R) software, Version 5.160 (AR2200 V200R007C00SPC600)\n" +
-		"Copyright (C) 2011-2016 HUAWEI TECH CO., LTD\n" +
-		"Huawei AR2220 Router uptime is " + uptime(up) + "\n" +
-		"BKP 0 version information: \n" +
-		"1. PCB      Version  : AR01BAK2A VER.NC\n" +
-		"2. If Supporting PoE : No\n" +
-		"3. Board    Type     : AR2220\n" +
-		"4. MPU Slot  Quantity : 1\n" +
-		"5. LPU Slot  Quantity : 6\n" +
-		"\n" +
-		"MPU 0(Master) : uptime is " + uptime(up) + "\n" +
-		"MPU version information : \n" +
-		"1. PCB      Version  : AR01SRU2A VER.A\n" +
-		"2. MAB      Version  : 0\n" +
-		"3. Board    Type     : AR2220\n" +
-		"4. BootROM  Version  : 0\n"
+	return d.profile.versionText(d.now().Sub(d.boot))
 }
 
 func uptime(d time.Duration) string {

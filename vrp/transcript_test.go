@@ -34,6 +34,17 @@ func newTestDevice(t testing.TB, fs flash.FS) *Device {
 	return d
 }
 
+// newModelDevice is a test device of a model.
+func newModelDevice(t testing.TB, model string) *Device {
+	t.Helper()
+	d, err := New(Options{Flash: flash.NewMemory(flash.Options{Clock: func() time.Time { return testClock }}), Model: model, Now: func() time.Time { return testClock }, AAA: aaa.Options{KDF: cheapKDF, Now: func() time.Time { return testClock }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // scriptTerminal plays a transcript: it answers questions from a script and
 // records everything the session shows.
 type scriptTerminal struct {
@@ -79,7 +90,7 @@ func (t *scriptTerminal) ReadKey() (rune, error) {
 // consumed, not shown). Cipher texts of passwords are compared as "<cipher>".
 var (
 	promptRe = regexp.MustCompile(`^(<[^<>\s]+>|\[[^\[\]\s]+\])`)
-	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:)(.*)$`)
+	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\?\[Y/N\]:?|\[vrpcfg\.zip\]:)(.*)$`)
 	cipherRe = regexp.MustCompile(`(%\$%\$|\$1a\$)\S+`)
 )
 
@@ -148,6 +159,14 @@ func TestTranscripts(t *testing.T) {
 			}
 			golden := string(data)
 			d := newTestDevice(t, nil)
+			switch prefix, _, _ := strings.Cut(filepath.Base(f), "-"); prefix {
+			case "platform.txt":
+				// lists files: a flash on the test clock
+				d = newModelDevice(t, ModelAR2220)
+			case "s5720":
+				// a transcript of the S5720 profile
+				d = newModelDevice(t, ModelS5720)
+			}
 			info := SessionInfo{Line: LineVTY, User: "admin", Remote: testAddr, Protocol: "SSH", Interactive: true}
 			if strings.HasPrefix(filepath.Base(f), "level1-") {
 				// a monitoring user: level 1

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -27,7 +28,14 @@ type standalone struct {
 // its SSH server listens beyond loopback while admin has that password.
 // What can stop the start (the SSH address, the host key, the flash) stops
 // it before the device says it is up.
-func startDevice(sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
+func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, stdout, stderr io.Writer) (*standalone, error) {
+	prof, err := vrp.LookupProfile(model)
+	if err != nil {
+		return nil, fmt.Errorf("--model: %w", err)
+	}
+	if sysname == "" {
+		sysname = prof.Sysname
+	}
 	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
@@ -38,6 +46,7 @@ func startDevice(sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io
 		}
 		f.Devices[0].TelnetListen = telnetAddr
 	}
+	f.Devices[0].Model = prof.Model
 	sd := &standalone{failed: make(chan error, 1)}
 	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
 		select {
@@ -83,14 +92,15 @@ func (sd *standalone) Close() {
 }
 
 // deviceFlags are the flags that place the standalone device.
-type deviceFlags struct{ ssh, telnet, data, sysname *string }
+type deviceFlags struct{ ssh, telnet, data, sysname, model *string }
 
 func addDeviceFlags(fl *flag.FlagSet, sshUsage string) deviceFlags {
 	return deviceFlags{
 		ssh:     fl.String("ssh", "127.0.0.1:2222", sshUsage),
 		telnet:  fl.String("telnet", "", "`ADDR:PORT` where the device's Telnet port 23 is served once it runs telnet server enable (\"\": port 23 itself)"),
 		data:    fl.String("data", "./vrpsim-data", "`DIR` holding the device's flash and SSH host key"),
-		sysname: fl.String("sysname", "Huawei", "device `NAME` when the configuration sets none"),
+		sysname: fl.String("sysname", "", "device `NAME` when the configuration sets none (default the model's: Huawei, or HUAWEI on the S5720)"),
+		model:   fl.String("model", vrp.ModelAR2220, "device `MODEL`: "+strings.Join(vrp.Models(), " or ")),
 	}
 }
 

@@ -364,7 +364,7 @@ func TestContainerlabExample(t *testing.T) {
 			}
 			inside[parts[1]] = mustAbs(t, host)
 		}
-		env := map[string]string{"VRPSIM_SYSNAME": "Huawei", "VRPSIM_STARTUP": ""} // the image's ENV
+		env := map[string]string{"VRPSIM_SYSNAME": "Huawei", "VRPSIM_STARTUP": "", "VRPSIM_MODEL": "AR2220"} // the image's ENV
 		for k, v := range n.Env {
 			env[k] = v
 		}

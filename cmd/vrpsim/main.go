@@ -4,10 +4,10 @@
 //
 // Usage:
 //
-//	vrpsim [--ssh ADDR:PORT] [--data DIR] [--sysname NAME]
+//	vrpsim [--ssh ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
 //	vrpsim --lab FILE        (many devices, see docs/lab.md)
 //	vrpsim --health ADDR:PORT|FILE (exit 0 if the SSH servers answer)
-//	vrpsim console [--ssh ADDR:PORT] [--data DIR] [--sysname NAME]
+//	vrpsim console [--ssh ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
 //
 // With console, the terminal vrpsim runs in is the device's console port.
 package main
@@ -51,15 +51,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *labFile != "" {
 		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
-	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, stdout, stderr); err != nil {
+	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, *dev.model, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname string, stdout, stderr io.Writer) error {
-	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, stdout, stderr)
+func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model string, stdout, stderr io.Writer) error {
+	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -36,12 +37,13 @@ func (s *syncBuffer) String() string {
 var sshCmdRe = regexp.MustCompile(`ssh -p (\d+) admin@127\.0\.0\.1`)
 
 // start runs vrpsim in-process on a free port and returns the port.
-func start(t *testing.T, data string) (port string, stop func() string) {
+func start(t *testing.T, data string, flags ...string) (port string, stop func() string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--ssh", "127.0.0.1:0", "--data", data}, &out, &errOut) }()
+	args := append([]string{"--ssh", "127.0.0.1:0", "--data", data}, flags...)
+	go func() { done <- run(ctx, args, &out, &errOut) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := sshCmdRe.FindStringSubmatch(out.String()); m != nil {
@@ -142,12 +144,37 @@ func TestRunWithOpenSSH(t *testing.T) {
 	}
 }
 
+// TestModelFlag: --model S5720 runs the switch (its sysname, version and
+// save dialogue); an unknown model stops vrpsim with a message.
+func TestModelFlag(t *testing.T) {
+	need(t, "ssh", "sshpass")
+	port, stop := start(t, t.TempDir(), "--model", "S5720")
+	defer stop()
+	known := filepath.Join(t.TempDir(), "known_hosts")
+	got, err := sshExec(t, port, known, "Admin@huawei", "display version | include VRP\nsave", "y\n\n")
+	want := "VRP (R) software, Version 5.170 (S5720 V200R011C10SPC500)\n" +
+		"Software      Version   : VRP (R) Software, Version 5.170 (V200R011C10SPC500)\n" +
+		"The current configuration will be written to the device.\n" +
+		"Are you sure to continue?[Y/N]\n" +
+		"Info: Please input the file name ( *.cfg, *.zip ) [vrpcfg.zip]:\n" +
+		"Now saving the current configuration to the slot 0.\n" +
+		"Info: Save the configuration successfully.\n"
+	if diff := cmp.Diff(want, got); err != nil || diff != "" {
+		t.Errorf("exec: %v (-want +got):\n%s", err, diff)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--ssh", "127.0.0.1:0", "--data", t.TempDir(), "--model", "NE40E"}, &out, &errOut)
+	if wantErr := "vrpsim: --model: unknown device model \"NE40E\" (known: AR2220, S5720)\n"; code != 1 || errOut.String() != wantErr {
+		t.Errorf("--model NE40E: exit code %d, stderr %q, want 1 and %q", code, errOut.String(), wantErr)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"--help"}, &out, &errOut); code != 0 {
 		t.Errorf("--help exit code %d", code)
 	}
-	for _, want := range []string{"-ssh ADDR:PORT", "-telnet ADDR:PORT", "-data DIR", "-sysname NAME"} {
+	for _, want := range []string{"-ssh ADDR:PORT", "-telnet ADDR:PORT", "-data DIR", "-sysname NAME", "-model MODEL"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, errOut.String())
 		}
