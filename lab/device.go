@@ -72,7 +72,7 @@ func (n *node) openSSH() (net.Listener, error) {
 	}
 	addr := n.spec.SSHListen
 	if addr == "" {
-		addr = n.spec.SSHAddr().String()
+		addr = netip.AddrPortFrom(n.spec.ListenAddr(), uint16(n.spec.SSHPort)).String()
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -95,12 +95,17 @@ func (n *node) sshAddr() netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// listenDevice opens the device's listeners (its FTP server): the device's
-// FTP port 21 is served on the lab's ftp-port.
+// listenDevice opens the device's listeners (its FTP server): on its
+// listening address when it has one, and the device's FTP port 21 on the
+// lab's ftp-port.
 func (n *node) listenDevice(network, address string) (net.Listener, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, err
+	}
+	if n.spec.Listen.IsValid() && host == n.spec.Address.String() {
+		host = n.spec.Listen.String()
+		address = net.JoinHostPort(host, port)
 	}
 	mapped := port == strconv.Itoa(DefaultFTPPort)
 	if mapped {
@@ -154,6 +159,7 @@ func (n *node) startLocked() (err error) {
 	vopts.Sysname = n.spec.Sysname
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
+	vopts.Source = n.spec.Listen
 	vopts.Listen = n.listenDevice
 	dev, err := vrp.New(vopts)
 	if err != nil {

@@ -42,6 +42,10 @@ type Options struct {
 	// Address is the device's own address (shown by the CLI, used by its
 	// FTP server and client); the zero value means 127.0.0.1.
 	Address netip.Addr
+	// Source, when valid, is where the FTP client's connections leave from
+	// instead of Address (a device that listens elsewhere than the address
+	// it shows); an unspecified address leaves the choice to the kernel.
+	Source netip.Addr
 	// DefaultConfig replaces the embedded DefaultConfig.
 	DefaultConfig string
 	// Now is the clock (time.Now when nil).
