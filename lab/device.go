@@ -160,6 +160,13 @@ func (n *node) startLocked() (err error) {
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
 	vopts.Source = n.spec.Listen
+	if n.spec.Config != "" {
+		vopts.Saved = func(_, text string) {
+			if err := writeConfig(n.spec.Config, text); err != nil {
+				n.log.Error("save: the configuration file was not written", "file", n.spec.Config, "err", err)
+			}
+		}
+	}
 	vopts.Listen = n.listenDevice
 	dev, err := vrp.New(vopts)
 	if err != nil {
@@ -219,17 +226,15 @@ func (n *node) openFlash() (flash.FS, error) {
 			return nil, n.errorf("flash: %w", err)
 		}
 	}
-	if n.spec.Startup != "" {
-		text, err := n.lab.file.startupText(n.spec.Startup)
-		if err == nil {
-			_, err = vrp.SeedStartup(fs, text)
+	text, err := n.seedText()
+	if err == nil && text != "" {
+		_, err = vrp.SeedStartup(fs, text)
+	}
+	if err != nil {
+		if c, ok := fs.(io.Closer); ok {
+			c.Close()
 		}
-		if err != nil {
-			if c, ok := fs.(io.Closer); ok {
-				c.Close()
-			}
-			return nil, n.errorf("flash: startup configuration: %w", err)
-		}
+		return nil, n.errorf("flash: %w", err)
 	}
 	if n.spec.Flash == FlashMemory {
 		n.memFS = fs

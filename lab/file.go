@@ -90,6 +90,12 @@ type Device struct {
 	// flash holds no startup configuration yet ("" for the default
 	// configuration).
 	Startup string
+	// Config is the path of the device's configuration file outside its
+	// flash, as containerlab keeps a node's (/config/startup-config.cfg): when
+	// the flash holds no startup configuration yet the device boots it (it
+	// wins over Startup when the file exists), and every save writes the
+	// saved configuration back to it, in place. "" for none.
+	Config string
 	// Line is the line of the device's entry in the lab file.
 	Line int
 
@@ -298,6 +304,7 @@ type defaults struct {
 	flash            string
 	dataRoot         string
 	startup          string
+	config           string
 }
 
 func (p *parser) parse(data []byte) (*File, error) {
@@ -554,15 +561,17 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 			def.dataRoot, err = p.path(v, key)
 		case "startup":
 			def.startup, err = p.optionalPath(v, key)
+		case "config":
+			def.config, err = p.optionalPath(v, key)
 		default:
-			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, listen, flash, data-root or startup)", key)
+			err = p.errorf(k, "defaults: unknown setting %q (want ssh-port, ftp-port, listen, flash, data-root, startup or config)", key)
 		}
 		return err
 	})
 }
 
 func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
-	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, Listen: def.listen, Startup: def.startup, Line: n.Line}
+	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, Listen: def.listen, Startup: def.startup, Config: def.config, Line: n.Line}
 	what := fmt.Sprintf("device %d", i+1)
 	var flashSet bool
 	var flashNode *yaml.Node
@@ -601,8 +610,10 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 			d.Data, err = p.path(v, key)
 		case "startup":
 			d.Startup, err = p.optionalPath(v, key)
+		case "config":
+			d.Config, err = p.optionalPath(v, key)
 		default:
-			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, listen, ssh-port, ftp-port, flash, data or startup)", what, key)
+			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, listen, ssh-port, ftp-port, flash, data, startup or config)", what, key)
 		}
 		return err
 	})

@@ -637,3 +637,70 @@ func TestConcurrentControl(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFile checks the configuration file outside the flash (the
+// containerlab convention): R1's does not exist yet, so R1 boots its startup
+// configuration and its first save creates the file; R2's exists and wins
+// over its startup configuration, and a save rewrites it in place (a bind
+// mount cannot be replaced by a rename). Booting a lab again from the files
+// gives the saved configurations.
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	r2cfg := filepath.Join(dir, "r2.cfg")
+	ftpCfg, err := os.ReadFile(filepath.Join("testdata", "ftp.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r2cfg, []byte("sysname FromFile\n"+string(ftpCfg)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(r2cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(`defaults:
+  ssh-port: 0
+  ftp-port: 0
+  startup: ftp.cfg
+devices:
+  - {sysname: R1, address: 127.88.3.1, config: %s}
+  - {sysname: R2, address: 127.88.3.2, config: %s}
+`, filepath.Join(dir, "r1.cfg"), r2cfg)
+	l, _ := startLab(t, text)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	if got := execute(t, r2.SSH, "display current-configuration | include sysname"); got != " sysname FromFile\n" {
+		t.Errorf("R2 booted %q, want its configuration file's sysname FromFile", got)
+	}
+	for _, r := range []Status{r1, r2} {
+		executeInput(t, r.SSH, "y\n", "system-view", "sysname Saved-"+r.Sysname, "quit", "save")
+		execute(t, r.SSH, "system-view", "sysname Unsaved")
+	}
+	for _, r := range []Status{r1, r2} {
+		data, err := os.ReadFile(filepath.Join(dir, strings.ToLower(r.Sysname)+".cfg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := execute(t, r.SSH, "display saved-configuration")
+		if !strings.Contains(saved, "\n sysname Saved-"+r.Sysname+"\n") {
+			t.Errorf("%s saved %q", r.Sysname, saved)
+		}
+		if diff := cmp.Diff(saved, string(data)); diff != "" {
+			t.Errorf("%s's configuration file after save (-saved +file):\n%s", r.Sysname, diff)
+		}
+	}
+	after, err := os.Stat(r2cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || after.Mode() != before.Mode() {
+		t.Errorf("r2.cfg was replaced (mode %v, was %v), not rewritten in place", after.Mode(), before.Mode())
+	}
+
+	// A new lab (a new container) boots the saved files.
+	l2, _ := startLab(t, strings.ReplaceAll(text, "127.88.3.", "127.88.4."))
+	for _, name := range []string{"R1", "R2"} {
+		if got := execute(t, status(t, l2, name).SSH, "display current-configuration | include sysname"); got != " sysname Saved-"+name+"\n" {
+			t.Errorf("%s in a new lab booted %q", name, got)
+		}
+	}
+}

@@ -63,6 +63,10 @@ type Options struct {
 	FTPSleep func(ctx context.Context, d time.Duration) error
 	// FTPPassivePorts is the FTP server's passive port range (any when zero).
 	FTPPassivePorts ftpd.PortRange
+	// Saved, when set, is called after save wrote the next startup
+	// configuration, with its path and text (a lab mirrors it to a file
+	// outside the flash, as containerlab keeps a node's configuration).
+	Saved func(path, text string)
 }
 
 // Device is one simulated router.

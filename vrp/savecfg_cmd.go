@@ -126,6 +126,9 @@ func runSave(e *callEnv, c *cli.Call) error {
 			return fmt.Errorf("set the startup file: %w", err)
 		}
 	}
+	if d.opts.Saved != nil && strings.EqualFold(d.nextStartup(), path) {
+		d.opts.Saved(path, text)
+	}
 	d.logf("CFM", 4, "SAVE", "The user chose Y when deciding whether to save the configuration to the device.")
 	e.Print("  It will take several minutes to save configuration file, please wait.........\n" +
 		"  Configuration file had been saved successfully\n" +
