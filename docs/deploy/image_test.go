@@ -51,7 +51,9 @@ func (p *podman) with(t *testing.T) *podman {
 
 func (p *podman) cmd(args ...string) (string, error) {
 	p.t.Helper()
-	defer func(t0 time.Time) { p.t.Logf("%v podman %s", time.Since(t0), strings.Join(args[:min(2, len(args))], " ")) }(time.Now())
+	defer func(t0 time.Time) {
+		p.t.Logf("%v podman %s", time.Since(t0), strings.Join(args[:min(2, len(args))], " "))
+	}(time.Now())
 	cmd := exec.Command("podman", append([]string{"--runtime", "runc"}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
