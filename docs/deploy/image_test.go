@@ -525,3 +525,56 @@ func testVolume(t *testing.T, p *podman) {
 		p.must("rm", name)
 	}
 }
+
+// BenchmarkContainerReady measures how long a container of the image takes
+// from "podman run" to its device's SSH identification line (Podman's own
+// start included), one device with a startup configuration on a loopback
+// address:
+//
+//	go test -run '^$' -bench ContainerReady -benchtime 5x ./docs/deploy
+func BenchmarkContainerReady(b *testing.B) {
+	if _, err := exec.LookPath("podman"); err != nil {
+		b.Skip("podman is not installed")
+	}
+	image := fmt.Sprintf("localhost/vrpsim-bench:%d", os.Getpid())
+	build := exec.Command("../../scripts/image.sh", "podman", "build", "--runtime", "runc", "--quiet")
+	build.Env = append(os.Environ(), "IMAGE="+image)
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("scripts/image.sh: %v\n%s", err, out)
+	}
+	defer exec.Command("podman", "rmi", "-f", image).Run()
+	l, err := net.Listen("tcp", "127.0.1.204:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	addr := fmt.Sprintf("127.0.1.204:%d", port)
+	name := fmt.Sprintf("vrpsim-bench-%d", os.Getpid())
+	b.ResetTimer()
+	for range b.N {
+		run := exec.Command("podman", "--runtime", "runc", "run", "-d", "--name", name, "--network", "host", "--cap-drop", "ALL",
+			"--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
+			"-e", "VRPSIM_ADDRESS=127.0.1.204", "-e", "VRPSIM_SSH_PORT="+strconv.Itoa(port), "-e", "VRPSIM_FTP_PORT="+strconv.Itoa(port+1),
+			"-e", "VRPSIM_ADMIN=", "-e", "VRPSIM_STARTUP=/lab/admin-admin.cfg", image)
+		if out, err := run.CombinedOutput(); err != nil {
+			b.Fatalf("podman run: %v\n%s", err, out)
+		}
+		for {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				line, _ := bufio.NewReader(c).ReadString('\n')
+				c.Close()
+				if strings.HasPrefix(line, "SSH-2.0-") {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		b.StopTimer()
+		if out, err := exec.Command("podman", "rm", "-f", "-t", "0", name).CombinedOutput(); err != nil {
+			b.Fatalf("podman rm: %v\n%s", err, out)
+		}
+		b.StartTimer()
+	}
+}
