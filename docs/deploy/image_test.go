@@ -336,9 +336,6 @@ func httpDo(t *testing.T, method, url string) string {
 // persists on a named volume.
 func TestImage(t *testing.T) {
 	needPodman(t)
-	if testing.Short() {
-		t.Skip("builds and runs a container image")
-	}
 	p := &podman{t: t, image: fmt.Sprintf("localhost/vrpsim-test:%d", os.Getpid()), prefix: fmt.Sprintf("vrpsim-test-%d", os.Getpid())}
 	build := exec.Command("../../scripts/image.sh", "podman", "build", "--runtime", "runc", "--quiet")
 	build.Env = append(os.Environ(), "IMAGE="+p.image)
