@@ -19,6 +19,7 @@ const stopTimeout = 10 * time.Second
 //	GET  /devices              the devices and their state
 //	POST /devices/NAME/stop    stop one device (nothing is saved)
 //	POST /devices/NAME/start   start it again from its flash
+//	GET  /health               the running devices' SSH addresses (HealthText)
 //
 // It has no authentication: serve it on a loopback address only.
 func (l *Lab) Handler() http.Handler {
@@ -26,6 +27,10 @@ func (l *Lab) Handler() http.Handler {
 	mux.HandleFunc("GET /devices", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, l.StatusText())
+	})
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, l.HealthText())
 	})
 	mux.HandleFunc("POST /devices/{name}/stop", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), stopTimeout)

@@ -74,7 +74,7 @@ func (n *node) openSSH() (net.Listener, error) {
 	}
 	addr := n.spec.SSHListen
 	if addr == "" {
-		addr = n.spec.SSHAddr().String()
+		addr = netip.AddrPortFrom(n.spec.ListenAddr(), uint16(n.spec.SSHPort)).String()
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -97,12 +97,17 @@ func (n *node) sshAddr() netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-// listenDevice opens the device's listeners (its FTP server): the device's
-// FTP port 21 is served on the lab's ftp-port.
+// listenDevice opens the device's listeners (its FTP server): on its
+// listening address when it has one, and the device's FTP port 21 on the
+// lab's ftp-port.
 func (n *node) listenDevice(network, address string) (net.Listener, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, err
+	}
+	if n.spec.Listen.IsValid() && host == n.spec.Address.String() {
+		host = n.spec.Listen.String()
+		address = net.JoinHostPort(host, port)
 	}
 	if port == strconv.Itoa(vrp.DefaultTelnetPort) {
 		// the device's Telnet port 23, where the lab serves it
@@ -166,6 +171,14 @@ func (n *node) startLocked() (err error) {
 	vopts.Model = n.spec.Model
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
+	vopts.Source = n.spec.Listen
+	if n.spec.Config != "" {
+		vopts.Saved = func(_, text string) {
+			if err := writeConfig(n.spec.Config, text); err != nil {
+				n.log.Error("save: the configuration file was not written", "file", n.spec.Config, "err", err)
+			}
+		}
+	}
 	vopts.Listen = n.listenDevice
 	// the Telnet server serves the listeners the device opens
 	// ("telnet server enable"); it learns its device once the device has
@@ -242,17 +255,15 @@ func (n *node) openFlash() (flash.FS, error) {
 			return nil, n.errorf("flash: %w", err)
 		}
 	}
-	if n.spec.Startup != "" {
-		text, err := n.lab.file.startupText(n.spec.Startup)
-		if err == nil {
-			_, err = vrp.SeedStartup(fs, text)
+	text, err := n.seedText()
+	if err == nil && text != "" {
+		_, err = vrp.SeedStartup(fs, text)
+	}
+	if err != nil {
+		if c, ok := fs.(io.Closer); ok {
+			c.Close()
 		}
-		if err != nil {
-			if c, ok := fs.(io.Closer); ok {
-				c.Close()
-			}
-			return nil, n.errorf("flash: startup configuration: %w", err)
-		}
+		return nil, n.errorf("flash: %w", err)
 	}
 	if n.spec.Flash == FlashMemory {
 		n.memFS = fs

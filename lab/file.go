@@ -64,10 +64,17 @@ type File struct {
 type Device struct {
 	// Sysname is the device's name (unique in the lab, case-insensitively).
 	Sysname string
-	// Address is the device's own address: its SSH and FTP servers listen
-	// there, its CLI shows it, its PASV replies carry it and its FTP client's
-	// connections leave from it.
+	// Address is the device's own address: its CLI shows it, its FTP
+	// client's connections leave from it and, unless Listen says otherwise,
+	// its SSH and FTP servers listen there. A lab file that gives none gets
+	// the address the device learns (LearnAddress).
 	Address netip.Addr
+	// Listen, when valid, is where the device's SSH and FTP servers listen
+	// instead of Address: another address of the host (a pod's IP) or an
+	// unspecified address (every interface, behind a Service or a port
+	// forward). The device still shows Address; its FTP client's connections
+	// leave from Listen (from the kernel's choice when it is unspecified).
+	Listen netip.Addr
 	// SSHPort is the port of the device's SSH server (0: any free port).
 	SSHPort int
 	// FTPPort is the port on which the device's FTP port 21 is served, like a
@@ -91,6 +98,12 @@ type Device struct {
 	// flash holds no startup configuration yet ("" for the default
 	// configuration).
 	Startup string
+	// Config is the path of the device's configuration file outside its
+	// flash, as containerlab keeps a node's (/config/startup-config.cfg): when
+	// the flash holds no startup configuration yet the device boots it (it
+	// wins over Startup when the file exists), and every save writes the
+	// saved configuration back to it, in place. "" for none.
+	Config string
 	// Line is the line of the device's entry in the lab file.
 	Line int
 
@@ -107,9 +120,33 @@ type Device struct {
 	TelnetListen string
 }
 
-// SSHAddr is the address the device's SSH server listens on.
+// SSHAddr is the address of the device's SSH server as the device shows it
+// (its Address).
 func (d *Device) SSHAddr() netip.AddrPort {
 	return netip.AddrPortFrom(d.Address, uint16(d.SSHPort))
+}
+
+// ListenAddr is the address the device's servers listen on: Listen when
+// valid, else Address.
+func (d *Device) ListenAddr() netip.Addr {
+	if d.Listen.IsValid() {
+		return d.Listen
+	}
+	return d.Address
+}
+
+// DialSSHAddr is where a health check on the same host reaches the device's
+// SSH server: its listening address, or loopback when it listens on every
+// address.
+func (d *Device) DialSSHAddr() netip.AddrPort {
+	a := d.ListenAddr()
+	if a.IsUnspecified() {
+		a = netip.IPv6Loopback()
+		if a.Is4() || d.Listen.Is4() {
+			a = netip.MustParseAddr("127.0.0.1")
+		}
+	}
+	return netip.AddrPortFrom(a, uint16(d.SSHPort))
 }
 
 // Error is a problem in a lab file, at a line.
@@ -174,16 +211,40 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // Parse parses and checks the text of a lab file. name is the file's path:
 // errors show it, and relative paths in the file are resolved against its
 // directory. A value may name environment variables as ${NAME} (a container
-// learns its address so); a variable that is not set is an error. Parse
-// reads no file.
+// learns its settings so); a variable that is not set is an error. A device
+// without an address learns it from the host's interfaces (LearnAddress).
+// Parse reads no file.
 func Parse(name string, data []byte) (*File, error) {
-	return ParseEnv(name, data, os.LookupEnv)
+	return ParseWith(name, data, Env{})
 }
 
 // ParseEnv is Parse with the environment variables of ${NAME} in values
 // looked up by lookup.
 func ParseEnv(name string, data []byte, lookup func(string) (string, bool)) (*File, error) {
-	p := &parser{file: name, dir: filepath.Dir(name), lookup: lookup}
+	return ParseWith(name, data, Env{Lookup: lookup})
+}
+
+// Env is what a lab file's values may depend on besides the file: the
+// environment and the host's addresses.
+type Env struct {
+	// Lookup looks up the environment variables of ${NAME} in values
+	// (os.LookupEnv when nil).
+	Lookup func(string) (string, bool)
+	// Addrs lists the host's interface addresses, in the order of the
+	// interfaces, for the devices that learn their address
+	// (net.InterfaceAddrs when nil).
+	Addrs func() ([]netip.Addr, error)
+}
+
+// ParseWith is Parse in the environment env.
+func ParseWith(name string, data []byte, env Env) (*File, error) {
+	if env.Lookup == nil {
+		env.Lookup = os.LookupEnv
+	}
+	if env.Addrs == nil {
+		env.Addrs = interfaceAddrs
+	}
+	p := &parser{file: name, dir: filepath.Dir(name), lookup: env.Lookup, addrs: env.Addrs}
 	f, err := p.parse(data)
 	if err != nil {
 		return nil, err
@@ -191,10 +252,53 @@ func ParseEnv(name string, data []byte, lookup func(string) (string, bool)) (*Fi
 	return f, nil
 }
 
+// interfaceAddrs lists the addresses of the host's interfaces.
+func interfaceAddrs() ([]netip.Addr, error) {
+	list, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, a := range list {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr().Unmap())
+		}
+	}
+	return out, nil
+}
+
+// LearnAddress is the address of a device whose lab file gives none: its
+// listening address when that is a specific address, else the host's first
+// global unicast IPv4 address (a container's eth0, a pod's IP), else its
+// first global unicast IPv6 address, else 127.0.0.1. addrs are the host's
+// addresses in the order of its interfaces.
+func LearnAddress(listen netip.Addr, addrs []netip.Addr) netip.Addr {
+	if listen.IsValid() && !listen.IsUnspecified() {
+		return listen
+	}
+	var v6 netip.Addr
+	for _, a := range addrs {
+		if !a.IsGlobalUnicast() {
+			continue
+		}
+		if a.Is4() {
+			return a
+		}
+		if !v6.IsValid() {
+			v6 = a
+		}
+	}
+	if v6.IsValid() {
+		return v6
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
 type parser struct {
 	file   string
 	dir    string
 	lookup func(string) (string, bool)
+	addrs  func() ([]netip.Addr, error)
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
@@ -209,9 +313,11 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) error {
 type defaults struct {
 	sshPort, ftpPort int
 	telnetPort       int
+	listen           netip.Addr
 	flash            string
 	dataRoot         string
 	startup          string
+	config           string
 	model            string
 }
 
@@ -236,6 +342,9 @@ func (p *parser) parse(data []byte) (*File, error) {
 			s, err := p.scalar(v, key)
 			if err != nil {
 				return err
+			}
+			if s == "" { // none: admin: ${VRPSIM_ADMIN} with the variable empty
+				return nil
 			}
 			if err := checkAdmin(s); err != nil {
 				return p.errorf(v, "admin: %v", err)
@@ -439,6 +548,23 @@ func (p *parser) path(v *yaml.Node, key string) (string, error) {
 	return filepath.Clean(s), nil
 }
 
+// listen parses a listening address: an IP address, possibly unspecified
+// (every interface); "" for the device's own address.
+func (p *parser) listen(v *yaml.Node) (netip.Addr, error) {
+	s, err := p.scalar(v, "listen")
+	if err != nil || s == "" {
+		return netip.Addr{}, err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, p.errorf(v, "listen: %q is not an IP address", s)
+	}
+	if a.IsMulticast() {
+		return netip.Addr{}, p.errorf(v, "listen %s: is a multicast address", s)
+	}
+	return a.Unmap(), nil
+}
+
 // optionalPath is path, where an empty value means none.
 func (p *parser) optionalPath(v *yaml.Node, key string) (string, error) {
 	if s, err := p.scalar(v, key); err == nil && s == "" {
@@ -457,25 +583,29 @@ func (p *parser) defaults(n *yaml.Node, def *defaults) error {
 			def.ftpPort, err = p.port(v, key)
 		case "telnet-port":
 			def.telnetPort, err = p.port(v, key)
+		case "listen":
+			def.listen, err = p.listen(v)
 		case "flash":
 			def.flash, err = p.flashKind(v)
 		case "data-root":
 			def.dataRoot, err = p.path(v, key)
 		case "startup":
 			def.startup, err = p.optionalPath(v, key)
+		case "config":
+			def.config, err = p.optionalPath(v, key)
 		case "model":
 			def.model, err = p.model(v)
 		default:
-			err = p.errorf(k, "defaults: unknown setting %q (want model, ssh-port, ftp-port, telnet-port, flash, data-root or startup)", key)
+			err = p.errorf(k, "defaults: unknown setting %q (want model, ssh-port, ftp-port, telnet-port, listen, flash, data-root, startup or config)", key)
 		}
 		return err
 	})
 }
 
 func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
-	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, TelnetPort: def.telnetPort, Startup: def.startup, Model: def.model, Line: n.Line}
+	d := Device{SSHPort: def.sshPort, FTPPort: def.ftpPort, TelnetPort: def.telnetPort, Listen: def.listen, Startup: def.startup, Config: def.config, Model: def.model, Line: n.Line}
 	what := fmt.Sprintf("device %d", i+1)
-	var flashSet, addrSet bool
+	var flashSet bool
 	var flashNode *yaml.Node
 	err := p.fields(n, what, func(key string, k, v *yaml.Node) error {
 		var err error
@@ -490,7 +620,7 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 			}
 		case "address":
 			var s string
-			if s, err = p.scalar(v, key); err == nil {
+			if s, err = p.scalar(v, key); err == nil && s != "" { // "": learn it
 				d.Address, err = netip.ParseAddr(s)
 				if err != nil || d.Address.Zone() != "" {
 					err = p.errorf(v, "address: %q is not an IP address", s)
@@ -498,8 +628,9 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 					err = p.errorf(v, "address %s: %v", s, err)
 				}
 				d.Address = d.Address.Unmap()
-				addrSet = true
 			}
+		case "listen":
+			d.Listen, err = p.listen(v)
 		case "ssh-port":
 			d.SSHPort, err = p.port(v, key)
 		case "ftp-port":
@@ -513,10 +644,12 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 			d.Data, err = p.path(v, key)
 		case "startup":
 			d.Startup, err = p.optionalPath(v, key)
+		case "config":
+			d.Config, err = p.optionalPath(v, key)
 		case "model":
 			d.Model, err = p.model(v)
 		default:
-			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, model, ssh-port, ftp-port, telnet-port, flash, data or startup)", what, key)
+			err = p.errorf(k, "%s: unknown setting %q (want sysname, address, model, listen, ssh-port, ftp-port, telnet-port, flash, data, startup or config)", what, key)
 		}
 		return err
 	})
@@ -526,8 +659,12 @@ func (p *parser) device(n *yaml.Node, i int, def defaults) (Device, error) {
 	if d.Sysname == "" {
 		return d, p.errorf(n, "%s has no sysname", what)
 	}
-	if !addrSet {
-		return d, p.errorf(n, "device %s has no address", d.Sysname)
+	if !d.Address.IsValid() {
+		addrs, err := p.addrs()
+		if err != nil {
+			return d, p.errorf(n, "device %s has no address and cannot learn one: %v", d.Sysname, err)
+		}
+		d.Address = LearnAddress(d.Listen, addrs)
 	}
 	if !flashSet {
 		switch {
@@ -624,7 +761,7 @@ func (p *parser) checkUnique(f *File) error {
 			if pt.port == 0 {
 				continue
 			}
-			ap := netip.AddrPortFrom(d.Address, uint16(pt.port))
+			ap := netip.AddrPortFrom(d.ListenAddr(), uint16(pt.port))
 			if other, ok := listen[ap]; ok {
 				return &Error{File: p.file, Line: d.Line, Err: fmt.Errorf("device %s: %s %s is already used by %s", d.Sysname, pt.what, ap, other)}
 			}

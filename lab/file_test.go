@@ -76,7 +76,6 @@ func TestParseEnvironment(t *testing.T) {
 		{"devices:\n  - sysname: R1\n    address: ${UNSET}\n", "lab.yaml:3: address: ${UNSET}: the environment variable UNSET is not set"},
 		{"devices:\n  - sysname: R1\n    address: ${ADDR\n", `lab.yaml:3: address: "${ADDR": unterminated ${`},
 		{"devices:\n  - sysname: R1\n    address: ${1A}\n", "lab.yaml:3: address: ${1A}: not a variable name"},
-		{"devices:\n  - sysname: R1\n    address: ${EMPTY}\n", `lab.yaml:3: address: "" is not an IP address`},
 	} {
 		_, err := ParseEnv("lab.yaml", []byte(tt.text), lookup)
 		if err == nil || err.Error() != tt.want {
@@ -98,14 +97,17 @@ func TestParseErrors(t *testing.T) {
 		{"empty devices", "devices: []\n", "lab.yaml:1: the devices list is empty"},
 		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults or devices)`},
 		{"unknown device key", "devices:\n  - sysname: R1\n    adress: 127.0.1.1\n",
-			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, model, ssh-port, ftp-port, telnet-port, flash, data or startup)`},
+			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, model, listen, ssh-port, ftp-port, telnet-port, flash, data, startup or config)`},
 		{"bad model", "devices:\n  - {sysname: R1, address: 127.0.1.1, model: NE40E}\n",
 			`lab.yaml:2: model: "NE40E" is not a device model (want AR2220 or S5720)`},
 		{"unknown default", "defaults:\n  port: 1\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n",
-			`lab.yaml:2: defaults: unknown setting "port" (want model, ssh-port, ftp-port, telnet-port, flash, data-root or startup)`},
+			`lab.yaml:2: defaults: unknown setting "port" (want model, ssh-port, ftp-port, telnet-port, listen, flash, data-root, startup or config)`},
 		{"twice", "devices:\n  - sysname: R1\n    sysname: R2\n", "lab.yaml:3: sysname is set twice"},
 		{"no sysname", "devices:\n  - address: 127.0.1.1\n", "lab.yaml:2: device 1 has no sysname"},
-		{"no address", "devices:\n  - sysname: R1\n", "lab.yaml:2: device R1 has no address"},
+		{"bad listen", "devices:\n  - sysname: R1\n    listen: every\n", `lab.yaml:3: listen: "every" is not an IP address`},
+		{"multicast listen", "defaults:\n  listen: 224.0.0.1\ndevices:\n  - sysname: R1\n", `lab.yaml:2: listen 224.0.0.1: is a multicast address`},
+		{"same listen", "defaults:\n  listen: 127.0.1.9\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n  - {sysname: R2, address: 127.0.1.2}\n",
+			"lab.yaml:5: device R2: ssh-port 127.0.1.9:22 is already used by R1's ssh-port"},
 		{"device not a mapping", "devices:\n  - R1\n", `lab.yaml:2: device 1 must be a mapping of settings, not "R1"`},
 		{"bad sysname", "devices:\n  - sysname: ../etc\n    address: 127.0.1.1\n",
 			`lab.yaml:2: sysname "../etc": use letters, digits, '-', '_' and '.' (not first)`},
@@ -225,4 +227,76 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseListenAndLearnedAddress checks the listen setting and the address
+// a device without one learns.
+func TestParseListenAndLearnedAddress(t *testing.T) {
+	host := []netip.Addr{
+		netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1"), netip.MustParseAddr("fe80::1"),
+		netip.MustParseAddr("2001:db8::5"), netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("192.0.2.8"),
+	}
+	env := map[string]string{"VRPSIM_ADDRESS": "", "VRPSIM_LISTEN": "0.0.0.0"}
+	text := `defaults:
+  listen: ${VRPSIM_LISTEN}
+devices:
+  - sysname: R1
+    address: ${VRPSIM_ADDRESS}
+    ssh-port: 2201
+    ftp-port: 2101
+  - sysname: R2
+    address: 198.51.100.2
+    ssh-port: 2202
+  - sysname: R3
+    listen: 127.0.1.3
+  - sysname: R4
+    address: 127.0.1.4
+    listen: ""
+`
+	f, err := ParseWith("lab.yaml", []byte(text), Env{
+		Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Addrs:  func() ([]netip.Addr, error) { return host, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct{ Sysname, Address, Listen, Dial string }
+	var all []got
+	for _, d := range f.Devices {
+		all = append(all, got{d.Sysname, d.Address.String(), d.Listen.String(), d.DialSSHAddr().String()})
+	}
+	want := []got{
+		{"R1", "192.0.2.7", "0.0.0.0", "127.0.0.1:2201"},
+		{"R2", "198.51.100.2", "0.0.0.0", "127.0.0.1:2202"},
+		{"R3", "127.0.1.3", "127.0.1.3", "127.0.1.3:22"},
+		{"R4", "127.0.1.4", "invalid IP", "127.0.1.4:22"},
+	}
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Errorf("devices (-want +got):\n%s", diff)
+	}
+
+	for _, tt := range []struct {
+		listen string
+		host   []netip.Addr
+		want   string
+	}{
+		{"", host, "192.0.2.7"},
+		{"::", host[:4], "2001:db8::5"},
+		{"", host[:3], "127.0.0.1"},
+		{"", nil, "127.0.0.1"},
+		{"127.0.1.9", host, "127.0.1.9"},
+	} {
+		var l netip.Addr
+		if tt.listen != "" {
+			l = netip.MustParseAddr(tt.listen)
+		}
+		if got := LearnAddress(l, tt.host); got.String() != tt.want {
+			t.Errorf("LearnAddress(%q, %v) = %s, want %s", tt.listen, tt.host, got, tt.want)
+		}
+	}
+
+	_, err = ParseWith("lab.yaml", []byte("devices:\n  - sysname: R1\n"), Env{Addrs: func() ([]netip.Addr, error) { return nil, errors.New("no interfaces") }})
+	if want := "lab.yaml:2: device R1 has no address and cannot learn one: no interfaces"; err == nil || err.Error() != want {
+		t.Errorf("learning without interfaces: %v, want %s", err, want)
+	}
 }

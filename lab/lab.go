@@ -207,6 +207,9 @@ func (l *Lab) Device(name string) *vrp.Device {
 type Status struct {
 	Sysname string
 	Address netip.Addr
+	// Listen is where its servers listen when not on Address (invalid
+	// otherwise).
+	Listen netip.Addr
 	// SSH is where its SSH server listens (also while it is stopped: where it
 	// will listen again); invalid for a device without SSH.
 	SSH netip.AddrPort
@@ -236,14 +239,18 @@ func (s Status) LoginCommand() string {
 // with the initial password: its SSH server listens beyond loopback while
 // admin still has that password.
 func (s Status) Exposed() bool {
-	return s.SSH.IsValid() && !s.SSH.Addr().IsLoopback() && s.InitialPassword
+	listen := s.SSH.Addr()
+	if s.Listen.IsValid() {
+		listen = s.Listen
+	}
+	return s.SSH.IsValid() && !listen.IsLoopback() && s.InitialPassword
 }
 
 // Status returns the state of every device, in the order of the lab file.
 func (l *Lab) Status() []Status {
 	out := make([]Status, 0, len(l.nodes))
 	for _, n := range l.nodes {
-		s := Status{Sysname: n.spec.Sysname, Address: n.spec.Address, SSH: n.sshAddr(),
+		s := Status{Sysname: n.spec.Sysname, Address: n.spec.Address, Listen: n.spec.Listen, SSH: n.sshAddr(),
 			Flash: n.spec.Flash, Data: n.spec.Data, Line: n.spec.Line}
 		n.mu.Lock()
 		if n.run != nil {

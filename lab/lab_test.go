@@ -234,6 +234,74 @@ func TestDevicesAreIndependent(t *testing.T) {
 	}
 }
 
+// TestListenElsewhere checks a device that listens on another address than
+// the one it shows: its CLI shows its address, its servers listen on the
+// listening address only, and its FTP client's connections leave from there.
+// R2 has no address and learns its listening address.
+func TestListenElsewhere(t *testing.T) {
+	l, _ := startLab(t, `defaults:
+  ssh-port: 0
+  ftp-port: 0
+  startup: ftp.cfg
+devices:
+  - sysname: R1
+    address: 127.88.2.1
+    listen: 127.88.2.11
+  - sysname: R2
+    listen: 127.88.2.12
+`)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	if r1.SSH.Addr().String() != "127.88.2.1" || r2.Address.String() != "127.88.2.12" {
+		t.Fatalf("R1 shows SSH at %s, R2's address is %s", r1.SSH, r2.Address)
+	}
+	if r1.FTP.Addr().String() != "127.88.2.11" {
+		t.Errorf("R1's FTP server listens at %s, want 127.88.2.11", r1.FTP)
+	}
+	if c, err := net.Dial("tcp", r1.SSH.String()); err == nil {
+		c.Close()
+		t.Errorf("something listens at R1's shown address %s", r1.SSH)
+	}
+	r1SSH := netip.AddrPortFrom(netip.MustParseAddr("127.88.2.11"), r1.SSH.Port())
+	if diff := cmp.Diff("The source address of FTP client is 127.88.2.1.\n", execute(t, r1SSH, "display ftp-client")); diff != "" {
+		t.Errorf("display ftp-client on R1 (-want +got):\n%s", diff)
+	}
+
+	// R1's FTP client logs in to R2: R2 sees it come from R1's listening address.
+	c, _, err := dial(r1SSH, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Stdout, s.Stderr = io.Discard, io.Discard
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	fmt.Fprintf(in, "ftp %s %d\n%s\n%s\n", r2.FTP.Addr(), r2.FTP.Port(), adminUser, adminPassword)
+	users := ""
+	port := regexp.MustCompile(`(127\.88\.2\.11 +)\d+ +`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		users = port.ReplaceAllString(execute(t, r2.SSH, "display ftp-users"), "${1}PORT ")
+		if strings.Count(users, "\n") > 1 {
+			break
+		}
+	}
+	want := "  username    host              port    idle    topdir\n" +
+		"  admin       127.88.2.11       PORT 0       flash:\n"
+	if diff := cmp.Diff(want, users); diff != "" {
+		t.Errorf("display ftp-users on R2 (-want +got):\n%s", diff)
+	}
+}
+
 type ftpConn struct {
 	c net.Conn
 	r *bufio.Reader
@@ -566,6 +634,73 @@ func TestConcurrentControl(t *testing.T) {
 	for _, s := range l.Status() {
 		if s.Running {
 			t.Errorf("%s runs after Shutdown", s.Sysname)
+		}
+	}
+}
+
+// TestConfigFile checks the configuration file outside the flash (the
+// containerlab convention): R1's does not exist yet, so R1 boots its startup
+// configuration and its first save creates the file; R2's exists and wins
+// over its startup configuration, and a save rewrites it in place (a bind
+// mount cannot be replaced by a rename). Booting a lab again from the files
+// gives the saved configurations.
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	r2cfg := filepath.Join(dir, "r2.cfg")
+	ftpCfg, err := os.ReadFile(filepath.Join("testdata", "ftp.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r2cfg, []byte("sysname FromFile\n"+string(ftpCfg)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(r2cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(`defaults:
+  ssh-port: 0
+  ftp-port: 0
+  startup: ftp.cfg
+devices:
+  - {sysname: R1, address: 127.88.3.1, config: %s}
+  - {sysname: R2, address: 127.88.3.2, config: %s}
+`, filepath.Join(dir, "r1.cfg"), r2cfg)
+	l, _ := startLab(t, text)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	if got := execute(t, r2.SSH, "display current-configuration | include sysname"); got != " sysname FromFile\n" {
+		t.Errorf("R2 booted %q, want its configuration file's sysname FromFile", got)
+	}
+	for _, r := range []Status{r1, r2} {
+		executeInput(t, r.SSH, "y\n", "system-view", "sysname Saved-"+r.Sysname, "quit", "save")
+		execute(t, r.SSH, "system-view", "sysname Unsaved")
+	}
+	for _, r := range []Status{r1, r2} {
+		data, err := os.ReadFile(filepath.Join(dir, strings.ToLower(r.Sysname)+".cfg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := execute(t, r.SSH, "display saved-configuration")
+		if !strings.Contains(saved, "\n sysname Saved-"+r.Sysname+"\n") {
+			t.Errorf("%s saved %q", r.Sysname, saved)
+		}
+		if diff := cmp.Diff(saved, string(data)); diff != "" {
+			t.Errorf("%s's configuration file after save (-saved +file):\n%s", r.Sysname, diff)
+		}
+	}
+	after, err := os.Stat(r2cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || after.Mode() != before.Mode() {
+		t.Errorf("r2.cfg was replaced (mode %v, was %v), not rewritten in place", after.Mode(), before.Mode())
+	}
+
+	// A new lab (a new container) boots the saved files.
+	l2, _ := startLab(t, strings.ReplaceAll(text, "127.88.3.", "127.88.4."))
+	for _, name := range []string{"R1", "R2"} {
+		if got := execute(t, status(t, l2, name).SSH, "display current-configuration | include sysname"); got != " sysname Saved-"+name+"\n" {
+			t.Errorf("%s in a new lab booted %q", name, got)
 		}
 	}
 }

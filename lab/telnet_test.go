@@ -75,4 +75,3 @@ func freePort(t *testing.T, host string) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
 }
-

@@ -40,6 +40,10 @@ type Options struct {
 	// Address is the device's own address (shown by the CLI, used by its
 	// FTP server and client); the zero value means 127.0.0.1.
 	Address netip.Addr
+	// Source, when valid, is where the FTP client's connections leave from
+	// instead of Address (a device that listens elsewhere than the address
+	// it shows); an unspecified address leaves the choice to the kernel.
+	Source netip.Addr
 	// DefaultConfig replaces the embedded DefaultConfig.
 	DefaultConfig string
 	// Now is the clock (time.Now when nil).
@@ -64,6 +68,10 @@ type Options struct {
 	ServeTelnet func(net.Listener)
 	// Model is the device model (see Models); "" is the AR2220.
 	Model string
+	// Saved, when set, is called after save wrote the next startup
+	// configuration, with its path and text (a lab mirrors it to a file
+	// outside the flash, as containerlab keeps a node's configuration).
+	Saved func(path, text string)
 }
 
 // Device is one simulated router.

@@ -131,8 +131,15 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	defer dcancel()
 	f.out, f.quietOff = e.out, true
 	defer func() { f.quietOff = false }()
+	local := source.String()
+	if s := e.dev.opts.Source; s.IsValid() {
+		local = s.String()
+		if s.IsUnspecified() {
+			local = ""
+		}
+	}
 	conn, err := ftpc.Dial(dctx, net.JoinHostPort(host, strconv.Itoa(port)), ftpc.Options{
-		LocalAddr: source.String(), ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
+		LocalAddr: local, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
 	})
 	if err != nil {
 		var re *ftpc.ReplyError

@@ -185,6 +185,9 @@ func saveTo(e *callEnv, path string) error {
 			return fmt.Errorf("set the startup file: %w", err)
 		}
 	}
+	if d.opts.Saved != nil && strings.EqualFold(d.nextStartup(), path) {
+		d.opts.Saved(path, text)
+	}
 	d.logf("CFM", 4, "SAVE", "The user chose Y when deciding whether to save the configuration to the device.")
 	return nil
 }

@@ -115,13 +115,16 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 }
 
 // runHealth checks, for container health checks, that an SSH server answers
-// with its identification line at target: an ADDR:PORT, or the SSH address
-// of every device of a lab file (devices on port 0 are skipped). It returns
-// 0 if they all answer, 1 if not.
+// with its identification line at target: an ADDR:PORT, or every running
+// device of a lab file. A lab file with an admin endpoint is asked there
+// which devices run (GET /health), so that a device the instructor stopped
+// does not count, and the check fails when the lab does not answer; without
+// one every device is dialed (devices on port 0 are skipped). It returns 0
+// if they all answer, 1 if not.
 func runHealth(ctx context.Context, target string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := healthTargets(target)
+	addrs, err := healthTargets(ctx, target)
 	if err != nil {
 		fmt.Fprintf(stderr, "vrpsim: health: %v\n", err)
 		return 1
@@ -140,7 +143,7 @@ func runHealth(ctx context.Context, target string, stdout, stderr io.Writer) int
 }
 
 // healthTargets returns the addresses a health check dials.
-func healthTargets(target string) ([]string, error) {
+func healthTargets(ctx context.Context, target string) ([]string, error) {
 	if host, _, err := net.SplitHostPort(target); err == nil {
 		if _, err := netip.ParseAddr(host); err == nil || host == "localhost" {
 			return []string{target}, nil
@@ -155,15 +158,46 @@ func healthTargets(target string) ([]string, error) {
 		return nil, err
 	}
 	var addrs []string
+	if f.Admin != "" {
+		running, err := adminHealth(ctx, f.Admin)
+		if err != nil {
+			return nil, fmt.Errorf("admin endpoint %s: %w", f.Admin, err)
+		}
+		for _, ap := range running {
+			addrs = append(addrs, ap.String())
+		}
+		return addrs, nil
+	}
 	for _, d := range f.Devices {
 		if d.SSHPort != 0 {
-			addrs = append(addrs, d.SSHAddr().String())
+			addrs = append(addrs, d.DialSSHAddr().String())
 		}
 	}
 	if len(addrs) == 0 {
 		return nil, fmt.Errorf("%s: no device with a fixed SSH port", target)
 	}
 	return addrs, nil
+}
+
+// adminHealth asks a lab's admin endpoint for its running devices.
+func adminHealth(ctx context.Context, admin string) ([]netip.AddrPort, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+admin+"/health", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /health: %s", resp.Status)
+	}
+	return lab.ParseHealth(string(body))
 }
 
 func sshIdentification(ctx context.Context, addr string) (string, error) {
