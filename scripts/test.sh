@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-client sshpass expect python3-netmiko python3-paramiko
+packages=(openssh-client openssh-server sshpass expect python3-netmiko python3-paramiko
 	curl lftp tnftp python3-pyftpdlib iproute2 strace)
 missing=()
 for p in "${packages[@]}"; do

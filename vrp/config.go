@@ -17,6 +17,7 @@ type config struct {
 	ftpServer ftpServerConfig // ftpserver.go
 	acls      aclConfig       // acl.go
 	ssh       sshConfig       // ssh.go
+	sshClient sshClientConfig // sftpclient.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
 }
@@ -35,6 +36,7 @@ func (c *config) clone() config {
 	out := *c
 	out.acls = c.acls.clone()
 	out.ssh = c.ssh.clone()
+	out.sshClient = c.sshClient.clone()
 	return out
 }
 
@@ -113,6 +115,7 @@ func (s snapshot) render(sec section, acl int) string {
 	}
 	if sec == sectionAll || sec == sectionGlobal {
 		c.ssh.render(&b)
+		c.sshClient.render(&b)
 	}
 	if sec == sectionAll || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")
