@@ -140,9 +140,10 @@ func (s *Session) Close() {
 	}
 	s.closed = true
 	close(s.done)
+	sftpState := s.sftp
 	s.mu.Unlock()
-	if s.sftp != nil {
-		s.sftp.close()
+	if sftpState != nil {
+		sftpState.close()
 	}
 	if s.ftp != nil {
 		s.ftp.close()

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -103,8 +104,8 @@ const (
 	msgFirstTimeHint  = "Please run the command \"ssh client first-time enable\" to enable the first-time access function and try again."
 )
 
-// errSSHRefused is a connection attempt ended with a message already
-// decided (a deviceError).
+// errSSHAborted ends a connection attempt the user gave up (end of input
+// at a question): nothing more is said.
 var errSSHAborted = errors.New("aborted")
 
 // sshTarget is what an SSH client command connects to.
@@ -155,6 +156,8 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 	}
 	e.Print(fmt.Sprintf("Connected to %s ...\n", tg.host))
 	e.out.flush()
+	// A silent server times out; the user's time to answer does not count.
+	conn.SetDeadline(time.Now().Add(sshConnectTimeout))
 
 	// The handshake runs in a goroutine of its own; the questions its
 	// callbacks ask run here, on the goroutine that owns the terminal.
@@ -212,7 +215,6 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 				return refusal
 			})
 		},
-		Timeout: sshConnectTimeout,
 	}
 	type result struct {
 		c   ssh.Conn
@@ -230,7 +232,9 @@ wait:
 	for {
 		select {
 		case a := <-asks:
+			conn.SetDeadline(time.Time{})
 			a.done <- a.f()
+			conn.SetDeadline(time.Now().Add(sshConnectTimeout))
 		case r = <-res:
 			break wait
 		case <-ctx.Done():
@@ -256,6 +260,7 @@ wait:
 		}
 		return nil, refuse("Error: Failed to connect to the remote host.")
 	}
+	conn.SetDeadline(time.Time{})
 	return ssh.NewClient(r.c, r.ch, r.req), nil
 }
 
@@ -297,20 +302,20 @@ func (e *callEnv) checkHostKey(host string, key ssh.PublicKey) error {
 // sftpClientState is the SFTP client view of a session: its connection and
 // the remote working directory.
 type sftpClientState struct {
-	ssh  *ssh.Client
-	c    *sftp.Client
-	host string
-	cwd  string // absolute remote path
+	ssh    *ssh.Client
+	c      *sftp.Client
+	host   string
+	cwd    string // absolute remote path
+	closed sync.Once
 }
 
+// close closes the connection; the session's Close may call it from
+// another goroutine while a command uses the connection, which then fails.
 func (s *sftpClientState) close() {
-	if s.c != nil {
+	s.closed.Do(func() {
 		s.c.Close()
-	}
-	if s.ssh != nil {
 		s.ssh.Close()
-	}
-	s.c, s.ssh = nil, nil
+	})
 }
 
 // openSFTP starts the SFTP subsystem on an SSH connection.
@@ -340,7 +345,7 @@ func (e *callEnv) sftpOpen(tg sshTarget) error {
 	if err != nil {
 		cwd = "/"
 	}
-	e.sftp = &sftpClientState{ssh: client, c: c, host: tg.host, cwd: cwd}
+	e.setSFTP(&sftpClientState{ssh: client, c: c, host: tg.host, cwd: cwd})
 	e.enter(viewSFTP, "")
 	return nil
 }
@@ -349,7 +354,7 @@ func (e *callEnv) sftpOpen(tg sshTarget) error {
 func (e *callEnv) sftpBye() {
 	if e.sftp != nil {
 		e.sftp.close()
-		e.sftp = nil
+		e.setSFTP(nil)
 	}
 	e.views = e.views[:len(e.views)-1]
 }
@@ -365,8 +370,20 @@ func (s *sftpClientState) remotePath(p string) string {
 // sftpDo runs op on the connection; Ctrl+C (or the session's end) closes
 // the connection, which ends op, and the view with it.
 func (e *callEnv) sftpDo(op func(c *sftp.Client) error) error {
-	s := e.sftp
-	if s == nil || s.c == nil {
+	return e.sftpWith(e.sftp, op)
+}
+
+// setSFTP sets the view's connection under the session's lock, which Close
+// (called from any goroutine) takes to read it.
+func (s *Session) setSFTP(st *sftpClientState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sftp = st
+}
+
+// sftpWith is sftpDo on connection s.
+func (e *callEnv) sftpWith(s *sftpClientState, op func(c *sftp.Client) error) error {
+	if s == nil {
 		return refuse("Error: Not connected.")
 	}
 	ctx, cancel := e.commandContext()

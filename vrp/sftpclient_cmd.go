@@ -395,11 +395,8 @@ func runSCP(e *callEnv, c *cli.Call) error {
 		remote = "."
 	}
 	s := &sftpClientState{ssh: client, c: cl, host: tg.host}
-	old := e.sftp
-	e.sftp = s
-	defer func() { e.sftp = old }()
 	var n int64
-	err = e.sftpDo(func(cl *sftp.Client) error {
+	err = e.sftpWith(s, func(cl *sftp.Client) error {
 		var err error
 		if sRemote {
 			n, err = e.sftpDownload(cl, remote, lp)

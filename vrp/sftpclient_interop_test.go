@@ -205,3 +205,31 @@ func TestSCPClientOpenSSH(t *testing.T) {
 		t.Error("the copy fetched back differs")
 	}
 }
+
+// TestSFTPClientHostKeyChanged: a server whose key differs from the one
+// saved under its name is refused without first-time, and with it the
+// device says so and asks before replacing the saved key.
+func TestSFTPClientHostKeyChanged(t *testing.T) {
+	first := sshtest.Start(t, "127.0.0.1")
+	second := sshtest.Start(t, "127.0.0.1")
+	d := newDeviceAt(t, "127.0.0.1")
+	c := openConsole(t, d)
+	c.do("system-view")
+	c.do("ssh client first-time enable")
+	c.do("sftp 127.0.0.1 "+strconv.Itoa(first.Port), first.User, "y", "y", first.Password)
+	c.do("quit")
+	port := strconv.Itoa(second.Port)
+	got := sftpTranscript(t, d, second, [][]string{
+		{"system-view"},
+		{"undo ssh client first-time enable"},
+		{"sftp 127.0.0.1 " + port, second.User},
+		{"ssh client first-time enable"},
+		{"sftp 127.0.0.1 " + port, second.User, "y", "n", second.Password},
+		{"quit"},
+		{"sftp 127.0.0.1 " + port, second.User, "y", "y", second.Password},
+		{"quit"},
+		{"sftp 127.0.0.1 " + port, second.User, second.Password},
+		{"quit"},
+	})
+	checkGolden(t, "openssh-key-changed.txt", got)
+}
