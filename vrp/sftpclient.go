@@ -475,7 +475,7 @@ func (e *callEnv) sftpUpload(c *sftp.Client, local, remote string) (int64, error
 	if err != nil {
 		return 0, sftpStatusError(err, "directory")
 	}
-	n, err := f.ReadFrom(r)
+	n, err := f.ReadFromWithConcurrency(r, 0)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

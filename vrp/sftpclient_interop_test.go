@@ -233,3 +233,40 @@ func TestSFTPClientHostKeyChanged(t *testing.T) {
 	})
 	checkGolden(t, "openssh-key-changed.txt", got)
 }
+
+// BenchmarkSFTPClient measures the device's get and put of a 16 MiB file
+// against OpenSSH's sshd on loopback (memory flash on the device's side).
+func BenchmarkSFTPClient(b *testing.B) {
+	srv := sshtest.Start(b, "127.0.0.1")
+	d, err := New(Options{Flash: flash.NewMemory(flash.Options{Clock: func() time.Time { return testClock }}), Address: netip.MustParseAddr("127.0.0.1"),
+		Now: func() time.Time { return testClock }, AAA: aaa.Options{KDF: cheapKDF}, FTPFailureDelay: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	const size = 16 << 20
+	data := randomData(size, 19)
+	if err := os.WriteFile(filepath.Join(srv.Dir, "big.bin"), data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	writeFlash(b, d.fs, "flash:/up.bin", data)
+	c := openConsole(b, d)
+	c.do("system-view")
+	c.do("ssh client first-time enable")
+	c.do("sftp 127.0.0.1 "+strconv.Itoa(srv.Port), srv.User, "y", "n", srv.Password)
+	for _, op := range []struct{ name, line string }{{"get", "get big.bin"}, {"put", "put up.bin"}} {
+		b.Run(op.name, func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				var answers []string
+				if _, err := d.fs.Stat("flash:/big.bin"); err == nil && op.name == "get" {
+					answers = []string{"y"} // overwrite
+				}
+				out := c.do(op.line, answers...)
+				if !strings.Contains(out, "successfully ended") {
+					b.Fatalf("%s: %s", op.line, out)
+				}
+			}
+		})
+	}
+}
