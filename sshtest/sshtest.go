@@ -143,7 +143,7 @@ func Start(t testing.TB, host string) *Server {
 		"AllowUsers " + User,
 		"StrictModes no",
 		"MaxStartups 50",
-		"LogLevel VERBOSE",
+		"LogLevel DEBUG1", // shows the algorithms negotiated
 		"Subsystem sftp internal-sftp -d " + dir,
 		"",
 	}, "\n")

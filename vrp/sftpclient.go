@@ -114,6 +114,56 @@ type sshTarget struct {
 	port   int
 	source string // "-a": must be the device's address
 	user   string // "" asks "Please input the username:"
+	prefer sshPrefer
+}
+
+// sshPrefer are the algorithms a user prefers (prefer_kex, prefer_ctos_cipher
+// ...), as the device names them; "" when not given.
+type sshPrefer struct {
+	kex, ctosCipher, stocCipher, ctosHMAC, stocHMAC string
+}
+
+// The device's names of the algorithms it offers, and the SSH names this
+// client implements for them; a name without one (des, md5) is accepted and
+// changes nothing.
+var (
+	preferKex = map[string]string{
+		"dh_group1": ssh.InsecureKeyExchangeDH1SHA1, "dh_exchange_group": ssh.KeyExchangeDHGEXSHA256,
+		"dh_group14_sha1": ssh.InsecureKeyExchangeDH14SHA1,
+	}
+	preferCipher = map[string]string{
+		"des": "", "3des": ssh.InsecureCipherTripleDESCBC, "aes128": ssh.InsecureCipherAES128CBC, "aes256": "",
+		"aes128_ctr": ssh.CipherAES128CTR, "aes256_ctr": ssh.CipherAES256CTR,
+	}
+	preferHMAC = map[string]string{
+		"md5": "", "md5_96": "", "sha1": ssh.HMACSHA1, "sha1_96": ssh.InsecureHMACSHA196,
+		"sha2_256": ssh.HMACSHA256, "sha2_256_96": "",
+	}
+)
+
+// config returns the algorithm lists: the preferred ones first, then the
+// client's defaults.
+func (p sshPrefer) config() ssh.Config {
+	def := ssh.SupportedAlgorithms()
+	first := func(defaults []string, names ...string) []string {
+		var out []string
+		for _, n := range names {
+			if n != "" && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		for _, n := range defaults {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	return ssh.Config{
+		KeyExchanges: first(def.KeyExchanges, preferKex[p.kex]),
+		Ciphers:      first(def.Ciphers, preferCipher[p.ctosCipher], preferCipher[p.stocCipher]),
+		MACs:         first(def.MACs, preferHMAC[p.ctosHMAC], preferHMAC[p.stocHMAC]),
+	}
 }
 
 // sshConnect opens an SSH connection with the device's dialogue: the user
@@ -176,7 +226,8 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 			return errSSHAborted
 		}
 	}
-	var refusal error // the message a refused host key or login ends with
+	var refusal error // the message a refused host key ends with
+	gaveUp := false   // the input ended at a question
 	password, asked := "", false
 	getPassword := func() (string, error) {
 		if asked {
@@ -186,6 +237,7 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 			e.out.flush()
 			p, err := e.term.ReadLine("Enter password:", false)
 			if err != nil {
+				gaveUp = true
 				return errSSHAborted
 			}
 			password, asked = p, true
@@ -194,7 +246,8 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 		return password, err
 	}
 	cfg := &ssh.ClientConfig{
-		User: user,
+		Config: tg.prefer.config(),
+		User:   user,
 		Auth: []ssh.AuthMethod{
 			ssh.PasswordCallback(getPassword),
 			ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
@@ -251,7 +304,7 @@ wait:
 		switch {
 		case errors.As(refusal, &de):
 			return nil, refusal
-		case errors.Is(refusal, errSSHAborted) || asked == false && errors.Is(r.err, errSSHAborted):
+		case gaveUp:
 			return nil, errSSHAborted
 		case strings.Contains(r.err.Error(), "unable to authenticate"):
 			return nil, refuse("Error: Failed to log in to the remote host: the user name or password is incorrect.")

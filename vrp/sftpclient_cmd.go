@@ -48,6 +48,8 @@ func sftpClientCommands() []*command {
 		"source":      cli.String(1, 320, "Source file: a local file, or user@host:file"),
 		"destination": cli.String(1, 320, "Destination file: a local file, or user@host:file"),
 		"port-number": cli.Integer(1, 65535, "Port number of the remote SSH server"),
+		"interval":    cli.Integer(1, 3600, "Keepalive interval, in seconds (accepted, not used)"),
+		"count":       cli.Integer(1, 30, "Keepalive count (accepted, not used)"),
 	}
 	words := map[string]string{
 		"sftp": "Establish an SFTP connection", "-a": "Specify the source IP address", "ssh": "SSH",
@@ -61,13 +63,24 @@ func sftpClientCommands() []*command {
 		"rmdir": "Remove remote directories", "remove": "Delete remote files", "delete": "Delete remote files",
 		"rename": "Rename a remote file", "help": "Display the help of the SFTP client commands",
 		"bye": "Quit from SFTP client view", "exit": "Quit from SFTP client view",
+		"prefer_kex": "Specify the preferred key exchange algorithm", "prefer_ctos_cipher": "Specify the preferred client-to-server cipher",
+		"prefer_stoc_cipher": "Specify the preferred server-to-client cipher", "prefer_ctos_hmac": "Specify the preferred client-to-server HMAC",
+		"prefer_stoc_hmac": "Specify the preferred server-to-client HMAC", "-ki": "Specify the keepalive interval", "-kc": "Specify the keepalive count",
+		"dh_group1": "Diffie-Hellman group 1 (diffie-hellman-group1-sha1)", "dh_exchange_group": "Diffie-Hellman group exchange",
+		"dh_group14_sha1": "Diffie-Hellman group 14 (diffie-hellman-group14-sha1)", "des": "DES", "3des": "3DES (3des-cbc)",
+		"aes128": "AES128 (aes128-cbc)", "aes256": "AES256", "aes128_ctr": "AES128 in counter mode", "aes256_ctr": "AES256 in counter mode",
+		"md5": "HMAC-MD5", "md5_96": "HMAC-MD5-96", "sha1": "HMAC-SHA1", "sha1_96": "HMAC-SHA1-96", "sha2_256": "HMAC-SHA2-256",
+		"sha2_256_96": "HMAC-SHA2-256-96",
 	}
 	delete(words, "-a ")
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
 		return &command{Views: view, Syntax: syntax, Level: 3, Help: help, Params: params, Words: words, Run: run}
 	}
 	return []*command{
-		{Views: systemView, Syntax: "sftp [ -a <source-ip> ] <host> [ <port> ]", Level: 3, Params: params, Words: words, Help: "Connect to an SSH server and enter the SFTP client view", Run: runSFTP},
+		{Views: systemView, Syntax: "sftp [ -a <source-ip> ] <host> [ <port> ] [ prefer_kex " + choice(preferKex) + ":kex ]" +
+			" [ prefer_ctos_cipher " + choice(preferCipher) + ":ctos-cipher ] [ prefer_stoc_cipher " + choice(preferCipher) + ":stoc-cipher ]" +
+			" [ prefer_ctos_hmac " + choice(preferHMAC) + ":ctos-hmac ] [ prefer_stoc_hmac " + choice(preferHMAC) + ":stoc-hmac ]" +
+			" [ -ki <interval> [ -kc <count> ] ]", Level: 3, Params: params, Words: words, Help: "Connect to an SSH server and enter the SFTP client view", Run: runSFTP},
 		{Views: systemView, Syntax: "ssh client first-time enable", Level: 3, Words: words, Help: "Accept the public key of an unknown SSH server after asking", Run: runSSHFirstTime, Undo: "undo ssh client first-time enable", RunUndo: runUndoSSHFirstTime},
 		{Views: all, Syntax: "display ssh server-info", Level: 1, Words: words, Filter: true, Help: "Display the public keys of SSH servers saved by the SSH client", Run: runDisplaySSHServerInfo},
 		{Views: userView, Syntax: "scp [ -a <source-ip> ] [ -port <port-number> ] <source> <destination>", Level: 3, Params: params, Words: words, Help: "Copy a file between flash and a remote host over SSH", Run: runSCP},
@@ -94,7 +107,20 @@ func runSFTP(e *callEnv, c *cli.Call) error {
 	if _, ok := c.Lookup("port"); ok {
 		port = c.Int("port")
 	}
-	return e.sftpOpen(sshTarget{host: c.Value("host"), port: port, source: c.Value("source-ip")})
+	return e.sftpOpen(sshTarget{host: c.Value("host"), port: port, source: c.Value("source-ip"), prefer: sshPrefer{
+		kex: c.Value("kex"), ctosCipher: c.Value("ctos-cipher"), stocCipher: c.Value("stoc-cipher"),
+		ctosHMAC: c.Value("ctos-hmac"), stocHMAC: c.Value("stoc-hmac"),
+	}})
+}
+
+// choice is the syntax of a choice of the keys of m: { a | b | c }, sorted.
+func choice(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return "{ " + strings.Join(keys, " | ") + " }"
 }
 
 func runSSHFirstTime(e *callEnv, c *cli.Call) error {

@@ -270,3 +270,32 @@ func BenchmarkSFTPClient(b *testing.B) {
 		})
 	}
 }
+
+// TestSFTPClientPreferredAlgorithms: prefer_kex, prefer_ctos_cipher and
+// prefer_ctos_hmac decide what sshd negotiates (sshd's debug log says).
+func TestSFTPClientPreferredAlgorithms(t *testing.T) {
+	for _, tc := range []struct {
+		options string
+		want    []string
+	}{
+		{"", []string{"kex: algorithm: curve25519-sha256", "kex: client->server cipher: aes128-gcm@openssh.com"}},
+		{"prefer_kex dh_exchange_group prefer_ctos_cipher aes256_ctr prefer_ctos_hmac sha1 -ki 10 -kc 3",
+			[]string{"kex: algorithm: diffie-hellman-group-exchange-sha256", "kex: client->server cipher: aes256-ctr MAC: hmac-sha1 "}},
+	} {
+		srv := sshtest.Start(t, "127.0.0.1")
+		d := newDeviceAt(t, "127.0.0.1")
+		c := openConsole(t, d)
+		c.do("system-view")
+		c.do("ssh client first-time enable")
+		line := strings.TrimSpace("sftp 127.0.0.1 " + strconv.Itoa(srv.Port) + " " + tc.options)
+		if out := c.do(line, srv.User, "y", "n", srv.Password); !strings.HasSuffix(out, "Enter password:\n") {
+			t.Fatalf("%s: %q", line, out)
+		}
+		c.do("quit")
+		for _, w := range tc.want {
+			if !strings.Contains(srv.Log(), w) {
+				t.Errorf("%s: sshd's log lacks %q", line, w)
+			}
+		}
+	}
+}
