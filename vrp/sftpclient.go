@@ -451,7 +451,8 @@ func (e *callEnv) sftpWith(s *sftpClientState, op func(c *sftp.Client) error) er
 		}
 	}()
 	err := op(s.c)
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
+		// the connection is closed: what remains of the view says so
 		return refuse("Info: The operation was aborted.")
 	}
 	return err

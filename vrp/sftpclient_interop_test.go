@@ -299,3 +299,56 @@ func TestSFTPClientPreferredAlgorithms(t *testing.T) {
 		}
 	}
 }
+
+// TestSFTPClientInterruptTransfer: Ctrl+C during a get closes the
+// connection; the flash file is either the whole file (the transfer ended
+// first) or absent, never a part, and the view reports what happened.
+func TestSFTPClientInterruptTransfer(t *testing.T) {
+	srv := sshtest.Start(t, "127.0.0.1")
+	big := randomData(32<<20, 20)
+	if err := os.WriteFile(filepath.Join(srv.Dir, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := newDeviceAt(t, "127.0.0.1")
+	term := &interruptTerminal{intr: make(chan struct{}, 1)}
+	term.answers = []string{srv.User, "y", "n", srv.Password}
+	s, err := d.OpenSession(SessionInfo{Line: LineConsole}, term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, l := range []string{"system-view", "ssh client first-time enable", "sftp 127.0.0.1 " + strconv.Itoa(srv.Port)} {
+		s.Execute(l)
+	}
+	if s.Prompt() != "sftp-client>" {
+		t.Fatalf("not in the SFTP client view:\n%s", term.out.String())
+	}
+	term.out.Reset()
+	term.intr <- struct{}{} // Ctrl+C, read as soon as the get starts
+	s.Execute("get big.bin")
+	got := term.out.String()
+	t.Logf("get: %q", got)
+	head := "Remote file: " + srv.Dir + "/big.bin --->  Local file: flash:/big.bin\n"
+	switch got {
+	case head + "Info: The operation was aborted.\n":
+		if _, err := d.fs.Stat("flash:/big.bin"); err == nil {
+			t.Error("an aborted get left flash:/big.bin")
+		}
+		term.out.Reset()
+		s.Execute("pwd")
+		s.Execute("dir")
+		if want := srv.Dir + "\nError: The connection to the remote server was lost.\n"; term.out.String() != want {
+			t.Errorf("after the abort: %q, want %q", term.out.String(), want)
+		}
+	case head + "Downloading file successfully ended.\n":
+		if sha(readAll(t, d.fs, "flash:/big.bin")) != sha(big) {
+			t.Error("a get that ended differs from the file")
+		}
+	default:
+		t.Errorf("get interrupted: %q", got)
+	}
+	s.Execute("quit")
+	if s.Prompt() != "[Huawei]" {
+		t.Errorf("prompt %q after quit", s.Prompt())
+	}
+}
