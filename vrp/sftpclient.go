@@ -87,6 +87,30 @@ func (d *Device) saveSSHPeerKey(name string, key []byte) {
 	d.cfg.sshClient.peers = append(d.cfg.sshClient.peers, sshPeer{name: name, key: key})
 }
 
+// sshPeerKeyType names the type of the key saved under name as the device
+// does: RSA, DSA, ECC (and ED25519, which the AR lacks).
+func (d *Device) sshPeerKeyType(name string) string {
+	wire, ok := d.sshPeerKey(name)
+	if !ok {
+		return ""
+	}
+	key, err := ssh.ParsePublicKey(wire)
+	if err != nil {
+		return "UNKNOWN"
+	}
+	switch t := key.Type(); {
+	case t == ssh.KeyAlgoRSA:
+		return "RSA"
+	case t == ssh.KeyAlgoDSA:
+		return "DSA"
+	case strings.HasPrefix(t, "ecdsa-"):
+		return "ECC"
+	case t == ssh.KeyAlgoED25519:
+		return "ED25519"
+	}
+	return "UNKNOWN"
+}
+
 // sshPeerNames lists the saved keys' names, in the order saved.
 func (d *Device) sshPeerNames() []string {
 	d.mu.Lock()

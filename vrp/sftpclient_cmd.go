@@ -139,10 +139,10 @@ func runDisplaySSHServerInfo(e *callEnv, c *cli.Call) error {
 		e.Print("Info: No SSH server public key is saved.\n")
 		return nil
 	}
-	e.Print(fmt.Sprintf("%-25s%s\n", "Server Name(IP)", "Server public key name"))
-	e.Print(strings.Repeat("_", 57) + "\n")
+	e.Print(fmt.Sprintf("%-25s%-25s%s\n", "Server Name(IP)", "Server public key name", "Server public key type"))
+	e.Print(strings.Repeat("_", 72) + "\n")
 	for _, n := range names {
-		e.Print(fmt.Sprintf("%-25s%s\n", n, n))
+		e.Print(fmt.Sprintf("%-25s%-25s%s\n", n, n, e.dev.sshPeerKeyType(n)))
 	}
 	return nil
 }
