@@ -58,7 +58,7 @@ func sftpClientCommands() []*command {
 		"-port": "Specify the port number of the remote SSH server",
 		"cd":    "Change remote directory", "cdup": "Change remote directory to the parent directory",
 		"pwd": "Display the remote working directory", "dir": "List the files of a remote directory",
-		"ls": "List the files of a remote directory", "-l": "Show the details of the files", "-a ": "",
+		"ls": "List the files of a remote directory", "-l": "Show the details of the files",
 		"get": "Download a remote file", "put": "Upload a local file", "mkdir": "Create a remote directory",
 		"rmdir": "Remove remote directories", "remove": "Delete remote files", "delete": "Delete remote files",
 		"rename": "Rename a remote file", "help": "Display the help of the SFTP client commands",
@@ -72,7 +72,6 @@ func sftpClientCommands() []*command {
 		"md5": "HMAC-MD5", "md5_96": "HMAC-MD5-96", "sha1": "HMAC-SHA1", "sha1_96": "HMAC-SHA1-96", "sha2_256": "HMAC-SHA2-256",
 		"sha2_256_96": "HMAC-SHA2-256-96",
 	}
-	delete(words, "-a ")
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
 		return &command{Views: view, Syntax: syntax, Level: 3, Help: help, Params: params, Words: words, Run: run}
 	}
@@ -394,6 +393,14 @@ func runSCP(e *callEnv, c *cli.Call) error {
 	if sRemote {
 		tg.host, tg.user = sh, su
 		remote, local = sf, dst
+	}
+	if sRemote && remote != "" {
+		// a download into a flash directory keeps the remote name
+		if d, err := flash.Resolve(e.cwd, local); err == nil {
+			if fi, err := e.dev.fs.Stat(d); err == nil && fi.IsDir {
+				local = strings.TrimSuffix(d, "/") + "/" + path.Base(remote)
+			}
+		}
 	}
 	lp, err := e.localFile(local)
 	if err != nil {

@@ -193,6 +193,7 @@ func TestSCPClientOpenSSH(t *testing.T) {
 		{"return"},
 		{"scp -port " + port + " vrpcfg.zip " + remote + "r1.zip", "y", "y", srv.Password},
 		{"scp -port " + port + " " + remote + "r1.zip back.zip", srv.Password},
+		{"scp -port " + port + " " + remote + "r1.zip flash:/logfile", srv.Password},
 		{"scp -port " + port + " " + remote + "r1.zip " + remote + "x.zip"},
 		{"scp -a 127.0.0.9 -port " + port + " vrpcfg.zip " + remote + "r1.zip"},
 	})
@@ -201,7 +202,7 @@ func TestSCPClientOpenSSH(t *testing.T) {
 	if err != nil || !bytes.Equal(onServer, data) {
 		t.Errorf("the server's copy differs (%v)", err)
 	}
-	if sha(readAll(t, d.fs, "flash:/back.zip")) != sha(data) {
+	if sha(readAll(t, d.fs, "flash:/back.zip")) != sha(data) || sha(readAll(t, d.fs, "flash:/logfile/r1.zip")) != sha(data) {
 		t.Error("the copy fetched back differs")
 	}
 }

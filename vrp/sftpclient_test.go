@@ -78,7 +78,7 @@ func TestSFTPClientOffline(t *testing.T) {
 	for _, tc := range []struct{ line, want string }{
 		{"scp vrpcfg.zip backup.zip", "Error: Exactly one of the source and the destination must be a remote file (user@host:file).\n"},
 		{"scp missing.zip admin@127.0.0.1:x", "Error: The file flash:/missing.zip does not exist.\n"},
-		{"scp admin@127.0.0.1:x flash:/", "Error: The local file name is invalid.\n"},
+		{"scp admin@127.0.0.1: flash:/", "Error: The local file name is invalid.\n"},
 	} {
 		if got := c.do(tc.line); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
