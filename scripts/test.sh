@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssh-client sshpass expect python3-netmiko python3-paramiko telnet
+packages=(openssh-client openssh-server sshpass expect python3-netmiko python3-paramiko telnet
 	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc)
 missing=()
 for p in "${packages[@]}"; do

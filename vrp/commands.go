@@ -164,6 +164,7 @@ func commands() []*command {
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
+	cmds = append(cmds, sftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
 	cmds = append(cmds, platformCommands()...)

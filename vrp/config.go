@@ -18,6 +18,7 @@ type config struct {
 	acls      aclConfig       // acl.go
 	ssh       sshConfig       // ssh.go
 	telnet    telnetConfig    // telnet.go
+	sshClient sshClientConfig // sftpclient.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
 }
@@ -36,6 +37,7 @@ func (c *config) clone() config {
 	out := *c
 	out.acls = c.acls.clone()
 	out.ssh = c.ssh.clone()
+	out.sshClient = c.sshClient.clone()
 	return out
 }
 
@@ -116,6 +118,7 @@ func (s snapshot) render(sec section, acl int) string {
 	}
 	if sec == sectionAll || sec == sectionGlobal {
 		c.ssh.render(&b)
+		c.sshClient.render(&b)
 	}
 	if sec == sectionAll || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")

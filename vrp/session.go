@@ -63,6 +63,8 @@ type Session struct {
 	replaying bool   // the boot replay of a configuration file
 	cwd       string // current flash directory, "flash:/" at login
 
+	sftp *sftpClientState // the SFTP client view's connection, when in it
+
 	mu       sync.Mutex
 	lastUsed time.Time
 	closed   bool
@@ -89,6 +91,7 @@ const (
 	viewConsole = "ui-console"
 	viewACL     = "acl-basic"
 	viewFTP     = "ftp-client"
+	viewSFTP    = "sftp-client"
 )
 
 func (s *Session) view() viewFrame { return s.views[len(s.views)-1] }
@@ -137,7 +140,11 @@ func (s *Session) Close() {
 	}
 	s.closed = true
 	close(s.done)
+	sftpState := s.sftp
 	s.mu.Unlock()
+	if sftpState != nil {
+		sftpState.close()
+	}
 	if s.ftp != nil {
 		s.ftp.close()
 	}

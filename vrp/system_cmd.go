@@ -25,6 +25,10 @@ func runQuit(e *callEnv, c *cli.Call) error {
 		e.ftpBye()
 		return nil
 	}
+	if e.view().view == viewSFTP {
+		e.sftpBye()
+		return nil
+	}
 	if len(e.views) > 1 {
 		e.views = e.views[:len(e.views)-1]
 		return nil

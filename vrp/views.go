@@ -30,6 +30,7 @@ var viewTable = []viewInfo{
 	{name: viewConsole, title: "User-interface view", noun: "console view", prompt: "[%s-ui-console0]", returns: true, section: sectionConsole},
 	{name: viewACL, title: "Basic ACL view", noun: "basic ACL view", prompt: "[%s-acl-basic-%s]", returns: true, section: sectionACL},
 	{name: viewFTP, title: "FTP client view", noun: "FTP client view", prompt: "[%s-ftp]", section: sectionGlobal},
+	{name: viewSFTP, title: "SFTP client view", noun: "SFTP client view", prompt: "sftp-client>", section: sectionGlobal},
 }
 
 // viewOf returns the description of a view.
@@ -46,6 +47,9 @@ func viewOf(name string) viewInfo {
 func (v viewInfo) promptOf(sysname, arg string) string {
 	if v.name == viewACL {
 		return fmt.Sprintf(v.prompt, sysname, arg)
+	}
+	if v.name == viewSFTP {
+		return v.prompt // the device's SFTP prompt names no device
 	}
 	return fmt.Sprintf(v.prompt, sysname)
 }

@@ -85,7 +85,7 @@ func TestViewTable(t *testing.T) {
 	}
 	want := map[string]string{
 		viewUser: "<R1>", viewSystem: "[R1]", viewAAA: "[R1-aaa]", viewVTY: "[R1-ui-vty0-4]",
-		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]",
+		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]", viewSFTP: "sftp-client>",
 	}
 	for _, v := range viewTable {
 		if got := v.promptOf("R1", "2000"); got != want[v.name] {
