@@ -173,10 +173,12 @@ func (n *node) startLocked() (err error) {
 	vopts.Address = n.spec.Address
 	vopts.Source = n.spec.Listen
 	if n.spec.Config != "" {
-		vopts.Saved = func(_, text string) {
+		vopts.Saved = func(_, text string) error {
 			if err := writeConfig(n.spec.Config, text); err != nil {
 				n.log.Error("save: the configuration file was not written", "file", n.spec.Config, "err", err)
+				return err
 			}
+			return nil
 		}
 	}
 	vopts.Listen = n.listenDevice

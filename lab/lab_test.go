@@ -704,3 +704,27 @@ devices:
 		}
 	}
 }
+
+// TestConfigFileNotWritten checks that a save the lab cannot mirror to the
+// device's configuration file says so: the flash has the configuration, the
+// file outside the device does not.
+func TestConfigFileNotWritten(t *testing.T) {
+	sub := filepath.Join(t.TempDir(), "config")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(sub, "startup-config.cfg")
+	l, _ := startLab(t, fmt.Sprintf("defaults:\n  ssh-port: 0\n  ftp-port: 0\ndevices:\n  - {sysname: R1, address: 127.88.5.1, config: %s}\n", cfg))
+	// the configuration file's directory becomes a file: it cannot be written
+	if err := os.Remove(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sub, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := executeInput(t, status(t, l, "R1").SSH, "y\n", "save")
+	want := "Warning: The configuration was saved to flash:/vrpcfg.zip, but not to the configuration file outside the device: "
+	if !strings.Contains(got, "\n"+want) || !strings.Contains(got, "Configuration file had been saved successfully") {
+		t.Errorf("save with an unwritable configuration file printed:\n%s\nwant a line starting %q, and the flash's success line", got, want)
+	}
+}

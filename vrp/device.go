@@ -71,7 +71,8 @@ type Options struct {
 	// Saved, when set, is called after save wrote the next startup
 	// configuration, with its path and text (a lab mirrors it to a file
 	// outside the flash, as containerlab keeps a node's configuration).
-	Saved func(path, text string)
+	// An error is shown to the user as a warning: the flash has the file.
+	Saved func(path, text string) error
 }
 
 // Device is one simulated router.

@@ -186,7 +186,9 @@ func saveTo(e *callEnv, path string) error {
 		}
 	}
 	if d.opts.Saved != nil && strings.EqualFold(d.nextStartup(), path) {
-		d.opts.Saved(path, text)
+		if err := d.opts.Saved(path, text); err != nil {
+			e.Print("Warning: The configuration was saved to " + path + ", but not to the configuration file outside the device: " + err.Error() + ".\n")
+		}
 	}
 	d.logf("CFM", 4, "SAVE", "The user chose Y when deciding whether to save the configuration to the device.")
 	return nil
