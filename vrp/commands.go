@@ -162,6 +162,7 @@ func commands() []*command {
 	cmds = append(cmds, sshCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
+	cmds = append(cmds, interfaceCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,7 @@ type config struct {
 	ssh       sshConfig       // ssh.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
+	ifaces    ifaceConfig // interface.go
 }
 
 func newConfig() *config {
@@ -27,6 +29,7 @@ func newConfig() *config {
 		acls:      aclConfig{},
 		vty:       defaultUI(LineVTY),
 		con:       defaultUI(LineConsole),
+		ifaces:    defaultInterfaces(),
 	}
 }
 
@@ -35,6 +38,7 @@ func (c *config) clone() config {
 	out := *c
 	out.acls = c.acls.clone()
 	out.ssh = c.ssh.clone()
+	out.ifaces = maps.Clone(c.ifaces)
 	return out
 }
 
@@ -47,7 +51,8 @@ const (
 	sectionAAA
 	sectionVTY
 	sectionConsole
-	sectionACL // one ACL
+	sectionACL       // one ACL
+	sectionInterface // one interface, or all of them
 )
 
 // snapshot is what a rendering of the configuration reads, taken at once:
@@ -74,22 +79,20 @@ func (d *Device) snapshot(sec section) snapshot {
 
 // render writes the running configuration, or a section of it, in the
 // device's layout.
-func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, 0) }
+func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, "") }
 
 // renderView writes what display this shows in a view: the section the view
 // configures.
 func (d *Device) renderView(v viewFrame) string {
-	sec, acl := viewOf(v.view).section, 0
-	if sec == sectionACL {
-		acl, _ = strconv.Atoi(v.arg)
-	}
-	return d.snapshot(sec).render(sec, acl)
+	sec := viewOf(v.view).section
+	return d.snapshot(sec).render(sec, v.arg)
 }
 
 // render assembles the sections in the device's order: the global one
-// (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
-// sectionACL shows the ACL numbered acl.
-func (s snapshot) render(sec section, acl int) string {
+// (sysname, FTP server), the ACLs, aaa, the interfaces, the SSH server, the
+// user interfaces. sectionACL shows the ACL numbered arg, sectionInterface
+// the interface named arg (every interface when arg is "").
+func (s snapshot) render(sec section, arg string) string {
 	c := &s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
@@ -105,11 +108,19 @@ func (s snapshot) render(sec section, acl int) string {
 	case sectionAll:
 		c.acls.render(&b, 0)
 	case sectionACL:
+		acl, _ := strconv.Atoi(arg)
 		c.acls.render(&b, acl)
 	}
 	if sec == sectionAll || sec == sectionAAA {
 		s.aaa.render(&b)
 		b.WriteString("#\n")
+	}
+	if sec == sectionAll || sec == sectionInterface {
+		var only *ifName
+		if n, ok := parseIfName(arg); ok {
+			only = &n
+		}
+		c.ifaces.render(&b, only)
 	}
 	if sec == sectionAll || sec == sectionGlobal {
 		c.ssh.render(&b)

@@ -11,7 +11,9 @@
 // Each feature has a model file and a command file: ftpserver.go and
 // ftpserver_cmd.go, acl.go and acl_cmd.go, ui.go and ui_cmd.go (user
 // interfaces), ssh.go and ssh_cmd.go, ftpclient.go and ftpclient_cmd.go,
-// system.go and system_cmd.go (sysname, views); aaa_cmd.go (its model is
+// system.go and system_cmd.go (sysname, views), interface.go and
+// interface_cmd.go (the interfaces and their addresses, a model only:
+// the device listens on none of them); aaa_cmd.go (its model is
 // package aaa), file_cmd.go (its model is package flash), savecfg_cmd.go
 // (save, startup; the startup files are kept by startup.go) and log_cmd.go
 // (the log is log.go). A new command is one row of its feature's command

@@ -52,6 +52,10 @@ type Param struct {
 	// Secret marks a value that must not be kept in clear once typed (a
 	// password): Grammar.Mask hides it, e.g. in the command history.
 	Secret bool
+	// Hidden keeps the parameter out of "?" help: a second spelling of
+	// words the help shows otherwise (an interface name typed as one word,
+	// "g0/0/1", beside "GigabitEthernet 0/0/1").
+	Hidden bool
 }
 
 // Secret returns a copy of p whose values are secret (see Param.Secret).

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -37,6 +37,7 @@ type node[E any] struct {
 
 type edge[E any] struct {
 	word string // keyword, lower case; "" for a parameter
+	text string // keyword as declared, as help and Tab show it ("GigabitEthernet")
 	name string // parameter name
 	// choice is, for a keyword of a named choice, 1 + the index of the
 	// choice's name in owner.choices.
@@ -158,7 +159,7 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 			if help == "" {
 				help = g.words[e.word]
 			}
-			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), choice: cc.choice(e.name), help: help, to: next, owner: cc})
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), text: e.word, choice: cc.choice(e.name), help: help, to: next, owner: cc})
 			cur = next
 		case elemParam:
 			if e.max == 1 {
@@ -529,23 +530,24 @@ func (g *Grammar[E]) Help(view string, level int, line string) ([]HelpEntry, err
 				continue
 			}
 			if e.param != nil {
-				if partial == "" {
+				if partial == "" && !e.param.Hidden {
 					byToken[e.param.Token+"\x00"+e.param.Help] = HelpEntry{Token: e.param.Token, Help: e.param.Help}
 				}
 				continue
 			}
 			if strings.HasPrefix(e.word, lower) {
 				if _, dup := byToken[e.word]; !dup {
-					byToken[e.word] = HelpEntry{Token: e.word, Help: e.help}
+					byToken[e.word] = HelpEntry{Token: e.text, Help: e.help}
 				}
 			}
 		}
 	}
+	// sorted by key: a keyword's key is its lower-case form, so that
+	// "GigabitEthernet" sorts among the lower-case keywords
 	var out []HelpEntry
-	for _, h := range byToken {
-		out = append(out, h)
+	for _, k := range slices.Sorted(maps.Keys(byToken)) {
+		out = append(out, byToken[k])
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Token < out[j].Token })
 	if partial == "" {
 		if t, ok := accepting(ts, level); ok {
 			if t.n.accept.cmd.Filter {
@@ -598,11 +600,11 @@ func (g *Grammar[E]) Complete(view string, level int, line string) (start int, w
 		for _, e := range t.n.edges {
 			if visible(e, level) && e.param == nil && strings.HasPrefix(e.word, lower) && !seen[e.word] {
 				seen[e.word] = true
-				words = append(words, e.word)
+				words = append(words, e.text)
 			}
 		}
 	}
-	sort.Strings(words)
+	slices.SortFunc(words, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return last.end - len(last.text), words
 }
 
