@@ -53,6 +53,7 @@ const (
 	sectionConsole
 	sectionACL       // one ACL
 	sectionInterface // one interface, or all of them
+	sectionUI        // the console and the VTY lines
 )
 
 // snapshot is what a rendering of the configuration reads, taken at once:
@@ -61,9 +62,10 @@ const (
 // its own; the device's is not held while it is read, so that the two are
 // never nested).
 type snapshot struct {
-	sysname string
-	cfg     config
-	aaa     aaaSnapshot // only when the section shows the aaa section
+	defaults bool // show the lines of default values too (display current-configuration all)
+	sysname  string
+	cfg      config
+	aaa      aaaSnapshot // only when the section shows the aaa section
 }
 
 func (d *Device) snapshot(sec section) snapshot {
@@ -80,6 +82,17 @@ func (d *Device) snapshot(sec section) snapshot {
 // render writes the running configuration, or a section of it, in the
 // device's layout.
 func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, "") }
+
+// renderDefaults writes the running configuration with the lines of
+// default values the plain rendering leaves out (display
+// current-configuration all): the FTP server's port, session limit and
+// timeout, and each user interface's authentication mode, protocols (VTY),
+// idle timeout and screen length. Every line it adds replays.
+func (d *Device) renderDefaults() string {
+	s := d.snapshot(sectionAll)
+	s.defaults = true
+	return s.render(sectionAll, "")
+}
 
 // renderView writes what display this shows in a view: the section the view
 // configures.
@@ -101,7 +114,7 @@ func (s snapshot) render(sec section, arg string) string {
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
-		c.ftpServer.render(&b)
+		c.ftpServer.render(&b, s.defaults)
 		b.WriteString("#\n")
 	}
 	switch sec {
@@ -125,15 +138,15 @@ func (s snapshot) render(sec section, arg string) string {
 	if sec == sectionAll || sec == sectionGlobal {
 		c.ssh.render(&b)
 	}
-	if sec == sectionAll || sec == sectionConsole {
+	if sec == sectionAll || sec == sectionUI || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")
-		c.con.render(&b, LineConsole)
+		c.con.render(&b, LineConsole, s.defaults)
 	}
-	if sec == sectionAll || sec == sectionVTY {
+	if sec == sectionAll || sec == sectionUI || sec == sectionVTY {
 		b.WriteString("user-interface vty 0 4\n")
-		c.vty.render(&b, LineVTY)
+		c.vty.render(&b, LineVTY, s.defaults)
 	}
-	if sec == sectionAll || sec == sectionVTY || sec == sectionConsole {
+	if sec == sectionAll || sec == sectionUI || sec == sectionVTY || sec == sectionConsole {
 		b.WriteString("#\n")
 	}
 	b.WriteString("return\n")

@@ -84,6 +84,9 @@ func (o *output) line(line string) {
 		return
 	}
 	screen := o.s.screen
+	if o.filter != nil && o.filter.NoMore {
+		screen = 0
+	}
 	if screen > 0 && o.shown >= screen-1 {
 		io.WriteString(o.s.term, morePrompt)
 		for {
@@ -125,6 +128,8 @@ func (o *output) keep(line string) bool {
 		return true
 	}
 	switch f.Mode {
+	case "":
+		return true
 	case "include":
 		return f.Re.MatchString(line)
 	case "exclude":

@@ -198,10 +198,14 @@ func (c *Call) Level() int { return c.level }
 // an undo), as Grammar.Reference renders it.
 func (c *Call) Syntax() string { return c.syntax }
 
-// Filter is an output filter: "| include REGEX", "| exclude REGEX", "| begin REGEX".
+// Filter is an output filter: "| include REGEX", "| exclude REGEX",
+// "| begin REGEX", each optionally followed by "| no-more", or "| no-more"
+// alone.
 type Filter struct {
-	Mode string // "include", "exclude" or "begin"
+	Mode string // "include", "exclude", "begin"; "" for "| no-more" alone
 	Re   *regexp.Regexp
+	// NoMore: the output is not paged ("| no-more").
+	NoMore bool
 }
 
 // ErrorKind classifies a syntax error as the device does.

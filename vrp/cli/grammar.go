@@ -416,7 +416,7 @@ func unique[E any](ts []thread[E], level int) bool {
 	return true
 }
 
-var filterModes = []string{"begin", "exclude", "include"}
+var filterModes = []string{"begin", "exclude", "include", "no-more"}
 
 // Match parses a line typed in view by a user of level. It returns the matched
 // command's handler and call, or a *SyntaxError. An empty line matches nothing
@@ -488,15 +488,34 @@ func parseFilter(line string, toks []token) (*Filter, error) {
 	if mode == "" {
 		return nil, &SyntaxError{Kind: Unrecognized, Column: toks[1].col}
 	}
+	if mode == "no-more" {
+		if len(toks) > 2 {
+			return nil, &SyntaxError{Kind: TooMany, Column: toks[2].col}
+		}
+		return &Filter{NoMore: true}, nil
+	}
 	if len(toks) < 3 {
 		return nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:toks[1].end]) + 1}
 	}
-	expr := strings.TrimSpace(line[toks[1].end:])
+	end, noMore := len(line), false
+	if n := len(toks); n >= 5 && toks[n-2].text == "|" && isNoMore(toks[n-1].text) {
+		// "| include REGEX | no-more": the last two words are not the
+		// expression's
+		end, noMore = toks[n-2].end-1, true
+	}
+	expr := strings.TrimSpace(line[toks[1].end:end])
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, &SyntaxError{Kind: WrongParameter, Column: toks[2].col}
 	}
-	return &Filter{Mode: mode, Re: re}, nil
+	return &Filter{Mode: mode, Re: re, NoMore: noMore}, nil
+}
+
+// isNoMore reports whether word is "no-more" or an abbreviation of it of at
+// least two letters (after a regular expression, a lone "n" stays part of
+// the expression).
+func isNoMore(word string) bool {
+	return len(word) >= 2 && strings.HasPrefix("no-more", strings.ToLower(word))
 }
 
 // Help answers "?" typed at the end of line: the full help of the next word
@@ -564,6 +583,7 @@ func filterHelp(rest []token, partial string) []HelpEntry {
 		"begin":   "Begin with the line that matches",
 		"exclude": "Match the lines that do not contain the regular expression",
 		"include": "Match the lines that contain the regular expression",
+		"no-more": "Display the output without pausing at each screen",
 	}
 	if len(rest) > 0 {
 		return []HelpEntry{{Token: "REGULAR-EXPRESSION", Help: "Regular expression"}}
