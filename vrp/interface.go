@@ -294,7 +294,10 @@ func (f iface) detailText(up, now string) string {
 		b.WriteString("Internet protocol processing : disabled\n")
 	}
 	if f.name.kind == ifGE {
-		b.WriteString("IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is 00e0-fc00-0000\n")
+		// one address per port, the same on every device (no device
+		// identity is modelled)
+		port := f.name.number[strings.LastIndexByte(f.name.number, '/')+1:]
+		fmt.Fprintf(&b, "IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is 00e0-fc00-000%s\n", port)
 		fmt.Fprintf(&b, "Last physical up time   : %s\n", up)
 		fmt.Fprintf(&b, "Current system time: %s\n", now)
 		b.WriteString("Port Mode: COMMON COPPER\n" +

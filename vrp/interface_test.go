@@ -88,3 +88,26 @@ func FuzzParseIfName(f *testing.F) {
 		}
 	})
 }
+
+// TestInterfaceTab: Tab completes an interface type as the device spells
+// it, and the one-word form of a name is no keyword to complete.
+func TestInterfaceTab(t *testing.T) {
+	d := newTestDevice(t, nil)
+	s, err := d.OpenSession(SessionInfo{Line: LineConsole, Interactive: true}, &scriptTerminal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Execute("system-view")
+	for _, tc := range []struct{ line, want string }{
+		{"interface g", "interface GigabitEthernet"},
+		{"int lo", "int LoopBack"},
+		{"interface nu", "interface NULL"},
+		{"interface g0/", "interface g0/"},
+	} {
+		s.tabLine = ""
+		if got := s.Complete(tc.line); got != tc.want {
+			t.Errorf("Tab after %q = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
