@@ -302,12 +302,16 @@ func TestComplete(t *testing.T) {
 
 func FuzzMatch(f *testing.F) {
 	g := testGrammar(f)
-	for _, s := range []string{"dis cu | inc x", "local-user a privilege level 3", "d c", "undo local-user x priv", "\xff\x00 |"} {
+	for _, s := range []string{"dis cu | inc x", "local-user a privilege level 3", "d c", "undo local-user x priv", "\xff\x00 |",
+		"dis cu | no-more", "dis cu | e a | no", "dis cu | i | |"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for _, view := range []string{"user", "aaa"} {
-			g.Match(view, 15, line)
+			_, call, err := g.Match(view, 15, line)
+			if err == nil && call != nil && call.Filter != nil && call.Filter.Mode != "" && call.Filter.Re == nil {
+				t.Fatalf("%q: filter %q without an expression", line, call.Filter.Mode)
+			}
 			g.Help(view, 15, line)
 			g.Complete(view, 15, line)
 		}
