@@ -1,6 +1,7 @@
 package vrp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,5 +33,24 @@ func TestCurrentConfigurationAllReplays(t *testing.T) {
 	d2 := bootFrom(t, fs, "flash:/all.cfg", withDefaults)
 	if diff := cmp.Diff(plain, d2.render(sectionAll)); diff != "" {
 		t.Errorf("booted from display current-configuration all (-before +after):\n%s", diff)
+	}
+}
+
+// BenchmarkDisplayCurrentConfiguration: the whole configuration of a
+// factory device shown in an interactive session, lines not broken (width
+// 0) and broken at 80 columns (its cipher lines are longer).
+func BenchmarkDisplayCurrentConfiguration(b *testing.B) {
+	for _, width := range []int{0, 80} {
+		b.Run(fmt.Sprintf("width=%d", width), func(b *testing.B) {
+			d := newTestDevice(b, nil)
+			s, err := d.OpenSession(SessionInfo{Line: LineConsole, Interactive: true, Width: width}, discardTerminal{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Execute("display current-configuration | no-more")
+			}
+		})
 	}
 }
