@@ -163,6 +163,7 @@ func commands() []*command {
 	cmds = append(cmds, telnetCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
+	cmds = append(cmds, interfaceCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, sftpClientCommands()...)
 	cmds = append(cmds, fileCommands()...)

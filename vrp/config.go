@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,7 @@ type config struct {
 	sshClient sshClientConfig // sftpclient.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
+	ifaces    ifaceConfig // interface.go
 }
 
 func newConfig() *config {
@@ -29,6 +31,7 @@ func newConfig() *config {
 		acls:      aclConfig{},
 		vty:       defaultUI(LineVTY),
 		con:       defaultUI(LineConsole),
+		ifaces:    defaultInterfaces(),
 	}
 }
 
@@ -38,6 +41,7 @@ func (c *config) clone() config {
 	out.acls = c.acls.clone()
 	out.ssh = c.ssh.clone()
 	out.sshClient = c.sshClient.clone()
+	out.ifaces = maps.Clone(c.ifaces)
 	return out
 }
 
@@ -50,7 +54,9 @@ const (
 	sectionAAA
 	sectionVTY
 	sectionConsole
-	sectionACL // one ACL
+	sectionACL       // one ACL
+	sectionInterface // one interface, or all of them
+	sectionUI        // the console and the VTY lines
 )
 
 // snapshot is what a rendering of the configuration reads, taken at once:
@@ -59,10 +65,11 @@ const (
 // its own; the device's is not held while it is read, so that the two are
 // never nested).
 type snapshot struct {
-	sysname string
-	tag     string // the first line: the release
-	cfg     config
-	aaa     aaaSnapshot // only when the section shows the aaa section
+	defaults bool // show the lines of default values too (display current-configuration all)
+	sysname  string
+	tag      string // the first line: the release
+	cfg      config
+	aaa      aaaSnapshot // only when the section shows the aaa section
 }
 
 func (d *Device) snapshot(sec section) snapshot {
@@ -78,22 +85,31 @@ func (d *Device) snapshot(sec section) snapshot {
 
 // render writes the running configuration, or a section of it, in the
 // device's layout.
-func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, 0) }
+func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, "") }
+
+// renderDefaults writes the running configuration with the lines of
+// default values the plain rendering leaves out (display
+// current-configuration all): the FTP server's port, session limit and
+// timeout, and each user interface's authentication mode, protocols (VTY),
+// idle timeout and screen length. Every line it adds replays.
+func (d *Device) renderDefaults() string {
+	s := d.snapshot(sectionAll)
+	s.defaults = true
+	return s.render(sectionAll, "")
+}
 
 // renderView writes what display this shows in a view: the section the view
 // configures.
 func (d *Device) renderView(v viewFrame) string {
-	sec, acl := viewOf(v.view).section, 0
-	if sec == sectionACL {
-		acl, _ = strconv.Atoi(v.arg)
-	}
-	return d.snapshot(sec).render(sec, acl)
+	sec := viewOf(v.view).section
+	return d.snapshot(sec).render(sec, v.arg)
 }
 
 // render assembles the sections in the device's order: the global one
-// (sysname, FTP server), the ACLs, aaa, the SSH server, the user interfaces.
-// sectionACL shows the ACL numbered acl.
-func (s snapshot) render(sec section, acl int) string {
+// (sysname, FTP server), the ACLs, aaa, the interfaces, the SSH server, the
+// user interfaces. sectionACL shows the ACL numbered arg, sectionInterface
+// the interface named arg (every interface when arg is "").
+func (s snapshot) render(sec section, arg string) string {
 	c := &s.cfg
 	var b strings.Builder
 	if sec == sectionAll {
@@ -102,7 +118,7 @@ func (s snapshot) render(sec section, acl int) string {
 	b.WriteString("#\n")
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
-		c.ftpServer.render(&b)
+		c.ftpServer.render(&b, s.defaults)
 		c.telnet.render(&b)
 		b.WriteString("#\n")
 	}
@@ -110,25 +126,33 @@ func (s snapshot) render(sec section, acl int) string {
 	case sectionAll:
 		c.acls.render(&b, 0)
 	case sectionACL:
+		acl, _ := strconv.Atoi(arg)
 		c.acls.render(&b, acl)
 	}
 	if sec == sectionAll || sec == sectionAAA {
 		s.aaa.render(&b)
 		b.WriteString("#\n")
 	}
+	if sec == sectionAll || sec == sectionInterface {
+		var only *ifName
+		if n, ok := parseIfName(arg); ok {
+			only = &n
+		}
+		c.ifaces.render(&b, only)
+	}
 	if sec == sectionAll || sec == sectionGlobal {
 		c.ssh.render(&b)
 		c.sshClient.render(&b)
 	}
-	if sec == sectionAll || sec == sectionConsole {
+	if sec == sectionAll || sec == sectionUI || sec == sectionConsole {
 		b.WriteString("user-interface con 0\n")
-		c.con.render(&b, LineConsole)
+		c.con.render(&b, LineConsole, s.defaults)
 	}
-	if sec == sectionAll || sec == sectionVTY {
+	if sec == sectionAll || sec == sectionUI || sec == sectionVTY {
 		b.WriteString("user-interface vty 0 4\n")
-		c.vty.render(&b, LineVTY)
+		c.vty.render(&b, LineVTY, s.defaults)
 	}
-	if sec == sectionAll || sec == sectionVTY || sec == sectionConsole {
+	if sec == sectionAll || sec == sectionUI || sec == sectionVTY || sec == sectionConsole {
 		b.WriteString("#\n")
 	}
 	b.WriteString("return\n")

@@ -55,6 +55,23 @@ aaa
  local-user carol password cipher Carol@123
  local-user carol service-type telnet
 #
+interface GigabitEthernet0/0/0
+ description to R2  (uplink)
+ shutdown
+ ip address 10.0.12.1 255.255.255.0
+#
+interface GigabitEthernet0/0/1
+#
+interface GigabitEthernet0/0/2
+ ip address 192.0.2.1 255.255.255.252
+#
+interface LoopBack0
+ ip address 1.1.1.1 255.255.255.255
+#
+interface LoopBack12
+#
+interface NULL0
+#
  stelnet server enable
  ssh user admin
  ssh user admin authentication-type password

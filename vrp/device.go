@@ -250,6 +250,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 	}
 	if info.Interactive {
 		s.screen = ui.screenLength
+		s.width = info.Width
 	}
 	d.mu.Lock()
 	if info.Line == LineVTY {

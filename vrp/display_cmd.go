@@ -15,7 +15,9 @@ func displayCommands() []*command {
 		{Views: all, Syntax: "display clock", Level: 0, Filter: true, Help: "Display the system clock", Run: runDisplayClock},
 		{Views: all, Syntax: "display users [ all ]", Level: 1, Filter: true, Help: "Display the users logged in to the user interfaces", Run: runDisplayUsers},
 		{Views: all, Syntax: "display this", Level: 2, Filter: true, Help: "Display the configuration of the current view", Run: runDisplayThis},
-		{Views: all, Syntax: "display current-configuration", Level: 3, Filter: true, Help: "Display the running configuration", Run: runDisplayCurrentConfiguration},
+		{Views: all, Syntax: "display current-configuration [ all ]", Level: 3, Words: configWords, Filter: true, Help: "Display the running configuration; with all, default lines too", Run: runDisplayCurrentConfiguration},
+		{Views: all, Syntax: "display current-configuration configuration { aaa | interface | user-interface }:section", Level: 3, Words: configWords, Filter: true, Help: "Display a section of the running configuration", Run: runDisplayCurrentConfigurationSection},
+		{Views: all, Syntax: "display current-configuration interface [ " + ifSpec + " ]", Level: 3, Params: interfaceParams, Words: configWords, Filter: true, Help: "Display the configuration of the interfaces, or of one", Run: runDisplayCurrentConfigurationInterface},
 		{Views: all, Syntax: "display saved-configuration", Level: 3, Filter: true, Help: "Display the next startup configuration file", Run: runDisplaySavedConfiguration},
 		{Views: all, Syntax: "display startup", Level: 1, Filter: true, Help: "Display the files used at startup", Run: runDisplayStartup},
 		{Views: all, Syntax: "display history-command", Level: 0, Filter: true, Help: "Display the history commands of the current session", Run: runDisplayHistoryCommand},
@@ -48,7 +50,45 @@ func runDisplayThis(e *callEnv, c *cli.Call) error {
 }
 
 func runDisplayCurrentConfiguration(e *callEnv, c *cli.Call) error {
+	if c.Has("all") {
+		e.Print(e.dev.renderDefaults())
+		return nil
+	}
 	e.Print(e.dev.render(sectionAll))
+	return nil
+}
+
+// configWords is the help of display current-configuration's keywords.
+var configWords = map[string]string{
+	"all":             "All configurations, default values included",
+	"configuration":   "Configuration type",
+	"aaa":             "AAA configuration",
+	"interface":       "Interface configuration",
+	"user-interface":  "User interface configuration",
+	"GigabitEthernet": "GigabitEthernet interface",
+	"LoopBack":        "LoopBack interface",
+	"NULL":            "NULL interface",
+}
+
+// configSections are the sections display current-configuration
+// configuration shows.
+var configSections = map[string]section{"aaa": sectionAAA, "interface": sectionInterface, "user-interface": sectionUI}
+
+func runDisplayCurrentConfigurationSection(e *callEnv, c *cli.Call) error {
+	e.Print(e.dev.render(configSections[c.Value("section")]))
+	return nil
+}
+
+func runDisplayCurrentConfigurationInterface(e *callEnv, c *cli.Call) error {
+	n, ok := ifNameOf(c)
+	if !ok {
+		e.Print(e.dev.render(sectionInterface))
+		return nil
+	}
+	if !e.dev.interfaceExists(n) {
+		return errNoInterface
+	}
+	e.Print(e.dev.renderView(viewFrame{view: ifViews[n.kind], arg: n.String()}))
 	return nil
 }
 

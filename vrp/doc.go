@@ -12,8 +12,9 @@
 // ftpserver_cmd.go, acl.go and acl_cmd.go, ui.go and ui_cmd.go (user
 // interfaces), ssh.go and ssh_cmd.go, ftpclient.go and ftpclient_cmd.go,
 // system.go and system_cmd.go (sysname, views), platform.go and
-// platform_cmd.go (the device model, Profile, and its hardware displays);
-// aaa_cmd.go (its model is
+// platform_cmd.go (the device model, Profile, and its hardware displays),
+// interface.go and interface_cmd.go (the interfaces and their addresses,
+// a model only: the device listens on none of them); aaa_cmd.go (its model is
 // package aaa), file_cmd.go (its model is package flash), savecfg_cmd.go
 // (save, startup; the startup files are kept by startup.go) and log_cmd.go
 // (the log is log.go). A new command is one row of its feature's command

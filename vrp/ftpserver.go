@@ -215,15 +215,16 @@ func (d *Device) FTPAddr() net.Addr {
 	return d.ftp.listener.Addr()
 }
 
-// render writes the FTP server's lines of the global section.
-func (f ftpServerConfig) render(b *strings.Builder) {
-	if f.port != defaultFTPPort {
+// render writes the FTP server's lines of the global section; with
+// defaults, those of default values too.
+func (f ftpServerConfig) render(b *strings.Builder, defaults bool) {
+	if defaults || f.port != defaultFTPPort {
 		fmt.Fprintf(b, " ftp server port %d\n", f.port)
 	}
-	if f.maxSessions != defaultFTPMaxSessions {
+	if defaults || f.maxSessions != defaultFTPMaxSessions {
 		fmt.Fprintf(b, " ftp server max-sessions %d\n", f.maxSessions)
 	}
-	if f.timeout != defaultFTPTimeout {
+	if defaults || f.timeout != defaultFTPTimeout {
 		fmt.Fprintf(b, " ftp timeout %d\n", int(f.timeout/time.Minute))
 	}
 	if f.acl != 0 {

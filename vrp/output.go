@@ -3,6 +3,7 @@ package vrp
 import (
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
@@ -83,7 +84,30 @@ func (o *output) line(line string) {
 	if o.stopped || !o.keep(line) {
 		return
 	}
+	// A line wider than the terminal is broken at its width, each piece a
+	// line of the screen (and of the page).
+	for w := o.s.width; w > 0 && utf8.RuneCountInString(line) > w; {
+		i := 0
+		for n := 0; n < w; n++ {
+			_, size := utf8.DecodeRuneInString(line[i:])
+			i += size
+		}
+		o.screenLine(line[:i])
+		if o.stopped {
+			return
+		}
+		line = line[i:]
+	}
+	o.screenLine(line)
+}
+
+// screenLine shows one line of the screen, after the pager's prompt when
+// the page is full.
+func (o *output) screenLine(line string) {
 	screen := o.s.screen
+	if o.filter != nil && o.filter.NoMore {
+		screen = 0
+	}
 	if screen > 0 && o.shown >= screen-1 {
 		io.WriteString(o.s.term, morePrompt)
 		for {
@@ -125,6 +149,8 @@ func (o *output) keep(line string) bool {
 		return true
 	}
 	switch f.Mode {
+	case "":
+		return true
 	case "include":
 		return f.Re.MatchString(line)
 	case "exclude":

@@ -39,6 +39,10 @@ type SessionInfo struct {
 	Remote      netip.AddrPort // the client's address (VTY)
 	Protocol    string         // "SSH" or "TEL" (Telnet) for VTY sessions
 	Interactive bool           // false for an SSH exec request: no paging, no questions asked
+	// Width is the terminal's width in columns (an SSH pty's): interactive
+	// output lines longer than that are broken into lines of that width,
+	// as the device does. 0: lines are not broken.
+	Width int
 }
 
 // ErrVTYLimit refuses a session when every VTY line is taken.
@@ -58,6 +62,7 @@ type Session struct {
 	ftp    *ftpClientState // the FTP client view's connection, when in it
 	idle   time.Duration
 	screen int // lines per page; 0 = no paging
+	width  int // columns output lines are broken at; 0 = not broken
 	hist   []string
 
 	replaying bool   // the boot replay of a configuration file

@@ -10,6 +10,7 @@ func systemCommands() []*command {
 		{Views: all, Syntax: "quit", Level: 0, Help: "Exit from the current view; in user view, end the session", Run: runQuit},
 		{Views: returnViews(), Syntax: "return", Level: 0, Help: "Return to user view", Run: runReturn},
 		{Views: systemView, Syntax: "sysname <host-name>", Level: 2, Help: "Set the name of the device", Run: runSysname, Undo: "undo sysname", RunUndo: runUndoSysname},
+		{Views: userView, Syntax: "screen-width <width>", Level: 0, Params: screenWidthParams, Words: screenWidthWords, Help: "Set the width, in columns, output lines are broken at for the current session", Run: runScreenWidth},
 		{Views: userView, Syntax: "screen-length <screen> temporary", Level: 0, Help: "Set the number of lines per page for the current session", Run: runScreenLengthTemporary, Undo: "undo screen-length temporary", RunUndo: runUndoScreenLengthTemporary},
 	}
 }
@@ -74,5 +75,29 @@ func runUndoScreenLengthTemporary(e *callEnv, c *cli.Call) error {
 		e.screen = e.dev.uiConfig(e.info.Line).screenLength
 	}
 	e.Print(temporaryInfo)
+	return nil
+}
+
+var (
+	screenWidthParams = map[string]*cli.Param{"width": cli.Integer(minScreenWidth, maxScreenWidth, "Number of characters on a line of the screen")}
+	screenWidthWords  = map[string]string{"screen-width": "Set the screen width"}
+)
+
+// The widths screen-width takes.
+const (
+	minScreenWidth = 80
+	maxScreenWidth = 256
+)
+
+// runScreenWidth asks first, as VRP does; scrapli's huawei_vrp driver
+// answers the question with "y" (it writes "screen-width 256\ny\n\n").
+func runScreenWidth(e *callEnv, c *cli.Call) error {
+	ok, err := e.confirm("Warning: This operation will change the screen width. Continue? [Y/N]:")
+	if err != nil || !ok {
+		return err
+	}
+	if e.info.Interactive {
+		e.width = c.Int("width")
+	}
 	return nil
 }

@@ -85,12 +85,12 @@ func (t *scriptTerminal) ReadKey() (rune, error) {
 
 // A transcript is what a user sees in a session. Lines that start with the
 // session's prompt hold what was typed after it; a line that ends in "?" asks
-// for help; an answer to a question follows "(y/n)[n]:" on the question's
-// line; a pager key is written "<key:SPACE>" on a line of its own (it is
+// for help; an answer to a question follows "(y/n)[n]:" or "[Y/N]:" on the
+// question's line (an "Error:" line ending so is no question); a pager key is written "<key:SPACE>" on a line of its own (it is
 // consumed, not shown). Cipher texts of passwords are compared as "<cipher>".
 var (
 	promptRe = regexp.MustCompile(`^(<[^<>\s]+>|\[[^\[\]\s]+\])`)
-	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\?\[Y/N\]:?|\[vrpcfg\.zip\]:)(.*)$`)
+	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\? ?\[Y/N\]:?|\[vrpcfg\.zip\]:)(.*)$`)
 	cipherRe = regexp.MustCompile(`(%\$%\$|\$1a\$)\S+`)
 )
 
@@ -101,7 +101,7 @@ func runTranscript(t *testing.T, d *Device, info SessionInfo, golden string) str
 	// collect answers and keys first: they are read by the session while a
 	// command runs.
 	for _, l := range lines {
-		if m := askRe.FindStringSubmatch(l); m != nil {
+		if m := askRe.FindStringSubmatch(l); m != nil && !strings.HasPrefix(l, "Error:") {
 			term.answers = append(term.answers, m[2])
 			continue
 		}
@@ -123,7 +123,7 @@ func runTranscript(t *testing.T, d *Device, info SessionInfo, golden string) str
 	defer s.Close()
 	for _, l := range lines {
 		p := s.Prompt()
-		if !strings.HasPrefix(l, p) || askRe.MatchString(l) {
+		if !strings.HasPrefix(l, p) || askRe.MatchString(l) && !strings.HasPrefix(l, "Error:") {
 			continue
 		}
 		term.out.WriteString(l + "\n")
@@ -173,6 +173,11 @@ func TestTranscripts(t *testing.T) {
 				run(t, d, "system-view", "aaa", "local-user viewer password cipher Viewer@123",
 					"local-user viewer privilege level 1", "local-user viewer service-type ssh")
 				info.User = "viewer"
+			}
+			if strings.HasPrefix(filepath.Base(f), "scrapli-") {
+				// scrapli's client, on a pty of 80 columns until
+				// screen-width widens it
+				info.Width = 80
 			}
 			got := runTranscript(t, d, info, golden)
 			// the golden ends with the last prompt, as the screen does

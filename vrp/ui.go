@@ -32,10 +32,11 @@ func defaultUI(line LineKind) uiConfig {
 }
 
 // render writes the lines of a user interface that differ from the
-// defaults, after its "user-interface" line.
-func (ui uiConfig) render(b *strings.Builder, line LineKind) {
+// defaults, after its "user-interface" line; with defaults, those of
+// default values too.
+func (ui uiConfig) render(b *strings.Builder, line LineKind, defaults bool) {
 	def := defaultUI(line)
-	if ui.authMode != def.authMode {
+	if defaults || ui.authMode != def.authMode {
 		fmt.Fprintf(b, " authentication-mode %s\n", ui.authMode)
 	}
 	if ui.password != "" {
@@ -44,13 +45,13 @@ func (ui uiConfig) render(b *strings.Builder, line LineKind) {
 	if ui.level >= 0 {
 		fmt.Fprintf(b, " user privilege level %d\n", ui.level)
 	}
-	if line == LineVTY && ui.protocol != def.protocol {
+	if line == LineVTY && (defaults || ui.protocol != def.protocol) {
 		fmt.Fprintf(b, " protocol inbound %s\n", ui.protocol)
 	}
-	if ui.idle != def.idle {
+	if defaults || ui.idle != def.idle {
 		fmt.Fprintf(b, " idle-timeout %d %d\n", int(ui.idle/time.Minute), int(ui.idle%time.Minute/time.Second))
 	}
-	if ui.screenLength != def.screenLength {
+	if defaults || ui.screenLength != def.screenLength {
 		fmt.Fprintf(b, " screen-length %d\n", ui.screenLength)
 	}
 }

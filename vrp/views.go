@@ -2,6 +2,7 @@ package vrp
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
@@ -18,6 +19,7 @@ type viewInfo struct {
 	// configuration views).
 	returns bool
 	section section // what display this shows
+	sample  string  // the argument the command reference shows in the prompt; "N" when empty
 }
 
 // viewTable is every view of the device. Prompts, "?" help titles, return,
@@ -31,6 +33,9 @@ var viewTable = []viewInfo{
 	{name: viewACL, title: "Basic ACL view", noun: "basic ACL view", prompt: "[%s-acl-basic-%s]", returns: true, section: sectionACL},
 	{name: viewFTP, title: "FTP client view", noun: "FTP client view", prompt: "[%s-ftp]", section: sectionGlobal},
 	{name: viewSFTP, title: "SFTP client view", noun: "SFTP client view", prompt: "sftp-client>", section: sectionGlobal},
+	{name: viewGE, title: "Interface view", noun: "GigabitEthernet interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "GigabitEthernet0/0/0"},
+	{name: viewLoopBack, title: "Interface view", noun: "LoopBack interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "LoopBackN"},
+	{name: viewNULL, title: "Interface view", noun: "NULL interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "NULL0"},
 }
 
 // viewOf returns the description of a view.
@@ -45,7 +50,7 @@ func viewOf(name string) viewInfo {
 
 // promptOf renders the prompt of view v for a device named sysname.
 func (v viewInfo) promptOf(sysname, arg string) string {
-	if v.name == viewACL {
+	if strings.Count(v.prompt, "%s") == 2 { // the view's argument too
 		return fmt.Sprintf(v.prompt, sysname, arg)
 	}
 	if v.name == viewSFTP {
@@ -57,7 +62,11 @@ func (v viewInfo) promptOf(sysname, arg string) string {
 // referenceName is how the command reference names the view:
 // "basic ACL view `[Huawei-acl-basic-N]`".
 func (v viewInfo) referenceName() string {
-	return v.noun + " `" + v.promptOf("Huawei", "N") + "`"
+	arg := v.sample
+	if arg == "" {
+		arg = "N"
+	}
+	return v.noun + " `" + v.promptOf("Huawei", arg) + "`"
 }
 
 // returnViews are the views return leaves for user view.

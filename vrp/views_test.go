@@ -86,9 +86,15 @@ func TestViewTable(t *testing.T) {
 	want := map[string]string{
 		viewUser: "<R1>", viewSystem: "[R1]", viewAAA: "[R1-aaa]", viewVTY: "[R1-ui-vty0-4]",
 		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]", viewSFTP: "sftp-client>",
+		viewGE: "[R1-GigabitEthernet0/0/1]", viewLoopBack: "[R1-LoopBack0]", viewNULL: "[R1-NULL0]",
 	}
+	args := map[string]string{viewGE: "GigabitEthernet0/0/1", viewLoopBack: "LoopBack0", viewNULL: "NULL0"}
 	for _, v := range viewTable {
-		if got := v.promptOf("R1", "2000"); got != want[v.name] {
+		arg := args[v.name]
+		if arg == "" {
+			arg = "2000"
+		}
+		if got := v.promptOf("R1", arg); got != want[v.name] {
 			t.Errorf("prompt of %s = %q, want %q", v.name, got, want[v.name])
 		}
 	}

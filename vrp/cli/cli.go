@@ -52,6 +52,10 @@ type Param struct {
 	// Secret marks a value that must not be kept in clear once typed (a
 	// password): Grammar.Mask hides it, e.g. in the command history.
 	Secret bool
+	// Hidden keeps the parameter out of "?" help: a second spelling of
+	// words the help shows otherwise (an interface name typed as one word,
+	// "g0/0/1", beside "GigabitEthernet 0/0/1").
+	Hidden bool
 }
 
 // Secret returns a copy of p whose values are secret (see Param.Secret).
@@ -194,10 +198,14 @@ func (c *Call) Level() int { return c.level }
 // an undo), as Grammar.Reference renders it.
 func (c *Call) Syntax() string { return c.syntax }
 
-// Filter is an output filter: "| include REGEX", "| exclude REGEX", "| begin REGEX".
+// Filter is an output filter: "| include REGEX", "| exclude REGEX",
+// "| begin REGEX", each optionally followed by "| no-more", or "| no-more"
+// alone.
 type Filter struct {
-	Mode string // "include", "exclude" or "begin"
+	Mode string // "include", "exclude", "begin"; "" for "| no-more" alone
 	Re   *regexp.Regexp
+	// NoMore: the output is not paged ("| no-more").
+	NoMore bool
 }
 
 // ErrorKind classifies a syntax error as the device does.

@@ -214,6 +214,33 @@ func TestFilter(t *testing.T) {
 	if call.Filter == nil || call.Filter.Mode != "include" || call.Filter.Re.String() != "local-user admin" {
 		t.Fatalf("filter = %+v", call.Filter)
 	}
+	for _, tc := range []struct {
+		line, mode, re string
+	}{
+		{"dis cur | no-more", "", ""},
+		{"dis cur | n", "", ""},
+		{"dis cur | include sysname | no-more", "include", "sysname"},
+		{"dis cur | e a b | no", "exclude", "a b"},
+		{"dis cur | include x | n", "include", "x | n"}, // one letter stays in the expression
+		{"dis cur | begin x|no-more", "begin", "x|no-more"},
+	} {
+		_, call, err := g.Match("user", 15, tc.line)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		f := call.Filter
+		re := ""
+		if f.Re != nil {
+			re = f.Re.String()
+		}
+		if f.Mode != tc.mode || re != tc.re || f.NoMore != (tc.re != "x | n" && tc.re != "x|no-more") {
+			t.Errorf("%q: filter %q %q no-more %v", tc.line, f.Mode, re, f.NoMore)
+		}
+	}
+	_, _, err = g.Match("user", 15, "dis cur | no-more x")
+	if se, ok := err.(*SyntaxError); !ok || se.Kind != TooMany || se.Column != 18 {
+		t.Fatalf("words after no-more: %v", err)
+	}
 	_, _, err = g.Match("user", 15, "display clock | include x")
 	if se, ok := err.(*SyntaxError); !ok || se.Kind != TooMany || se.Column != 14 {
 		t.Fatalf("filter on unfilterable command: %v", err)
@@ -236,7 +263,7 @@ func TestHelp(t *testing.T) {
 		{"display ", 0, []HelpEntry{{"clock", "Clock"}}},
 		{"dir ", 15, []HelpEntry{{"/all", "List all files"}, {"/all-filesystems", "List all file systems"}, {"STRING<1-8>", "Name"}, {"<cr>", ""}}},
 		{"dis cur ", 15, []HelpEntry{{"|", "Matching output"}, {"<cr>", ""}}},
-		{"dis cur | ", 15, []HelpEntry{{"begin", "Begin with the line that matches"}, {"exclude", "Match the lines that do not contain the regular expression"}, {"include", "Match the lines that contain the regular expression"}}},
+		{"dis cur | ", 15, []HelpEntry{{"begin", "Begin with the line that matches"}, {"exclude", "Match the lines that do not contain the regular expression"}, {"include", "Match the lines that contain the regular expression"}, {"no-more", "Display the output without pausing at each screen"}}},
 	}
 	for _, tt := range tests {
 		got, err := g.Help("user", tt.level, tt.line)
@@ -275,12 +302,16 @@ func TestComplete(t *testing.T) {
 
 func FuzzMatch(f *testing.F) {
 	g := testGrammar(f)
-	for _, s := range []string{"dis cu | inc x", "local-user a privilege level 3", "d c", "undo local-user x priv", "\xff\x00 |"} {
+	for _, s := range []string{"dis cu | inc x", "local-user a privilege level 3", "d c", "undo local-user x priv", "\xff\x00 |",
+		"dis cu | no-more", "dis cu | e a | no", "dis cu | i | |"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for _, view := range []string{"user", "aaa"} {
-			g.Match(view, 15, line)
+			_, call, err := g.Match(view, 15, line)
+			if err == nil && call != nil && call.Filter != nil && call.Filter.Mode != "" && call.Filter.Re == nil {
+				t.Fatalf("%q: filter %q without an expression", line, call.Filter.Mode)
+			}
 			g.Help(view, 15, line)
 			g.Complete(view, 15, line)
 		}

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -37,6 +37,7 @@ type node[E any] struct {
 
 type edge[E any] struct {
 	word string // keyword, lower case; "" for a parameter
+	text string // keyword as declared, as help and Tab show it ("GigabitEthernet")
 	name string // parameter name
 	// choice is, for a keyword of a named choice, 1 + the index of the
 	// choice's name in owner.choices.
@@ -158,7 +159,7 @@ func (g *Grammar[E]) compile(cc *compiled[E], seq []element, from *node[E]) *nod
 			if help == "" {
 				help = g.words[e.word]
 			}
-			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), choice: cc.choice(e.name), help: help, to: next, owner: cc})
+			cur.edges = append(cur.edges, &edge[E]{word: strings.ToLower(e.word), text: e.word, choice: cc.choice(e.name), help: help, to: next, owner: cc})
 			cur = next
 		case elemParam:
 			if e.max == 1 {
@@ -415,7 +416,7 @@ func unique[E any](ts []thread[E], level int) bool {
 	return true
 }
 
-var filterModes = []string{"begin", "exclude", "include"}
+var filterModes = []string{"begin", "exclude", "include", "no-more"}
 
 // Match parses a line typed in view by a user of level. It returns the matched
 // command's handler and call, or a *SyntaxError. An empty line matches nothing
@@ -487,15 +488,34 @@ func parseFilter(line string, toks []token) (*Filter, error) {
 	if mode == "" {
 		return nil, &SyntaxError{Kind: Unrecognized, Column: toks[1].col}
 	}
+	if mode == "no-more" {
+		if len(toks) > 2 {
+			return nil, &SyntaxError{Kind: TooMany, Column: toks[2].col}
+		}
+		return &Filter{NoMore: true}, nil
+	}
 	if len(toks) < 3 {
 		return nil, &SyntaxError{Kind: Incomplete, Column: utf8.RuneCountInString(line[:toks[1].end]) + 1}
 	}
-	expr := strings.TrimSpace(line[toks[1].end:])
+	end, noMore := len(line), false
+	if n := len(toks); n >= 5 && toks[n-2].text == "|" && isNoMore(toks[n-1].text) {
+		// "| include REGEX | no-more": the last two words are not the
+		// expression's
+		end, noMore = toks[n-2].end-1, true
+	}
+	expr := strings.TrimSpace(line[toks[1].end:end])
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, &SyntaxError{Kind: WrongParameter, Column: toks[2].col}
 	}
-	return &Filter{Mode: mode, Re: re}, nil
+	return &Filter{Mode: mode, Re: re, NoMore: noMore}, nil
+}
+
+// isNoMore reports whether word is "no-more" or an abbreviation of it of at
+// least two letters (after a regular expression, a lone "n" stays part of
+// the expression).
+func isNoMore(word string) bool {
+	return len(word) >= 2 && strings.HasPrefix("no-more", strings.ToLower(word))
 }
 
 // Help answers "?" typed at the end of line: the full help of the next word
@@ -529,23 +549,24 @@ func (g *Grammar[E]) Help(view string, level int, line string) ([]HelpEntry, err
 				continue
 			}
 			if e.param != nil {
-				if partial == "" {
+				if partial == "" && !e.param.Hidden {
 					byToken[e.param.Token+"\x00"+e.param.Help] = HelpEntry{Token: e.param.Token, Help: e.param.Help}
 				}
 				continue
 			}
 			if strings.HasPrefix(e.word, lower) {
 				if _, dup := byToken[e.word]; !dup {
-					byToken[e.word] = HelpEntry{Token: e.word, Help: e.help}
+					byToken[e.word] = HelpEntry{Token: e.text, Help: e.help}
 				}
 			}
 		}
 	}
+	// sorted by key: a keyword's key is its lower-case form, so that
+	// "GigabitEthernet" sorts among the lower-case keywords
 	var out []HelpEntry
-	for _, h := range byToken {
-		out = append(out, h)
+	for _, k := range slices.Sorted(maps.Keys(byToken)) {
+		out = append(out, byToken[k])
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Token < out[j].Token })
 	if partial == "" {
 		if t, ok := accepting(ts, level); ok {
 			if t.n.accept.cmd.Filter {
@@ -562,6 +583,7 @@ func filterHelp(rest []token, partial string) []HelpEntry {
 		"begin":   "Begin with the line that matches",
 		"exclude": "Match the lines that do not contain the regular expression",
 		"include": "Match the lines that contain the regular expression",
+		"no-more": "Display the output without pausing at each screen",
 	}
 	if len(rest) > 0 {
 		return []HelpEntry{{Token: "REGULAR-EXPRESSION", Help: "Regular expression"}}
@@ -598,11 +620,11 @@ func (g *Grammar[E]) Complete(view string, level int, line string) (start int, w
 		for _, e := range t.n.edges {
 			if visible(e, level) && e.param == nil && strings.HasPrefix(e.word, lower) && !seen[e.word] {
 				seen[e.word] = true
-				words = append(words, e.word)
+				words = append(words, e.text)
 			}
 		}
 	}
-	sort.Strings(words)
+	slices.SortFunc(words, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return last.end - len(last.text), words
 }
 

@@ -180,12 +180,19 @@ type shell struct {
 // openShell opens an interactive session with an 80x24 pty.
 func openShell(t testing.TB, c *gossh.Client) *shell {
 	t.Helper()
+	return openShellCols(t, c, 80)
+}
+
+// openShellCols opens an interactive session with a pty of cols columns
+// and 24 lines.
+func openShellCols(t testing.TB, c *gossh.Client, cols int) *shell {
+	t.Helper()
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+	if err := s.RequestPty("xterm", 24, cols, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
 	in, err := s.StdinPipe()

@@ -68,8 +68,9 @@ func TestInteractiveTranscript(t *testing.T) {
 		{"Up recalls the last command", "\x1b[A", "aaa"},
 		{"Up again", "\x1b[A", "\b\b\bdisplya"},
 		{"Ctrl+U clears", "\x15", "\b\b\b\b\b\b\b       \b\b\b\b\b\b\b"},
+		// the pty is 80 columns wide: the 81-character line is broken at 80
 		{"screen-length", "screen-length 5 temporary\r",
-			"screen-length 5 temporary\r\nInfo: The configuration takes effect on the current user terminal interface only.\r\n<Huawei>"},
+			"screen-length 5 temporary\r\nInfo: The configuration takes effect on the current user terminal interface only\r\n.\r\n<Huawei>"},
 		{"first page", "display current-configuration\r",
 			"display current-configuration\r\n[V200R007C00SPC600]\r\n#\r\n sysname Huawei\r\n#\r\n  ---- More ----"},
 		{"space: next page", " ",
@@ -112,7 +113,7 @@ func TestInteractiveTranscript(t *testing.T) {
 		"[Huawei-aaa]local-user bob",
 		"<Huawei>xyz",
 		"<Huawei>screen-length 5 temporary",
-		"Info: The configuration takes effect on the current user terminal interface only", // 81 columns wrap
+		"Info: The configuration takes effect on the current user terminal interface only", // broken at 80 columns
 		".",
 		"<Huawei>display current-configuration",
 		"[V200R007C00SPC600]",

@@ -44,10 +44,11 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	in := &input{chunks: chunks}
 
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
-	_, winch, isPty := ss.Pty()
+	ptyReq, winch, isPty := ss.Pty()
 	command := ss.RawCommand()
 	switch {
 	case isPty && command == "":
+		info.Width = ptyWidth(ptyReq.Window.Width)
 		srv.serveTerminal(ss, in, intr, info, winch)
 	case isPty:
 		go discardWindows(winch)
@@ -57,6 +58,19 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	default:
 		srv.serveExec(ss, in, info, command)
 	}
+}
+
+// defaultWidth is the width of a pty whose request gives none.
+const defaultWidth = 80
+
+// ptyWidth is the width output lines are broken at on a pty of cols
+// columns: the width the client asked for, 80 when it gave none. Later
+// window changes do not change it (screen-width does).
+func ptyWidth(cols int) int {
+	if cols <= 0 {
+		return defaultWidth
+	}
+	return cols
 }
 
 // discardWindows drains window-change notifications (the library blocks
