@@ -60,17 +60,14 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	}
 }
 
-// defaultWidth is the width of a pty whose request gives none.
-const defaultWidth = 80
-
 // ptyWidth is the width output lines are broken at on a pty of cols
-// columns: the width the client asked for, 80 when it gave none. Later
-// window changes do not change it (screen-width does).
+// columns: the width the client asked for. A pty request without one (0:
+// RFC 4254 says to ignore it; expect's ptys without a terminal, as RANCID
+// runs from cron, send it) leaves lines unbroken, so that a configuration
+// backup gets whole lines. Later window changes do not change the width
+// (screen-width does).
 func ptyWidth(cols int) int {
-	if cols <= 0 {
-		return defaultWidth
-	}
-	return cols
+	return max(cols, 0)
 }
 
 // discardWindows drains window-change notifications (the library blocks

@@ -6,7 +6,7 @@ import "testing"
 const infoTemporary = "Info: The configuration takes effect on the current user terminal interface only."
 
 // TestOutputWidth: output lines are broken at the width of the pty the
-// client asked for (80 when it gave none), as the device breaks them at its
+// client asked for (not broken when it gave none), as the device breaks them at its
 // screen width; the echo of a typed line is not. screen-width, answered the
 // way scrapli's huawei_vrp driver answers it (the command, "y" and an empty
 // line written at once), widens the screen of the session.
@@ -28,11 +28,20 @@ func TestOutputWidth(t *testing.T) {
 		})
 	})
 
-	t.Run("scrapli on open", func(t *testing.T) {
+	t.Run("no width asked", func(t *testing.T) {
 		sh := openShellCols(t, mustDial(t, addr), 0)
 		sh.waitFor(t, "<Huawei>")
 		sh.play(t, []keyStep{
-			{"no width asked: 80", "screen-length 0 temporary\n",
+			{"lines are not broken", "screen-length 0 temporary\n",
+				"screen-length 0 temporary\r\n" + infoTemporary + "\r\n<Huawei>"},
+		})
+	})
+
+	t.Run("scrapli on open", func(t *testing.T) {
+		sh := openShellCols(t, mustDial(t, addr), 80) // paramiko's default
+		sh.waitFor(t, "<Huawei>")
+		sh.play(t, []keyStep{
+			{"80 columns", "screen-length 0 temporary\n",
 				"screen-length 0 temporary\r\n" + infoTemporary[:80] + "\r\n.\r\n<Huawei>"},
 			{"screen-width 256 and its answer at once", "screen-width 256\ny\n\n",
 				"screen-width 256\r\nWarning: This operation will change the screen width. Continue? [Y/N]:y\r\n<Huawei>\r\n<Huawei>"},
