@@ -94,7 +94,7 @@ func TestParseErrors(t *testing.T) {
 		{"no devices", "admin: 127.0.0.1:1\n", "lab.yaml:1: no devices list"},
 		{"devices not a list", "devices: R1\n", `lab.yaml:1: devices must be a list, not "R1"`},
 		{"empty devices", "devices: []\n", "lab.yaml:1: the devices list is empty"},
-		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults or devices)`},
+		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults, devices or instructor)`},
 		{"unknown device key", "devices:\n  - sysname: R1\n    adress: 127.0.1.1\n",
 			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, ssh-port, ftp-port, flash, data or startup)`},
 		{"unknown default", "defaults:\n  port: 1\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n",
@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 			"lab.yaml:1: admin: 10.0.0.1 is not a loopback address: the admin endpoint has no authentication"},
 		{"admin no port", "admin: 127.0.0.1\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n",
 			`lab.yaml:1: admin: "127.0.0.1" is not ADDRESS:PORT`},
-		{"alias", "x: &a 127.0.1.1\ndevices:\n  - {sysname: R1, address: *a}\n", `lab.yaml:1: unknown setting "x" (want admin, defaults or devices)`},
+		{"alias", "x: &a 127.0.1.1\ndevices:\n  - {sysname: R1, address: *a}\n", `lab.yaml:1: unknown setting "x" (want admin, defaults, devices or instructor)`},
 		{"alias value", "devices:\n  - &d {sysname: R1, address: 127.0.1.1}\n  - *d\n", `lab.yaml:3: device 2 must be a mapping of settings, not an alias`},
 	}
 	for _, tt := range tests {

@@ -132,7 +132,7 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	f.out, f.quietOff = e.out, true
 	defer func() { f.quietOff = false }()
 	conn, err := ftpc.Dial(dctx, net.JoinHostPort(host, strconv.Itoa(port)), ftpc.Options{
-		LocalAddr: source.String(), ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
+		LocalAddr: source.String(), ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: e.dev.observeClient(f.trace(host)),
 	})
 	if err != nil {
 		var re *ftpc.ReplyError

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp/cli"
@@ -113,6 +114,14 @@ func runSave(e *callEnv, c *cli.Call) error {
 	ok, err := e.confirm("  Are you sure to continue? (y/n)[n]:")
 	if err != nil || !ok {
 		return err
+	}
+	if delay := time.Duration(d.faults().SaveDelay.Load()); delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-e.dev.ctx.Done():
+			t.Stop()
+		}
 	}
 	text := d.render(sectionAll)
 	if err := writeConfigFile(d.fs, path, text, d.now()); err != nil {
