@@ -156,4 +156,3 @@ func TestFaultReplyDelay(t *testing.T) {
 		t.Errorf("ReplyDelay called %d times for the greeting and one NOOP, want 2", calls)
 	}
 }
-

@@ -315,3 +315,36 @@ func (f faultFS) Usage() (total, free int64) {
 	}
 	return total, free
 }
+
+// CLISession describes a CLI session of the device.
+type CLISession struct {
+	Number uint64 // the device's number of the session, as CLIEvent.Session
+	Line   string // "VTY 0", "Console"
+	User   string
+	Remote netip.AddrPort
+}
+
+// CLISessions lists the device's CLI sessions in the order they opened.
+func (d *Device) CLISessions() []CLISession {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]CLISession, 0, len(d.sessions))
+	for _, s := range d.sessions {
+		if s.replaying {
+			continue
+		}
+		out = append(out, CLISession{Number: s.id, Line: s.lineName(), User: s.info.User, Remote: s.info.Remote})
+	}
+	return out
+}
+
+// FTPSessions lists the FTP server's sessions (none while it is stopped).
+func (d *Device) FTPSessions() []ftpd.SessionInfo {
+	d.mu.Lock()
+	rt := d.ftp
+	d.mu.Unlock()
+	if rt == nil {
+		return nil
+	}
+	return rt.srv.Sessions()
+}

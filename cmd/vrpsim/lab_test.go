@@ -141,6 +141,10 @@ Log in to a device with its startup configuration's users (admin, password Admin
 
     ssh -p %[1]d admin@127.89.1.1
 
+Instructor's page (docs/instructor.md):
+
+    http://127.0.0.1:%[2]d/
+
 Admin endpoint:
 
     curl http://127.0.0.1:%[2]d/devices
