@@ -147,7 +147,8 @@ function renderLadder(session, evs) {
     } else if (e.kind === "ftp-data") {
       const dc = e.data;
       const dir = dc.opener === "client" ? "c2s" : "s2c";
-      const text = `${dc.mode}: ${dc.opener} opens ${dc.from || "(nothing came)"} → ${dc.to}`;
+      const from = (dc.from || "").replace(/:0$/, "") || "(nothing came)";
+      const text = `${dc.mode}: ${dc.opener} opens ${from} → ${dc.to}`;
       data = el("div", { class: `arrow data ${dir}${dc.ok ? "" : " failed"}` }, dc.ok ? text : "FAILED " + text,
         dc.ok ? null : el("span", { class: "reason" }, "reason: " + dc.error));
     } else continue;
