@@ -25,7 +25,9 @@ func (o *recordingObserver) add(s string) {
 	o.mu.Unlock()
 }
 
-func (o *recordingObserver) Log(e LogEntry) { o.add(fmt.Sprintf("log %s/%s %s", e.Module, e.Brief, e.Text)) }
+func (o *recordingObserver) Log(e LogEntry) {
+	o.add(fmt.Sprintf("log %s/%s %s", e.Module, e.Brief, e.Text))
+}
 func (o *recordingObserver) FTP(t FTPTrace) { o.add("ftp " + t.Line) }
 func (o *recordingObserver) CLI(e CLIEvent) {
 	o.add(fmt.Sprintf("cli %d #%d %s %s %q %q", e.Kind, e.Session, e.Line, e.User, e.Command, e.Output))
