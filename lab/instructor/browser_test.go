@@ -146,7 +146,7 @@ func TestBrowser(t *testing.T) {
 
 	var decoded, failed, lastError, checks string
 	dir := artifactDir(t)
-	var shot, failedShot []byte
+	var shot, failedShot, page []byte
 	err = chromedp.Do(ctx,
 		// the failed data connection of the firewalled client (the newest
 		// FTP session, which the page shows)
@@ -162,6 +162,11 @@ func TestBrowser(t *testing.T) {
 		text("#checks tbody tr", &checks),
 		chromedp.ScrollIntoView(chromedp.CSS("#ladder")),
 		screenshot("#ladder", &shot),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			var err error
+			page, err = chromedp.FullScreenshot(100)(ctx, t)
+			return err
+		}),
 	)
 	if err != nil {
 		t.Fatalf("the page after the lesson: %v", err)
@@ -170,6 +175,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "ladder-failed.png"), failedShot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "page.png"), page, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if doc := os.Getenv("VRPSIM_DOCS_SCREENSHOTS"); doc != "" { // docs/instructor.md's pictures
