@@ -37,7 +37,7 @@ func serveConsole(ctx context.Context, sshAddr, dataDir, sysname string, stdout,
 	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
 		return errors.New("console: standard input and output must be a terminal (without one, run vrpsim without console)")
 	}
-	sd, err := startDevice(sshAddr, dataDir, sysname, stdout, stderr)
+	sd, err := startDevice(sshAddr, dataDir, sysname, nil, stdout, stderr)
 	if err != nil {
 		return err
 	}

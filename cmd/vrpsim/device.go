@@ -25,13 +25,15 @@ type standalone struct {
 // its SSH server listens beyond loopback while admin has that password.
 // What can stop the start (the SSH address, the host key, the flash) stops
 // it before the device says it is up.
-func startDevice(sshAddr, dataDir, sysname string, stdout, stderr io.Writer) (*standalone, error) {
+//
+// observe, when set, is the lab's Options.Device (the instructor's recorder).
+func startDevice(sshAddr, dataDir, sysname string, observe func(string, *vrp.Options), stdout, stderr io.Writer) (*standalone, error) {
 	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
 	}
 	sd := &standalone{failed: make(chan error, 1)}
-	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
+	sd.lab, err = lab.Start(f, lab.Options{Device: observe, SSHFailed: func(_ string, err error) {
 		select {
 		case sd.failed <- err:
 		default:

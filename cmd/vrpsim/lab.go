@@ -82,6 +82,7 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 		adminErr = make(chan error, 1)
 		go func() { adminErr <- hs.Serve(al) }()
 		defer func() {
+			page.Close() // the live pages' streams
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			hs.Shutdown(sctx)

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -43,13 +44,21 @@ type Server struct {
 	opts     Options
 	password *checker // nil: no password, every visitor is the instructor
 	order    []string // sysnames in the order of the lab file
+	quit     chan struct{}
+	closing  sync.Once
+}
+
+// Close ends the live streams of the pages, so that an http.Server's
+// Shutdown need not wait for them. The other requests go on.
+func (s *Server) Close() {
+	s.closing.Do(func() { close(s.quit) })
 }
 
 // New returns the Server of l, whose devices rec observes (rec.Hook as
 // the lab's Options.Device). The lab file's instructor password, if any,
 // must be a valid argon2id hash.
 func New(l *lab.Lab, rec *Recorder, opts Options) (*Server, error) {
-	s := &Server{lab: l, rec: rec, opts: opts}
+	s := &Server{lab: l, rec: rec, opts: opts, quit: make(chan struct{})}
 	if h := l.File().Instructor.PasswordHash; h != "" {
 		c, err := newChecker(h)
 		if err != nil {
@@ -478,6 +487,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a access) {
 			io.WriteString(w, ": ping\n\n")
 			fl.Flush()
 		case <-r.Context().Done():
+			return
+		case <-s.quit:
 			return
 		}
 	}
