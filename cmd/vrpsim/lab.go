@@ -100,7 +100,11 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 	if al != nil {
 		base := "http://" + al.Addr().String()
 		fmt.Fprintf(stdout, "Instructor's page (docs/instructor.md):\n\n    %s/\n\n", base)
-		fmt.Fprintf(stdout, "Admin endpoint:\n\n    curl %s/devices\n    curl -X POST %s/devices/%s/stop\n    curl -X POST %s/devices/%s/start\n\n", base, base, first.Sysname, base, first.Sysname)
+		curl := "curl"
+		if f.Instructor.PasswordHash != "" {
+			curl = "curl -u instructor:PASSWORD"
+		}
+		fmt.Fprintf(stdout, "Admin endpoint:\n\n    %[1]s %[2]s/devices\n    %[1]s -X POST %[2]s/devices/%[3]s/stop\n    %[1]s -X POST %[2]s/devices/%[3]s/start\n\n", curl, base, first.Sysname)
 	}
 	var exposed []string
 	for _, s := range st {

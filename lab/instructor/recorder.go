@@ -119,6 +119,7 @@ type deviceRec struct {
 	lastError *Problem
 	pending   map[string]int64 // bytes logged before the final reply, by side
 	counts    counters
+	boots     int // starts of the device: its session numbers begin again at each
 }
 
 // counters are the device's metrics.
@@ -160,8 +161,10 @@ func (r *Recorder) device(name string) *deviceRec {
 func (r *Recorder) Hook(name string, opts *vrp.Options) {
 	r.mu.Lock()
 	d := r.device(name)
+	d.boots++
+	boot := d.boots
 	r.mu.Unlock()
-	opts.Observer = &observer{r: r, name: name}
+	opts.Observer = &observer{r: r, name: name, boot: boot}
 	opts.Faults = d.faults
 }
 
@@ -176,11 +179,22 @@ func (r *Recorder) Faults(name string) *vrp.Faults {
 type observer struct {
 	r    *Recorder
 	name string
+	boot int // the device's start this observer sees
 }
 
 func (o *observer) Log(e vrp.LogEntry) { o.r.log(o.name, e) }
-func (o *observer) FTP(t vrp.FTPTrace) { o.r.ftp(o.name, t) }
-func (o *observer) CLI(e vrp.CLIEvent) { o.r.cli(o.name, e) }
+func (o *observer) FTP(t vrp.FTPTrace) { o.r.ftp(o.name, o.boot, t) }
+func (o *observer) CLI(e vrp.CLIEvent) { o.r.cli(o.name, o.boot, e) }
+
+// sessionID names a session: "ftp-server/3" during the device's first
+// start, "ftp-server/2.3" during its second, as the device numbers its
+// sessions from 1 at every start.
+func sessionID(kind string, boot int, n uint64) string {
+	if boot <= 1 {
+		return kind + "/" + strconv.FormatUint(n, 10)
+	}
+	return kind + "/" + strconv.Itoa(boot) + "." + strconv.FormatUint(n, 10)
+}
 
 // add appends e to the device's history and sends it to the live pages.
 // The caller holds r.mu.
@@ -266,7 +280,7 @@ func addrString(a netip.AddrPort) string {
 	return a.String()
 }
 
-func (r *Recorder) ftp(name string, t vrp.FTPTrace) {
+func (r *Recorder) ftp(name string, boot int, t vrp.FTPTrace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	d := r.device(name)
@@ -274,7 +288,7 @@ func (r *Recorder) ftp(name string, t vrp.FTPTrace) {
 	if t.Client {
 		side = "client"
 	}
-	key := "ftp-" + side + "/" + strconv.FormatUint(t.Session, 10)
+	key := sessionID("ftp-"+side, boot, t.Session)
 	s := d.ftp[key]
 	if s == nil {
 		s = &ftpSession{key: key, side: side, client: addrString(t.Remote), server: addrString(t.Local), typ: "ascii"}
@@ -384,11 +398,11 @@ func (d *deviceRec) endTransfer(t Transfer) {
 	}
 }
 
-func (r *Recorder) cli(name string, c vrp.CLIEvent) {
+func (r *Recorder) cli(name string, boot int, c vrp.CLIEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	d := r.device(name)
-	e := Event{Time: c.Time, Session: "cli/" + strconv.FormatUint(c.Session, 10), User: c.User, Line: c.Line, Client: addrString(c.Remote)}
+	e := Event{Time: c.Time, Session: sessionID("cli", boot, c.Session), User: c.User, Line: c.Line, Client: addrString(c.Remote)}
 	switch c.Kind {
 	case vrp.CLIOpen:
 		e.Kind = "cli-open"

@@ -66,3 +66,22 @@ func BenchmarkRecordFTPLine(b *testing.B) {
 		o.Observer.FTP(tr)
 	}
 }
+
+// TestSessionsAcrossRestarts: the device numbers its sessions from 1 at
+// every start; the Recorder keeps them apart.
+func TestSessionsAcrossRestarts(t *testing.T) {
+	r := NewRecorder()
+	for range 2 {
+		var o vrp.Options
+		r.Hook("R1", &o)
+		o.Observer.FTP(vrp.FTPTrace{Trace: ftpd.Trace{Kind: ftpd.TraceCommand, Session: 1, Line: "USER a"}})
+		o.Observer.CLI(vrp.CLIEvent{Kind: vrp.CLIOpen, Session: 1, Line: "VTY 0"})
+	}
+	var got []string
+	for _, e := range r.Events("R1", 0, "") {
+		got = append(got, e.Session)
+	}
+	if want := "ftp-server/1 cli/1 ftp-server/2.1 cli/2.1"; strings.Join(got, " ") != want {
+		t.Errorf("sessions %q, want %q", strings.Join(got, " "), want)
+	}
+}

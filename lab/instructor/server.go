@@ -280,7 +280,7 @@ func (s *Server) rows(a access) []Row {
 			}
 			for _, f := range dev.FTPSessions() {
 				if f.LoggedIn {
-					row.LoggedIn = append(row.LoggedIn, Login{Via: "FTP", User: f.User, From: f.Remote.String(), Line: "ftp-server/" + strconv.FormatUint(f.ID, 10)})
+					row.LoggedIn = append(row.LoggedIn, Login{Via: "FTP", User: f.User, From: f.Remote.String(), Line: "FTP"})
 				}
 			}
 			for _, u := range dev.Users().Users() {
