@@ -97,6 +97,9 @@ func TestFaultRefuseLogins(t *testing.T) {
 	}
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
+	if len(obs.lines) == 0 {
+		t.Fatal("nothing observed")
+	}
 	last := obs.lines[len(obs.lines)-1]
 	want := "log SSH/SSH_USER_LOGIN_FAIL The SSH user failed to login. (ServiceType=stelnet, FailedReason=injected fault, UserName=admin, IPAddress=127.0.0.3, VPNInstanceName=)"
 	if last != want {
