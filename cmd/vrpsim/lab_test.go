@@ -290,6 +290,9 @@ func TestExampleLab(t *testing.T) {
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("devices (-want +got):\n%s", diff)
 	}
+	if n := len(f.Instructor.Checks); n != 3 || f.Instructor.PasswordHash != "" {
+		t.Errorf("instructor section: %d checks, password %q; want 3 checks, no password", n, f.Instructor.PasswordHash)
+	}
 }
 
 // clabTopology is the part of a containerlab topology file the example uses.
