@@ -46,6 +46,27 @@ type Trace struct {
 	// Reply is called with each reply line as it is received, without its
 	// line terminator, verbatim (every line of a multi-line reply).
 	Reply func(line string)
+	// Data is called when a data connection has been opened, or could not
+	// be.
+	Data func(DataTrace)
+}
+
+// DataTrace describes a data connection for Trace.Data.
+type DataTrace struct {
+	// Passive: the client opened it (PASV/EPSV); else the server did
+	// (PORT/EPRT) and the client accepted it.
+	Passive bool
+	// From is the opener's address (nil when no connection came), To the
+	// listener's.
+	From, To net.Addr
+	// Err is why it could not be opened; nil when it was.
+	Err error
+}
+
+func (c *Conn) traceData(passive bool, from, to net.Addr, err error) {
+	if c.trace.Data != nil {
+		c.trace.Data(DataTrace{Passive: passive, From: from, To: to, Err: err})
+	}
 }
 
 // Options configure Dial.

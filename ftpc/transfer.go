@@ -328,8 +328,11 @@ func (c *Conn) openPassive(ctx context.Context) (net.Conn, error) {
 	}
 	data, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		to, _ := net.ResolveTCPAddr("tcp", addr)
+		c.traceData(true, c.dataIP(), to, err)
 		return nil, fmt.Errorf("ftp: opening passive data connection: %w", err)
 	}
+	c.traceData(true, data.LocalAddr(), data.RemoteAddr(), nil)
 	return data, nil
 }
 
@@ -378,10 +381,12 @@ func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			c.traceData(false, nil, ln.Addr(), err)
 			return nil, fmt.Errorf("waiting for the server's data connection: %w", err)
 		}
 		from, _ := data.RemoteAddr().(*net.TCPAddr)
 		if ra != nil && from != nil && from.IP.Equal(ra.IP) {
+			c.traceData(false, data.RemoteAddr(), data.LocalAddr(), nil)
 			return data, nil
 		}
 		data.Close()

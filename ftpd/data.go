@@ -57,10 +57,13 @@ func (s *session) openData(ctx context.Context) (*net.TCPConn, error) {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				return nil, fmt.Errorf("accept data connection: %w", err)
+				err = fmt.Errorf("accept data connection: %w", err)
+				s.traceData(true, netip.AddrPort{}, addrPort(l.Addr()), err)
+				return nil, err
 			}
 			peer := addrPort(c.RemoteAddr())
 			if peer.Addr() == s.remote.Addr() {
+				s.traceData(true, peer, addrPort(c.LocalAddr()), nil)
 				return c, nil
 			}
 			c.Close()
@@ -72,8 +75,11 @@ func (s *session) openData(ctx context.Context) (*net.TCPConn, error) {
 	}
 	c, err := s.dialActive(ctx, s.active, timeout)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", s.active, err)
+		err = fmt.Errorf("connect to %s: %w", s.active, err)
+		s.traceData(false, netip.AddrPortFrom(s.local.Addr(), 0), s.active, err)
+		return nil, err
 	}
+	s.traceData(false, addrPort(c.LocalAddr()), s.active, nil)
 	return c, nil
 }
 

@@ -173,6 +173,12 @@ type Config struct {
 	// Log receives events. It is called from session goroutines, so it must be
 	// safe for concurrent use and should not block.
 	Log func(Event)
+	// Trace, when set, receives every command, reply line and data
+	// connection of every session (the instructor's ladder diagram); like
+	// Log it must be safe for concurrent use and should not block.
+	Trace func(Trace)
+	// Faults, when set, injects failures (see Faults).
+	Faults *Faults
 }
 
 // EventKind classifies an Event.

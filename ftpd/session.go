@@ -108,6 +108,8 @@ func (s *session) kick(reason string) {
 
 // reply sends a one-line reply.
 func (s *session) reply(code int, text string) {
+	s.faultDelay()
+	s.traceReply(code, text, true, true)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
@@ -122,6 +124,10 @@ func (s *session) replyLines(code int, lines ...string) {
 	if len(lines) == 1 {
 		s.reply(code, lines[0])
 		return
+	}
+	s.faultDelay()
+	for i, l := range lines {
+		s.traceReply(code, l, i == 0, i == len(lines)-1)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -309,6 +315,7 @@ func (s *session) closeData() {
 // handle runs one command. It reports whether the session ends, and returns
 // command lines that arrived during a transfer and must run next.
 func (s *session) handle(text string, lines <-chan line) (quit bool, pending []line) {
+	s.trace(Trace{Kind: TraceCommand, Line: maskCommand(text)})
 	name, arg, err := parseCommand(text)
 	if err != nil {
 		switch {

@@ -127,7 +127,7 @@ func (c deadlineConn) Write(p []byte) (int, error) {
 // countingWriter counts bytes written through it.
 type countingWriter struct {
 	w io.Writer
-	n *atomic.Int64
+	n interface{ Add(int64) int64 }
 }
 
 func (c countingWriter) Write(p []byte) (int, error) {

@@ -145,10 +145,10 @@ func cmdRETR(s *session, arg string) *transfer {
 		var n int64
 		var err error
 		if ascii {
-			w := countingWriter{deadlineConn{c, s.srv.cfg.DataTimeout}, &t.bytes}
+			w := countingWriter{deadlineConn{c, s.srv.cfg.DataTimeout}, s.counter(&t.bytes, c)}
 			n, err = toCRLF(w, f, make([]byte, transferBuffer))
 		} else {
-			n, err = sendFile(ctx, c, f, s.srv.cfg.DataTimeout, &t.bytes)
+			n, err = sendFile(ctx, c, f, s.srv.cfg.DataTimeout, s.counter(&t.bytes, c))
 		}
 		if err == nil {
 			err = c.Close()
@@ -212,7 +212,7 @@ func (s *session) upload(arg, fpath string, appendTo bool, unique string) *trans
 		}
 		defer c.Close()
 		src := deadlineConn{c, s.srv.cfg.DataTimeout}
-		dst := &uploadWriter{w: w, count: &t.bytes}
+		dst := &uploadWriter{w: w, count: s.counter(&t.bytes, c)}
 		buf := make([]byte, transferBuffer)
 		var err error
 		switch rf, ok := w.(io.ReaderFrom); {

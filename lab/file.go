@@ -56,6 +56,8 @@ type File struct {
 	AdminLine int
 	// Devices are the lab's devices in the order of the file.
 	Devices []Device
+	// Instructor is the instructor section (password, checks).
+	Instructor Instructor
 
 	startups map[string]string // startup texts by path, read by Load
 }
@@ -354,8 +356,10 @@ func (p *parser) parse(data []byte) (*File, error) {
 			return p.defaults(v, &def)
 		case "devices":
 			devices = v
+		case "instructor":
+			return p.instructor(v, f)
 		default:
-			return p.errorf(k, "unknown setting %q (want admin, defaults or devices)", key)
+			return p.errorf(k, "unknown setting %q (want admin, defaults, devices or instructor)", key)
 		}
 		return nil
 	})
@@ -379,6 +383,9 @@ func (p *parser) parse(data []byte) (*File, error) {
 		f.Devices = append(f.Devices, d)
 	}
 	if err := p.checkUnique(f); err != nil {
+		return nil, err
+	}
+	if err := p.checkInstructorDevices(f); err != nil {
 		return nil, err
 	}
 	return f, nil

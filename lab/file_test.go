@@ -95,7 +95,7 @@ func TestParseErrors(t *testing.T) {
 		{"no devices", "admin: 127.0.0.1:1\n", "lab.yaml:1: no devices list"},
 		{"devices not a list", "devices: R1\n", `lab.yaml:1: devices must be a list, not "R1"`},
 		{"empty devices", "devices: []\n", "lab.yaml:1: the devices list is empty"},
-		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults or devices)`},
+		{"unknown top", "device:\n  - sysname: R1\n", `lab.yaml:1: unknown setting "device" (want admin, defaults, devices or instructor)`},
 		{"unknown device key", "devices:\n  - sysname: R1\n    adress: 127.0.1.1\n",
 			`lab.yaml:3: device 1: unknown setting "adress" (want sysname, address, model, listen, ssh-port, ftp-port, telnet-port, flash, data, startup or config)`},
 		{"bad model", "devices:\n  - {sysname: R1, address: 127.0.1.1, model: NE40E}\n",
@@ -140,7 +140,7 @@ func TestParseErrors(t *testing.T) {
 			"lab.yaml:1: admin: 10.0.0.1 is not a loopback address: the admin endpoint has no authentication"},
 		{"admin no port", "admin: 127.0.0.1\ndevices:\n  - {sysname: R1, address: 127.0.1.1}\n",
 			`lab.yaml:1: admin: "127.0.0.1" is not ADDRESS:PORT`},
-		{"alias", "x: &a 127.0.1.1\ndevices:\n  - {sysname: R1, address: *a}\n", `lab.yaml:1: unknown setting "x" (want admin, defaults or devices)`},
+		{"alias", "x: &a 127.0.1.1\ndevices:\n  - {sysname: R1, address: *a}\n", `lab.yaml:1: unknown setting "x" (want admin, defaults, devices or instructor)`},
 		{"alias value", "devices:\n  - &d {sysname: R1, address: 127.0.1.1}\n  - *d\n", `lab.yaml:3: device 2 must be a mapping of settings, not an alias`},
 	}
 	for _, tt := range tests {

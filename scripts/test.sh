@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-client openssh-server sshpass expect python3-netmiko python3-paramiko telnet
-	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc)
+	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc
+	chromium)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -73,6 +73,11 @@ type Options struct {
 	// outside the flash, as containerlab keeps a node's configuration).
 	// An error is shown to the user as a warning: the flash has the file.
 	Saved func(path, text string) error
+	// Observer, when set, receives the device's log, FTP dialogues and CLI
+	// transcripts (see Observer).
+	Observer Observer
+	// Faults, when set, injects failures (see Faults).
+	Faults *Faults
 }
 
 // Device is one simulated router.
@@ -96,6 +101,9 @@ type Device struct {
 	name     atomic.Pointer[string] // sysname, read without the lock
 	ctx      context.Context
 	cancel   context.CancelFunc
+
+	sessionIDs   atomic.Uint64 // numbers of CLI sessions, for the observer
+	ftpcSessions atomic.Uint64 // numbers of the FTP client's connections, for the observer
 }
 
 // New creates a device and boots it: it replays the startup configuration from
@@ -129,6 +137,9 @@ func New(opts Options) (*Device, error) {
 		return nil, err
 	}
 	d := &Device{opts: opts, profile: profile, fs: opts.Flash, grammar: g, boot: opts.Now()}
+	if opts.Faults != nil {
+		d.fs = faultFS{FS: opts.Flash, f: opts.Faults}
+	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
 	d.reset()
@@ -209,7 +220,10 @@ func (d *Device) reset() {
 // OpenSession starts a session for an authenticated user. It enforces the VTY
 // limit and the user's access-limit.
 func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) {
-	s := &Session{dev: d, info: info, term: term, vty: -1, done: make(chan struct{}),
+	if d.opts.Observer != nil {
+		term = &teeTerminal{Terminal: term}
+	}
+	s := &Session{dev: d, info: info, term: term, vty: -1, done: make(chan struct{}), id: d.sessionIDs.Add(1),
 		views: []viewFrame{{view: viewUser}}, login: d.now(), cwd: flash.Device + "/"}
 	s.lastUsed = time.Now()
 	d.mu.Lock()
@@ -276,6 +290,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 	}
 	d.sessions = append(d.sessions, s)
 	d.mu.Unlock()
+	s.observeCLI(CLIOpen, "", "")
 	if info.Line == LineVTY {
 		d.logf("SHELL", 5, "LOGIN", "The user succeeded in logging in to VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, info.Protocol, info.User, info.Remote.Addr())
 	}
@@ -293,6 +308,9 @@ func (d *Device) removeSession(s *Session) {
 		}
 	}
 	d.mu.Unlock()
+	if found {
+		s.observeCLI(CLIClose, "", "")
+	}
 	if found && s.info.Line == LineVTY {
 		d.logf("SHELL", 5, "LOGOUT", "The user succeeded in logging out of VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, s.info.Protocol, s.info.User, s.info.Remote.Addr())
 	}
@@ -330,8 +348,14 @@ func (d *Device) authenticateConsole(ctx context.Context, user, password string)
 	users := d.users
 	d.mu.Unlock()
 	reason, logUser := "", ""
+	if d.refuseLogins() && con.authMode != "none" {
+		reason, logUser = errInjected.Error(), user
+	}
 	switch con.authMode {
 	case "aaa":
+		if reason != "" {
+			break
+		}
 		// The console is the zero source address: its wrong passwords lock
 		// the console out, not the network's logins.
 		if _, err := users.AuthenticateContext(ctx, aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTerminal}); err != nil {
@@ -342,6 +366,9 @@ func (d *Device) authenticateConsole(ctx context.Context, user, password string)
 			}
 		}
 	case "password":
+		if reason != "" {
+			break
+		}
 		ok, err := users.CheckLinePassword(ctx, con.password, password)
 		switch {
 		case err != nil:

@@ -139,7 +139,7 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 		}
 	}
 	conn, err := ftpc.Dial(dctx, net.JoinHostPort(host, strconv.Itoa(port)), ftpc.Options{
-		LocalAddr: local, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
+		LocalAddr: local, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: e.dev.observeClient(f.trace(host)),
 	})
 	if err != nil {
 		var re *ftpc.ReplyError

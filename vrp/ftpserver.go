@@ -64,6 +64,8 @@ func (d *Device) startFTPLocked() error {
 		Allow:            d.ftpAllowLocked(),
 		Now:              d.opts.Now,
 		Log:              d.logFTP,
+		Trace:            d.ftpTrace(),
+		Faults:           d.ftpdFaults(),
 	})
 	rt := &ftpRuntime{srv: srv, listener: l, done: make(chan struct{})}
 	go func() {
@@ -124,6 +126,9 @@ func (e errFTPLogin) Error() string { return string(e) }
 func (d *Device) ftpLogin(ctx context.Context, user, password string, remote netip.AddrPort) (ftpd.Login, error) {
 	var root string
 	check := func(u aaa.User) error {
+		if d.refuseLogins() {
+			return errInjected
+		}
 		if u.Privilege < 3 {
 			return errFTPLogin("the user level is lower than 3")
 		}

@@ -96,6 +96,9 @@ func (d *Device) logf(module string, severity int, brief, format string, a ...an
 	write := !l.writing
 	l.writing = true
 	l.mu.Unlock()
+	if obs := d.opts.Observer; obs != nil {
+		obs.Log(LogEntry{Time: d.now(), Module: module, Severity: severity, Brief: brief, Text: text})
+	}
 	if write {
 		l.drain()
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vrpsim/vrpsim/flash"
 	"github.com/vrpsim/vrpsim/vrp/cli"
@@ -173,6 +174,14 @@ func runSaveSwitch(e *callEnv, c *cli.Call) error {
 // startup file when there is none.
 func saveTo(e *callEnv, path string) error {
 	d := e.dev
+	if delay := time.Duration(d.faults().SaveDelay.Load()); delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-e.dev.ctx.Done():
+			t.Stop()
+		}
+	}
 	text := d.render(sectionAll)
 	if err := writeConfigFile(d.fs, path, text, d.now()); err != nil {
 		if errors.Is(err, flash.ErrNoSpace) {

@@ -55,7 +55,8 @@ type Session struct {
 	dev    *Device
 	info   SessionInfo
 	term   Terminal
-	vty    int // VTY number, -1 for the console
+	vty    int    // VTY number, -1 for the console
+	id     uint64 // the device's number of the session, for the observer
 	level  int
 	login  time.Time
 	views  []viewFrame
@@ -214,6 +215,12 @@ func (s *Session) Execute(line string) (exit bool) {
 	if run == nil {
 		return s.isClosed()
 	}
+	if tee, ok := s.term.(*teeTerminal); ok {
+		masked := s.dev.grammar.Mask(s.view().view, s.level, line, secretMask)
+		tee.take()
+		defer func() { s.observeCLI(CLICommand, masked, tee.take()) }()
+	}
+	s.dev.slow()
 	out := s.newOutput(call.Filter)
 	env := &callEnv{Session: s, out: out}
 	if err := run(env, call); err != nil {

@@ -109,6 +109,8 @@ func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) e
 		enabled, vty := d.cfg.ssh.stelnet, d.cfg.vty
 		d.mu.Unlock()
 		switch {
+		case d.refuseLogins():
+			return errInjected
 		case !enabled:
 			return errors.New("the STelnet server is disabled")
 		case vty.authMode != "aaa":

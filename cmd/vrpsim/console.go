@@ -37,7 +37,7 @@ func serveConsole(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, mo
 	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
 		return errors.New("console: standard input and output must be a terminal (without one, run vrpsim without console)")
 	}
-	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, stdout, stderr)
+	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, nil, stdout, stderr)
 	if err != nil {
 		return err
 	}

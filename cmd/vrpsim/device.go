@@ -28,7 +28,9 @@ type standalone struct {
 // its SSH server listens beyond loopback while admin has that password.
 // What can stop the start (the SSH address, the host key, the flash) stops
 // it before the device says it is up.
-func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, stdout, stderr io.Writer) (*standalone, error) {
+//
+// observe, when set, is the lab's Options.Device (the instructor's recorder).
+func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, observe func(string, *vrp.Options), stdout, stderr io.Writer) (*standalone, error) {
 	prof, err := vrp.LookupProfile(model)
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
@@ -48,7 +50,7 @@ func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, stdout, st
 	}
 	f.Devices[0].Model = prof.Model
 	sd := &standalone{failed: make(chan error, 1)}
-	sd.lab, err = lab.Start(f, lab.Options{SSHFailed: func(_ string, err error) {
+	sd.lab, err = lab.Start(f, lab.Options{Device: observe, SSHFailed: func(_ string, err error) {
 		select {
 		case sd.failed <- err:
 		default:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
+	"github.com/vrpsim/vrpsim/lab/instructor"
 )
 
 // labTableMax is the largest lab whose devices are listed at start.
@@ -56,7 +57,8 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 		defer al.Close()
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	l, err := lab.Start(f, lab.Options{Logger: logger})
+	rec := instructor.NewRecorder()
+	l, err := lab.Start(f, lab.Options{Logger: logger, Device: rec.Hook})
 	if err != nil {
 		return err
 	}
@@ -72,10 +74,15 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 
 	var adminErr chan error
 	if al != nil {
-		hs := &http.Server{Handler: l.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		page, err := instructor.New(l, rec, instructor.Options{})
+		if err != nil {
+			return &lab.Error{File: f.Name, Line: f.Instructor.Line, Err: err}
+		}
+		hs := &http.Server{Handler: page.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		adminErr = make(chan error, 1)
 		go func() { adminErr <- hs.Serve(al) }()
 		defer func() {
+			page.Close() // the live pages' streams
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			hs.Shutdown(sctx)
@@ -92,7 +99,12 @@ func serveLab(ctx context.Context, path string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "Log in to a device with its startup configuration's users (admin, password Admin@huawei by default), e.g.:\n\n    %s\n\n", first.LoginCommand())
 	if al != nil {
 		base := "http://" + al.Addr().String()
-		fmt.Fprintf(stdout, "Admin endpoint:\n\n    curl %s/devices\n    curl -X POST %s/devices/%s/stop\n    curl -X POST %s/devices/%s/start\n\n", base, base, first.Sysname, base, first.Sysname)
+		fmt.Fprintf(stdout, "Instructor's page (docs/instructor.md):\n\n    %s/\n\n", base)
+		curl := "curl"
+		if f.Instructor.PasswordHash != "" {
+			curl = "curl -u instructor:PASSWORD"
+		}
+		fmt.Fprintf(stdout, "Admin endpoint:\n\n    %[1]s %[2]s/devices\n    %[1]s -X POST %[2]s/devices/%[3]s/stop\n    %[1]s -X POST %[2]s/devices/%[3]s/start\n\n", curl, base, first.Sysname)
 	}
 	var exposed []string
 	for _, s := range st {

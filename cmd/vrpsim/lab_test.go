@@ -135,6 +135,10 @@ Log in to a device with its startup configuration's users (admin, password Admin
 
     ssh -p %[1]d admin@127.89.1.1
 
+Instructor's page (docs/instructor.md):
+
+    http://127.0.0.1:%[2]d/
+
 Admin endpoint:
 
     curl http://127.0.0.1:%[2]d/devices
@@ -284,6 +288,9 @@ func TestExampleLab(t *testing.T) {
 	want := []string{"R1 127.0.1.1:2222", "R2 127.0.1.2:2222", "R3 127.0.1.3:2222"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("devices (-want +got):\n%s", diff)
+	}
+	if n := len(f.Instructor.Checks); n != 3 || f.Instructor.PasswordHash != "" {
+		t.Errorf("instructor section: %d checks, password %q; want 3 checks, no password", n, f.Instructor.PasswordHash)
 	}
 }
 

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	vrpsim [--ssh ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
+//	vrpsim [--ssh ADDR:PORT] [--telnet ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL] [--admin ADDR:PORT]
 //	vrpsim --lab FILE        (many devices, see docs/lab.md)
 //	vrpsim --health ADDR:PORT|FILE (exit 0 if the SSH servers answer)
 //	vrpsim console [--ssh ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/vrpsim/vrpsim/vrp"
 )
 
 func main() {
@@ -37,6 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	dev := addDeviceFlags(fl, "`ADDR:PORT` of the device's SSH server")
 	labFile := fl.String("lab", "", "run the devices of the lab `FILE` (YAML, see docs/lab.md) instead of one device")
+	adminAddr := fl.String("admin", "", "serve the instructor's page and API (docs/instructor.md) at the loopback `ADDR:PORT`")
 	healthAddr := fl.String("health", "", "only check that an SSH server answers at `ADDR:PORT` (or at every device of a lab file): exit 0 if so, 1 if not")
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: vrpsim [flags]\n\nRuns a simulated Huawei VRP device reachable by SSH.\n\nFlags:\n")
@@ -51,19 +54,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *labFile != "" {
 		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
-	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, *dev.model, stdout, stderr); err != nil {
+	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, *dev.model, *adminAddr, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model string, stdout, stderr io.Writer) error {
-	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, stdout, stderr)
+func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model, admin string, stdout, stderr io.Writer) error {
+	var page *adminPage
+	var observe func(string, *vrp.Options)
+	if admin != "" {
+		var err error
+		if page, err = listenAdmin(admin); err != nil {
+			return err
+		}
+		defer page.Close()
+		observe = page.rec.Hook
+	}
+	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, observe, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	defer sd.Close()
+	if page != nil {
+		if err := page.serve(sd.lab); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Instructor's page (docs/instructor.md):\n\n    http://%s/\n\n", page.ln.Addr())
+	}
 	fmt.Fprintf(stdout, "Press Ctrl+C to stop (nothing is saved implicitly: use save on the device).\n")
 	select {
 	case <-ctx.Done():
