@@ -26,18 +26,18 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code, ok := parseArgs(fl, args, stderr); !ok {
 		return code
 	}
-	if err := serveConsole(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, *dev.model, stdout, stderr); err != nil {
+	if err := serveConsole(ctx, dev.settings(), stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serveConsole(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model string, stdout, stderr io.Writer) error {
+func serveConsole(ctx context.Context, set deviceSettings, stdout, stderr io.Writer) error {
 	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
 		return errors.New("console: standard input and output must be a terminal (without one, run vrpsim without console)")
 	}
-	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, nil, stdout, stderr)
+	sd, err := startDevice(set, nil, stdout, stderr)
 	if err != nil {
 		return err
 	}

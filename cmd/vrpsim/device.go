@@ -30,23 +30,24 @@ type standalone struct {
 // it before the device says it is up.
 //
 // observe, when set, is the lab's Options.Device (the instructor's recorder).
-func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, observe func(string, *vrp.Options), stdout, stderr io.Writer) (*standalone, error) {
-	prof, err := vrp.LookupProfile(model)
+func startDevice(set deviceSettings, observe func(string, *vrp.Options), stdout, stderr io.Writer) (*standalone, error) {
+	prof, err := vrp.LookupProfile(set.model)
 	if err != nil {
 		return nil, fmt.Errorf("--model: %w", err)
 	}
+	sysname := set.sysname
 	if sysname == "" {
 		sysname = prof.Sysname
 	}
-	f, err := lab.OneDevice(sysname, sshAddr, dataDir)
+	f, err := lab.OneDevice(sysname, set.ssh, set.data)
 	if err != nil {
-		return nil, fmt.Errorf("--ssh %q: %w", sshAddr, err)
+		return nil, fmt.Errorf("--ssh %q: %w", set.ssh, err)
 	}
-	if telnetAddr != "" {
-		if _, _, err := net.SplitHostPort(telnetAddr); err != nil {
-			return nil, fmt.Errorf("--telnet %q: %w", telnetAddr, err)
+	if set.telnet != "" {
+		if _, _, err := net.SplitHostPort(set.telnet); err != nil {
+			return nil, fmt.Errorf("--telnet %q: %w", set.telnet, err)
 		}
-		f.Devices[0].TelnetListen = telnetAddr
+		f.Devices[0].TelnetListen = set.telnet
 	}
 	f.Devices[0].Model = prof.Model
 	sd := &standalone{failed: make(chan error, 1)}
@@ -61,9 +62,9 @@ func startDevice(sshAddr, telnetAddr, dataDir, sysname, model string, observe fu
 	}
 	st := sd.lab.Status()[0]
 	sd.dev = sd.lab.Device(st.Sysname)
-	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", sd.dev.Sysname(), dataDir)
-	if host, _, _ := net.SplitHostPort(telnetAddr); telnetAddr != "" && !isLoopback(host) {
-		fmt.Fprintf(stderr, "Warning: --telnet %s is reachable beyond loopback, and Telnet carries passwords in clear text once the device runs telnet server enable.\n", telnetAddr)
+	fmt.Fprintf(stdout, "vrpsim: device %s is up (data in %s).\n", sd.dev.Sysname(), set.data)
+	if host, _, _ := net.SplitHostPort(set.telnet); set.telnet != "" && !isLoopback(host) {
+		fmt.Fprintf(stderr, "Warning: --telnet %s is reachable beyond loopback, and Telnet carries passwords in clear text once the device runs telnet server enable.\n", set.telnet)
 	}
 	if !st.SSH.IsValid() {
 		return sd, nil
@@ -95,6 +96,14 @@ func (sd *standalone) Close() {
 
 // deviceFlags are the flags that place the standalone device.
 type deviceFlags struct{ ssh, telnet, data, sysname, model *string }
+
+// deviceSettings are the standalone device's settings, from its flags.
+type deviceSettings struct{ ssh, telnet, data, sysname, model string }
+
+// settings reads the parsed flags.
+func (f deviceFlags) settings() deviceSettings {
+	return deviceSettings{ssh: *f.ssh, telnet: *f.telnet, data: *f.data, sysname: *f.sysname, model: *f.model}
+}
 
 func addDeviceFlags(fl *flag.FlagSet, sshUsage string) deviceFlags {
 	return deviceFlags{

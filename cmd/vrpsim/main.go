@@ -7,7 +7,7 @@
 //	vrpsim [--ssh ADDR:PORT] [--telnet ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL] [--admin ADDR:PORT]
 //	vrpsim --lab FILE        (many devices, see docs/lab.md)
 //	vrpsim --health ADDR:PORT|FILE (exit 0 if the SSH servers answer)
-//	vrpsim console [--ssh ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
+//	vrpsim console [--ssh ADDR:PORT] [--telnet ADDR:PORT] [--data DIR] [--sysname NAME] [--model MODEL]
 //
 // With console, the terminal vrpsim runs in is the device's console port.
 package main
@@ -54,14 +54,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *labFile != "" {
 		return runLab(ctx, fl, *labFile, stdout, stderr)
 	}
-	if err := serve(ctx, *dev.ssh, *dev.telnet, *dev.data, *dev.sysname, *dev.model, *adminAddr, stdout, stderr); err != nil {
+	if err := serve(ctx, dev.settings(), *adminAddr, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "vrpsim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model, admin string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, set deviceSettings, admin string, stdout, stderr io.Writer) error {
 	var page *adminPage
 	var observe func(string, *vrp.Options)
 	if admin != "" {
@@ -72,7 +72,7 @@ func serve(ctx context.Context, sshAddr, telnetAddr, dataDir, sysname, model, ad
 		defer page.Close()
 		observe = page.rec.Hook
 	}
-	sd, err := startDevice(sshAddr, telnetAddr, dataDir, sysname, model, observe, stdout, stderr)
+	sd, err := startDevice(set, observe, stdout, stderr)
 	if err != nil {
 		return err
 	}
