@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-client sshpass expect python3-netmiko python3-paramiko
-	curl lftp tnftp python3-pyftpdlib iproute2 strace)
+	curl lftp tnftp python3-pyftpdlib iproute2 strace tftpd-hpa)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
