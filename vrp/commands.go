@@ -163,6 +163,7 @@ func commands() []*command {
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
+	cmds = append(cmds, tftpCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
 	return cmds

@@ -19,6 +19,7 @@ type config struct {
 	ssh       sshConfig       // ssh.go
 	vty       uiConfig        // ui.go
 	con       uiConfig
+	tftp      tftpConfig // tftp.go
 }
 
 func newConfig() *config {
@@ -99,6 +100,7 @@ func (s snapshot) render(sec section, acl int) string {
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
 		c.ftpServer.render(&b)
+		c.tftp.render(&b)
 		b.WriteString("#\n")
 	}
 	switch sec {

@@ -59,6 +59,14 @@ type Options struct {
 	FTPSleep func(ctx context.Context, d time.Duration) error
 	// FTPPassivePorts is the FTP server's passive port range (any when zero).
 	FTPPassivePorts ftpd.PortRange
+	// Remote maps a destination the user typed (an address and a
+	// well-known port: TFTP's 69, FTP's 21) to where it really listens, as
+	// the lab does for its devices and tests for their servers; nil, or an
+	// invalid result, leaves the destination as typed.
+	Remote func(network string, dst netip.AddrPort) netip.AddrPort
+	// TFTPTimeout is the TFTP client's retransmission timeout (5 s when
+	// zero).
+	TFTPTimeout time.Duration
 }
 
 // Device is one simulated router.
