@@ -57,6 +57,7 @@ var keywordHelp = map[string]string{
 	"privilege":             "Privilege",
 	"protocol":              "Set user interface protocol type",
 	"quit":                  "Exit from current mode and enter prior mode",
+	"reboot":                "Reboot the device",
 	"reset":                 "Reset operation",
 	"retry-interval":        "Configure the retry interval",
 	"retry-time":            "Configure the retry times",

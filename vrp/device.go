@@ -74,10 +74,10 @@ type Device struct {
 	opts    Options
 	fs      flash.FS
 	grammar *cli.Grammar[*callEnv]
-	boot    time.Time
 	log     *logBuffer
 
 	mu       sync.Mutex
+	boot     time.Time // when the device last booted
 	cfg      *config
 	users    *aaa.DB
 	startup  string // next startup file, "" for none
@@ -122,15 +122,20 @@ func New(opts Options) (*Device, error) {
 	d.reset()
 	d.startup = startupName(d.fs)
 	d.bootConfig()
+	d.startServices()
+	return d, nil
+}
+
+// startServices starts the servers the booted configuration enables.
+func (d *Device) startServices() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.cfg.ftpServer.enabled {
 		if err := d.startFTPLocked(); err != nil {
 			d.cfg.ftpServer.enabled = false
 			defer d.logf("FTPS", 3, "FTPS_START_FAIL", "Failed to start the FTP server: %v.", err)
 		}
 	}
-	d.mu.Unlock()
-	return d, nil
 }
 
 // Close ends every session of the device.

@@ -17,7 +17,10 @@ func (d *Device) Sysname() string {
 func (d *Device) setSysname(name string) { d.name.Store(&name) }
 
 func (d *Device) versionText() string {
-	up := d.now().Sub(d.boot)
+	d.mu.Lock()
+	boot := d.boot
+	d.mu.Unlock()
+	up := d.now().Sub(boot)
 	return "Huawei Versatile Routing Platform Software\n" +
 		"VRP (R) software, Version 5.160 (AR2200 V200R007C00SPC600)\n" +
 		"Copyright (C) 2011-2016 HUAWEI TECH CO., LTD\n" +

@@ -79,7 +79,7 @@ func (t *scriptTerminal) ReadKey() (rune, error) {
 // consumed, not shown). Cipher texts of passwords are compared as "<cipher>".
 var (
 	promptRe = regexp.MustCompile(`^(<[^<>\s]+>|\[[^\[\]\s]+\])`)
-	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:)(.*)$`)
+	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\? \[y/n\]:)(.*)$`)
 	cipherRe = regexp.MustCompile(`(%\$%\$|\$1a\$)\S+`)
 )
 
