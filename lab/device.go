@@ -155,6 +155,16 @@ func (n *node) startLocked() (err error) {
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
 	vopts.Listen = n.listenDevice
+	if own := vopts.Remote; own != nil {
+		vopts.Remote = func(network string, dst netip.AddrPort) netip.AddrPort {
+			if r := n.lab.remote(network, dst); r.IsValid() {
+				return r
+			}
+			return own(network, dst)
+		}
+	} else {
+		vopts.Remote = n.lab.remote
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
 		closeFS()

@@ -131,7 +131,11 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	defer dcancel()
 	f.out, f.quietOff = e.out, true
 	defer func() { f.quietOff = false }()
-	conn, err := ftpc.Dial(dctx, net.JoinHostPort(host, strconv.Itoa(port)), ftpc.Options{
+	dst := net.JoinHostPort(host, strconv.Itoa(port))
+	if ip, err := netip.ParseAddr(host); err == nil {
+		dst = e.dev.remote("tcp", netip.AddrPortFrom(ip.Unmap(), uint16(port))).String()
+	}
+	conn, err := ftpc.Dial(dctx, dst, ftpc.Options{
 		LocalAddr: source.String(), ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
 	})
 	if err != nil {
