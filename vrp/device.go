@@ -88,6 +88,9 @@ type Device struct {
 	name     atomic.Pointer[string] // sysname, read without the lock
 	ctx      context.Context
 	cancel   context.CancelFunc
+
+	monMu    sync.Mutex
+	monitors []*Session // sessions whose terminal can show log lines (log.go)
 }
 
 // New creates a device and boots it: it replays the startup configuration from
@@ -263,6 +266,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 	}
 	d.sessions = append(d.sessions, s)
 	d.mu.Unlock()
+	d.addMonitor(s)
 	if info.Line == LineVTY {
 		d.logf("SHELL", 5, "LOGIN", "The user succeeded in logging in to VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, info.Protocol, info.User, info.Remote.Addr())
 	}
@@ -270,6 +274,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 }
 
 func (d *Device) removeSession(s *Session) {
+	d.removeMonitor(s)
 	d.mu.Lock()
 	found := false
 	for i, o := range d.sessions {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -62,6 +63,13 @@ type Session struct {
 
 	replaying bool   // the boot replay of a configuration file
 	cwd       string // current flash directory, "flash:/" at login
+
+	// terminal monitor and terminal logging (log.go)
+	monitor   atomic.Bool
+	noLogging atomic.Bool
+	noticeMu  sync.Mutex
+	notices   []string
+	noticing  bool
 
 	mu       sync.Mutex
 	lastUsed time.Time
