@@ -77,14 +77,18 @@ func (d *Device) snapshot(sec section) snapshot {
 // device's layout.
 func (d *Device) render(sec section) string { return d.snapshot(sec).render(sec, 0) }
 
-// renderView writes what display this shows in a view: the section the view
-// configures.
+// renderView writes what display this shows in a view: the version line, as
+// on the AR, then the section the view configures.
 func (d *Device) renderView(v viewFrame) string {
 	sec, acl := viewOf(v.view).section, 0
 	if sec == sectionACL {
 		acl, _ = strconv.Atoi(v.arg)
 	}
-	return d.snapshot(sec).render(sec, acl)
+	text := d.snapshot(sec).render(sec, acl)
+	if sec == sectionAll {
+		return text // it has the version line
+	}
+	return versionTag + "\n" + text
 }
 
 // render assembles the sections in the device's order: the global one
