@@ -273,7 +273,10 @@ func (s *Session) Help(line string) string {
 	partial := line != "" && !strings.HasSuffix(line, " ")
 	if len(entries) == 0 {
 		if partial {
-			return "Error: Unrecognized command found at '^' position.\n"
+			// the caret sits under the first character of the word
+			start := strings.LastIndexAny(line, " \t") + 1
+			col := utf8.RuneCountInString(s.Prompt()) + utf8.RuneCountInString(line[:start])
+			return strings.Repeat(" ", col) + "^\nError: Unrecognized command found at '^' position.\n"
 		}
 		return ""
 	}
