@@ -24,7 +24,7 @@ type ftpClientState struct {
 	loggedIn bool
 	passive  bool // default: active (PORT)
 	binary   bool // default: ASCII
-	verbose  int  // 0: undo verbose, 1: replies (default), 2: replies and commands
+	verbose  int  // 0: undo verbose, 1: verbose, the replies (default)
 	prompt   bool // ask before each file of mget/mput (default off)
 	lcd      string
 	out      io.Writer // where the dialogue goes while a command runs
@@ -96,11 +96,6 @@ func (f *ftpClientState) trace(host string) *ftpc.Trace {
 		Reply: func(line string) {
 			if f.verbose > 0 || f.quietOff {
 				io.WriteString(f.out, maskControls(line)+"\n")
-			}
-		},
-		Command: func(line string) {
-			if f.verbose > 1 {
-				io.WriteString(f.out, "---> "+line+"\n")
 			}
 		},
 	}

@@ -47,7 +47,7 @@ func ftpClientCommands() []*command {
 		cmd("ascii", "Set the transfer type to ASCII", runFTPASCII),
 		cmd("binary", "Set the transfer type to binary", runFTPBinary),
 		undoable("passive", "Use passive data connections (PASV)", runFTPPassive, "undo passive", runFTPUndoPassive),
-		undoable("verbose", "Show the replies and the commands sent", runFTPVerbose, "undo verbose", runFTPUndoVerbose),
+		undoable("verbose", "Show the server's replies (the default)", runFTPVerbose, "undo verbose", runFTPUndoVerbose),
 		undoable("prompt", "Ask before each file of mget and mput", runFTPPrompt, "undo prompt", runFTPUndoPrompt),
 		cmd("get <remote-file> [ <local-file> ]", "Download a file", runFTPGet),
 		cmd("put <local-file> [ <remote-file> ]", "Upload a file", runFTPPut),
@@ -93,7 +93,7 @@ func runFTPUndoPassive(e *callEnv, c *cli.Call) error {
 }
 
 func runFTPVerbose(e *callEnv, c *cli.Call) error {
-	e.ftp.verbose = 2
+	e.ftp.verbose = 1 // on, as it is from the start: the replies, not the commands
 	e.Print("Info: Succeeded in switching verbose on.\n")
 	return nil
 }
