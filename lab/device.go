@@ -165,6 +165,11 @@ func (n *node) startLocked() (err error) {
 	} else {
 		vopts.Remote = n.lab.remote
 	}
+	if own := vopts.Reachable; own != nil {
+		vopts.Reachable = func(a netip.Addr) bool { return n.lab.reachable(a) || own(a) }
+	} else {
+		vopts.Reachable = n.lab.reachable
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
 		closeFS()

@@ -79,3 +79,46 @@ func TestFTPDeviceToDevicePort21(t *testing.T) {
 		t.Errorf("ftp 127.88.1.9 on R1: %q, want %q", out, want)
 	}
 }
+
+// TestPingLabDevices: ping on R1 answers from R2's address while R2 runs and
+// times out once it is stopped; an address of no device times out.
+func TestPingLabDevices(t *testing.T) {
+	l, _ := startLab(t, twoDevices)
+	r1 := status(t, l, "R1")
+	ping := func(host string) string {
+		t.Helper()
+		c, _, err := dial(r1.SSH, adminPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		out, _ := s.CombinedOutput("ping -c 1 " + host)
+		return string(out)
+	}
+	up := "  PING 127.88.1.2: 56  data bytes, press CTRL_C to break\n" +
+		"    Reply from 127.88.1.2: bytes=56 Sequence=1 ttl=255 time=1 ms\n" +
+		"\n  --- 127.88.1.2 ping statistics ---\n    1 packet(s) transmitted\n    1 packet(s) received\n" +
+		"    0.00% packet loss\n    round-trip min/avg/max = 1/1/1 ms\n\n"
+	down := func(host string) string {
+		return "  PING " + host + ": 56  data bytes, press CTRL_C to break\n    Request time out\n" +
+			"\n  --- " + host + " ping statistics ---\n    1 packet(s) transmitted\n    0 packet(s) received\n" +
+			"    100.00% packet loss\n\n"
+	}
+	if diff := cmp.Diff(up, ping("127.88.1.2")); diff != "" {
+		t.Errorf("ping R2 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(down("127.88.1.9"), ping("127.88.1.9")); diff != "" {
+		t.Errorf("ping of no device (-want +got):\n%s", diff)
+	}
+	if err := l.StopDevice(t.Context(), "R2"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(down("127.88.1.2"), ping("127.88.1.2")); diff != "" {
+		t.Errorf("ping of stopped R2 (-want +got):\n%s", diff)
+	}
+}

@@ -117,6 +117,18 @@ func (l *Lab) remote(network string, dst netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(dst.Addr().Unmap(), uint16(port))
 }
 
+// reachable is every device's vrp.Options.Reachable: ping answers from the
+// address of a lab device that runs.
+func (l *Lab) reachable(a netip.Addr) bool {
+	n, ok := l.byAddr[a.Unmap()]
+	if !ok {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.run != nil
+}
+
 // each runs fn for every node, a few at a time.
 func (l *Lab) each(fn func(i int, n *node)) {
 	workers := min(runtime.GOMAXPROCS(0)*4, len(l.nodes))

@@ -37,6 +37,7 @@ func testOptions() Options {
 		Device: func(_ string, o *vrp.Options) {
 			o.AAA = aaa.Options{KDF: aaa.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
 			o.FTPFailureDelay = -1
+			o.PingWait = -1
 		},
 		SSH: func(_ string, s *sshd.Server) { s.FailureDelay = -1 },
 	}

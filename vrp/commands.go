@@ -165,6 +165,7 @@ func commands() []*command {
 	cmds = append(cmds, aclCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, tftpCommands()...)
+	cmds = append(cmds, pingCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
 	return cmds

@@ -67,6 +67,12 @@ type Options struct {
 	// TFTPTimeout is the TFTP client's retransmission timeout (5 s when
 	// zero).
 	TFTPTimeout time.Duration
+	// Reachable tells ping which addresses answer besides the device's own
+	// and the host's loopback (the lab: its running devices); nil: none.
+	Reachable func(netip.Addr) bool
+	// PingWait is how long ping waits for a reply that does not come (2 s
+	// when zero, none when negative).
+	PingWait time.Duration
 }
 
 // Device is one simulated router.
