@@ -128,6 +128,7 @@ func New(opts Options) (*Device, error) {
 	d := &Device{opts: opts, fs: opts.Flash, grammar: g, boot: opts.Now()}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
+	d.seedFactoryFiles()
 	d.reset()
 	d.startup = startupName(d.fs)
 	d.bootConfig()

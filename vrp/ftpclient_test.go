@@ -83,11 +83,12 @@ func TestFTPClientDeviceToDevice(t *testing.T) {
 		"FTP: " + n + " byte(s) sent in S second(s) R/sec.\n" +
 		"[Huawei-ftp]dir\n200 Port command okay.\n150 Opening ASCII mode data connection for *.\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 ..\n" +
+		"-rwxrwxrwx   1 noone    nogroup        84 Nov 24 10:30 ar2220E-V200R007C00SPC600.cc\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 dhcp\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 logfile\n" +
 		"-rwxrwxrwx   1 noone    nogroup " + strings.Repeat(" ", 9-len(n)) + n + " Nov 24 10:30 r2-backup.zip\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 .\n" +
-		"226 Transfer complete.\nFTP: 312 byte(s) received in S second(s) R/sec.\n" +
+		"226 Transfer complete.\nFTP: 397 byte(s) received in S second(s) R/sec.\n" +
 		"[Huawei-ftp]get r2-backup.zip copy.zip\n200 Port command okay.\n150 Opening BINARY mode data connection for r2-backup.zip.\n226 Transfer complete.\n" +
 		"FTP: " + n + " byte(s) received in S second(s) R/sec.\n" +
 		"[Huawei-ftp]verbose\nInfo: Succeeded in switching verbose on.\n" +

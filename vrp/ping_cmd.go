@@ -15,8 +15,8 @@ func pingCommands() []*command {
 	}
 	words := map[string]string{"ping": "Check whether a host is reachable", "-c": "Set the number of echo requests"}
 	return []*command{
-		{Views: []string{viewUser, viewSystem}, Syntax: "ping [ -c <count> ] <host>", Level: 0, Params: params, Words: words, Help: "Send ICMP echo requests to a host", Run: runPing},
-		{Views: []string{viewUser, viewSystem}, Syntax: "ping ipv6 [ -c <count> ] <host>", Level: 0, Params: params, Words: map[string]string{"ping": words["ping"], "-c": words["-c"], "ipv6": "IPv6 address"}, Help: "Send ICMPv6 echo requests to a host", Run: runPing},
+		{Views: userView, Syntax: "ping [ -c <count> ] <host>", Level: 0, Params: params, Words: words, Help: "Send ICMP echo requests to a host", Run: runPing},
+		{Views: userView, Syntax: "ping ipv6 [ -c <count> ] <host>", Level: 0, Params: params, Words: map[string]string{"ping": words["ping"], "-c": words["-c"], "ipv6": "IPv6 address"}, Help: "Send ICMPv6 echo requests to a host", Run: runPing},
 	}
 }
 
