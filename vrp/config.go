@@ -20,6 +20,7 @@ type config struct {
 	vty       uiConfig        // ui.go
 	con       uiConfig
 	tftp      tftpConfig // tftp.go
+	ftpClient tftpConfig // ftpclient.go: ftp client-source, the same settings as TFTP's
 }
 
 func newConfig() *config {
@@ -104,6 +105,7 @@ func (s snapshot) render(sec section, acl int) string {
 	if sec == sectionAll || sec == sectionGlobal {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
 		c.ftpServer.render(&b)
+		c.ftpClient.renderAs(&b, "ftp")
 		c.tftp.render(&b)
 		b.WriteString("#\n")
 	}

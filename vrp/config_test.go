@@ -26,6 +26,7 @@ const everyCommand = `[V200R007C00SPC600]
  ftp server-source -a 127.0.0.1
  ftp server enable
  set default ftp-directory flash:
+ ftp client-source -a 127.0.0.1
  tftp client-source -a 127.0.0.1
 #
 acl number 2000

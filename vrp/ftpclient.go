@@ -111,12 +111,21 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	if p, ok := c.Lookup("port"); ok {
 		port, _ = strconv.Atoi(p)
 	}
-	source := e.dev.opts.Address
+	source := e.dev.ftpClientSource()
 	if s, ok := c.Lookup("source-ip"); ok {
 		ip, err := netip.ParseAddr(s)
-		if err != nil || ip != source {
+		if err != nil || ip != e.dev.opts.Address {
 			return refuse("Error: The source IP address is not an address of this device.")
 		}
+		source = ip
+	}
+	localAddr := source.String()
+	if c.Has("ipv6") {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.Is6() || ip.Is4In6() {
+			return refuse("Error: The address %s is not an IPv6 address.", host)
+		}
+		localAddr = "" // the device's one address is IPv4: any IPv6 source
 	}
 	e.Print(fmt.Sprintf("Trying %s ...\nPress CTRL+K to abort\n", host))
 	e.out.flush()
@@ -131,7 +140,7 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 		dst = e.dev.remote("tcp", netip.AddrPortFrom(ip.Unmap(), uint16(port))).String()
 	}
 	conn, err := ftpc.Dial(dctx, dst, ftpc.Options{
-		LocalAddr: source.String(), ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
+		LocalAddr: localAddr, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: f.trace(host),
 	})
 	if err != nil {
 		var re *ftpc.ReplyError
@@ -399,4 +408,22 @@ func (e *callEnv) ftpQuit() {
 func (e *callEnv) ftpBye() {
 	e.ftpQuit()
 	e.views = e.views[:len(e.views)-1]
+}
+
+// setFTPClientSource sets ftp client-source (its settings are TFTP's).
+func (d *Device) setFTPClientSource(c tftpConfig) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpClient = c
+}
+
+// ftpClientSource is the FTP client's source address: the configured one,
+// else the device's.
+func (d *Device) ftpClientSource() netip.Addr {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.ftpClient.source.IsValid() {
+		return d.cfg.ftpClient.source
+	}
+	return d.opts.Address
 }

@@ -20,12 +20,15 @@ type tftpConfig struct {
 	iface  string     // -i INTERFACE (the device's one address)
 }
 
-func (c tftpConfig) render(b *strings.Builder) {
+func (c tftpConfig) render(b *strings.Builder) { c.renderAs(b, "tftp") }
+
+// renderAs renders the client-source line of the tftp or ftp client.
+func (c tftpConfig) renderAs(b *strings.Builder, client string) {
 	switch {
 	case c.source.IsValid():
-		fmt.Fprintf(b, " tftp client-source -a %s\n", c.source)
+		fmt.Fprintf(b, " %s client-source -a %s\n", client, c.source)
 	case c.iface != "":
-		fmt.Fprintf(b, " tftp client-source -i %s\n", c.iface)
+		fmt.Fprintf(b, " %s client-source -i %s\n", client, c.iface)
 	}
 }
 
