@@ -51,6 +51,12 @@ var scenarioChecks = map[string][]string{
 		`tshark followed the 227 reply and decoded that stream as FTP-DATA`,
 		`the followed stream shows the file's contents`,
 	},
+	"scenario-tftp.sh": {
+		`FTP: two TCP connections \(control to port 2121, then data\), and a login in clear text`,
+		`TFTP: one UDP request to port 69 for each transfer, no login, no TCP`,
+		`TFTP: the server sent the data from port \d+, not 69 \(its transfer ID\)`,
+		`the FTP copy, the TFTP copy and the file put back have the SHA-256 of the original`,
+	},
 	"scenario-backup.sh": {
 		`save wrote flash:/vrpcfg\.zip`,
 		`the transfers ran in binary \(TYPE I\)`,
