@@ -208,6 +208,7 @@ func send(conn *net.UDPConn, to netip.AddrPort, p tftpc.Packet) {
 func TestRetransmitAfterLoss(t *testing.T) {
 	data := randomData(700, 3)
 	requests := 0
+	finished := make(chan struct{})
 	f := startFake(t, func(f *fakeServer, conn *net.UDPConn, client netip.AddrPort, req tftpc.Packet) {
 		requests++
 		if requests == 1 {
@@ -220,12 +221,14 @@ func TestRetransmitAfterLoss(t *testing.T) {
 		}
 		send(conn, client, tftpc.Packet{Op: 3, Block: 2, Data: data[512:]})
 		f.read(conn) // ACK 2
+		close(finished)
 	})
 	var got bytes.Buffer
 	_, err := tftpc.Get(context.Background(), f.addr(), "x", &got, tftpc.Options{Timeout: 50 * time.Millisecond, NoOptions: true})
 	if err != nil || sum(got.Bytes()) != sum(data) {
 		t.Fatalf("Get: %v, sha256 %s want %s", err, sum(got.Bytes()), sum(data))
 	}
+	<-finished // the server has read the last ACK
 	if diff := cmp.Diff([]string{"1/0", "1/0", "4/1", "4/1", "4/2"}, f.ops()); diff != "" {
 		t.Errorf("packets the server saw (-want +got):\n%s", diff)
 	}
@@ -248,7 +251,9 @@ func TestDuplicateACKSendsNoData(t *testing.T) {
 		buf := make([]byte, 100)
 		other.SetReadDeadline(time.Now().Add(2 * time.Second))
 		if n, _, err := other.ReadFromUDPAddrPort(buf); err == nil {
+			f.mu.Lock()
 			stranger = append([]byte(nil), buf[:n]...)
+			f.mu.Unlock()
 		}
 		other.Close()
 		f.read(conn) // DATA 2
@@ -268,6 +273,8 @@ func TestDuplicateACKSendsNoData(t *testing.T) {
 		t.Errorf("packets the server saw (-want +got):\n%s", diff)
 	}
 	want := tftpc.Packet{Op: 5, Code: tftpc.ErrCodeUnknownTID, Message: "Unknown transfer ID"}.Marshal()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if !bytes.Equal(stranger, want) {
 		t.Errorf("the stranger got %q, want %q", stranger, want)
 	}
