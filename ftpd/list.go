@@ -13,7 +13,8 @@ import (
 //
 //	-rwxrwxrwx   1 noone    nogroup      2263 Sep 19 13:34 statemach.efs
 //
-// Files of another year show the year instead of the time.
+// The day has two digits ("Dec 03"), as the device writes it. Files of
+// another year show the year instead of the time ("Jan 19 2012").
 func listLine(fi flash.FileInfo, name string, now time.Time, loc *time.Location) string {
 	perm := "-rwxrwxrwx"
 	size := fi.Size
@@ -21,9 +22,9 @@ func listLine(fi flash.FileInfo, name string, now time.Time, loc *time.Location)
 		perm, size = "drwxrwxrwx", 0
 	}
 	t := fi.ModTime.In(loc)
-	stamp := t.Format("Jan _2 15:04")
+	stamp := t.Format("Jan 02 15:04")
 	if t.Year() != now.In(loc).Year() {
-		stamp = t.Format("Jan _2  2006")
+		stamp = t.Format("Jan 02 2006")
 	}
 	return fmt.Sprintf("%s   1 noone    nogroup %9d %s %s\r\n", perm, size, stamp, name)
 }

@@ -46,7 +46,7 @@ func TestReplies(t *testing.T) {
 		"APPE ALLO REST RNFR RNTO ABOR DELE RMD\n" +
 		"MKD PWD LIST NLST SITE SYST STAT HELP\n" +
 		"NOOP XCUP XCWD XMKD XPWD XRMD EPRT EPSV\n" +
-		"FEAT OPTS SIZE MDTM MLST MLSD\n" +
+		"FEAT\n" +
 		"214 Direct comments to Huawei Tech."
 	tests := []struct {
 		name   string

@@ -27,7 +27,8 @@ func randomBytes(t testing.TB, n int) []byte {
 }
 
 func TestListFormats(t *testing.T) {
-	old := time.Date(2012, 1, 19, 8, 5, 0, 0, time.UTC)
+	// days below 10 have two digits, as the device writes them: Jan 09
+	old := time.Date(2012, 1, 9, 8, 5, 0, 0, time.UTC)
 	clock := fixedTime
 	ts := startServer(t, "127.0.0.1", func(c *Config) {
 		fs := flash.NewMemory(flash.Options{Clock: func() time.Time { return clock }})
@@ -38,7 +39,9 @@ func TestListFormats(t *testing.T) {
 		if err := fs.Mkdir("flash:/logfile"); err != nil {
 			t.Fatal(err)
 		}
+		clock = time.Date(fixedTime.Year(), 9, 3, 7, 4, 0, 0, time.UTC)
 		putFile(t, fs, "flash:/logfile/log.log", []byte("log\n"))
+		clock = fixedTime
 		c.FS = fs
 		c.Now = func() time.Time { return fixedTime.Add(time.Hour) }
 	})
@@ -52,8 +55,8 @@ func TestListFormats(t *testing.T) {
 	}{{
 		"LIST", result{
 			"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 ..\r\n" +
-				"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 logfile\r\n" +
-				"-rwxrwxrwx   1 noone    nogroup         3 Jan 19  2012 Old.cfg\r\n" +
+				"drwxrwxrwx   1 noone    nogroup         0 Sep 03 07:04 logfile\r\n" +
+				"-rwxrwxrwx   1 noone    nogroup         3 Jan 09 2012 Old.cfg\r\n" +
 				"-rwxrwxrwx   1 noone    nogroup      2263 Sep 19 13:34 statemach.efs\r\n" +
 				"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 .\r\n",
 			"150 Opening ASCII mode data connection for *.", "226 Transfer complete.",
@@ -61,8 +64,8 @@ func TestListFormats(t *testing.T) {
 	}, {
 		"LIST -la logfile", result{
 			"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 ..\r\n" +
-				"-rwxrwxrwx   1 noone    nogroup         4 Sep 19 13:34 log.log\r\n" +
-				"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 .\r\n",
+				"-rwxrwxrwx   1 noone    nogroup         4 Sep 03 07:04 log.log\r\n" +
+				"drwxrwxrwx   1 noone    nogroup         0 Sep 03 07:04 .\r\n",
 			"150 Opening ASCII mode data connection for logfile.", "226 Transfer complete.",
 		},
 	}, {
@@ -86,8 +89,8 @@ func TestListFormats(t *testing.T) {
 		"MLSD", result{
 			"type=cdir;modify=20260919133400;perm=cdeflmp; .\r\n" +
 				"type=pdir;modify=20260919133400;perm=cdeflmp; ..\r\n" +
-				"type=dir;modify=20260919133400;perm=cdeflmp; logfile\r\n" +
-				"type=file;size=3;modify=20120119080500;perm=adfrw; Old.cfg\r\n" +
+				"type=dir;modify=20260903070400;perm=cdeflmp; logfile\r\n" +
+				"type=file;size=3;modify=20120109080500;perm=adfrw; Old.cfg\r\n" +
 				"type=file;size=2263;modify=20260919133400;perm=adfrw; statemach.efs\r\n",
 			"150 Opening ASCII mode data connection for *.", "226 Transfer complete.",
 		},
@@ -106,8 +109,8 @@ func TestListFormats(t *testing.T) {
 	// STAT with a path lists over the control connection.
 	want := "213-Status of logfile:\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 ..\n" +
-		"-rwxrwxrwx   1 noone    nogroup         4 Sep 19 13:34 log.log\n" +
-		"drwxrwxrwx   1 noone    nogroup         0 Sep 19 13:34 .\n" +
+		"-rwxrwxrwx   1 noone    nogroup         4 Sep 03 07:04 log.log\n" +
+		"drwxrwxrwx   1 noone    nogroup         0 Sep 03 07:04 .\n" +
 		"213 End of status."
 	if diff := cmp.Diff(want, c.cmd("STAT logfile")); diff != "" {
 		t.Errorf("STAT (-want +got):\n%s", diff)

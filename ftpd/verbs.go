@@ -82,8 +82,10 @@ func init() {
 	}
 }
 
-// helpText is the HELP reply: the device's list, with '*' on what this server
-// does not implement, and the RFC 3659/2389 verbs on the last line.
+// helpText is the HELP reply: the device's list (device-reference.md 4.6),
+// with '*' on what this server does not implement. As on the device, the
+// extensions of RFC 2389 and 3659 that FEAT announces (OPTS, SIZE, MDTM,
+// MLST, MLSD) are not listed.
 var helpText = []string{
 	"The following commands are recognized (Commands marked with '*' are unimplemented).",
 	"USER PASS ACCT CWD CDUP SMNT* QUIT REIN*",
@@ -91,6 +93,6 @@ var helpText = []string{
 	"APPE ALLO REST RNFR RNTO ABOR DELE RMD",
 	"MKD PWD LIST NLST SITE SYST STAT HELP",
 	"NOOP XCUP XCWD XMKD XPWD XRMD EPRT EPSV",
-	"FEAT OPTS SIZE MDTM MLST MLSD",
+	"FEAT",
 	"Direct comments to Huawei Tech.",
 }

@@ -196,6 +196,21 @@ func (n *node) startLocked() (err error) {
 			n.log.Error("telnet server stopped", "err", err)
 		}
 	}
+	if own := vopts.Remote; own != nil {
+		vopts.Remote = func(network string, dst netip.AddrPort) netip.AddrPort {
+			if r := n.lab.remote(network, dst); r.IsValid() {
+				return r
+			}
+			return own(network, dst)
+		}
+	} else {
+		vopts.Remote = n.lab.remote
+	}
+	if own := vopts.Reachable; own != nil {
+		vopts.Reachable = func(a netip.Addr) bool { return n.lab.reachable(a) || own(a) }
+	} else {
+		vopts.Reachable = n.lab.reachable
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
 		close(booted)

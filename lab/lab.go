@@ -36,7 +36,7 @@ type Options struct {
 	Logger *slog.Logger
 	// Device, when set, adjusts the options of every device before it boots
 	// (tests make password hashing cheap). It must not replace Flash, Address
-	// or Listen.
+	// or Listen; a Remote it sets is asked after the lab's own mapping.
 	Device func(name string, opts *vrp.Options)
 	// SSH, when set, adjusts every SSH server before it serves.
 	SSH func(name string, srv *sshd.Server)
@@ -57,6 +57,7 @@ type Lab struct {
 	log     *slog.Logger
 	nodes   []*node
 	byName  map[string]*node
+	byAddr  map[netip.Addr]*node
 	closed  atomic.Bool
 }
 
@@ -65,7 +66,7 @@ type Lab struct {
 // before any device serves, then boots the devices in parallel. On error
 // nothing is left running.
 func Start(f *File, opts Options) (*Lab, error) {
-	l := &Lab{file: f, opts: opts, log: opts.Logger, byName: map[string]*node{}, hashing: aaa.NewHashLimiter(0)}
+	l := &Lab{file: f, opts: opts, log: opts.Logger, byName: map[string]*node{}, byAddr: map[netip.Addr]*node{}, hashing: aaa.NewHashLimiter(0)}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -74,6 +75,7 @@ func Start(f *File, opts Options) (*Lab, error) {
 		n.ftpPort.Store(int32(d.FTPPort))
 		l.nodes = append(l.nodes, n)
 		l.byName[d.Sysname] = n
+		l.byAddr[d.Address] = n
 	}
 	for _, n := range l.nodes {
 		ln, err := n.openSSH()
@@ -98,6 +100,37 @@ func Start(f *File, opts Options) (*Lab, error) {
 		}
 	}
 	return l, nil
+}
+
+// remote is every device's vrp.Options.Remote: a device's FTP client
+// reaching port 21 of a lab device's address reaches that device's FTP
+// server where it really listens (the lab file's ftp-port), so "ftp
+// 127.0.1.2" on R1 reaches R2 as the lab guide writes it.
+func (l *Lab) remote(network string, dst netip.AddrPort) netip.AddrPort {
+	if network != "tcp" || dst.Port() != DefaultFTPPort {
+		return netip.AddrPort{}
+	}
+	n, ok := l.byAddr[dst.Addr().Unmap()]
+	if !ok {
+		return netip.AddrPort{}
+	}
+	port := n.ftpPort.Load()
+	if port == 0 { // its FTP server never listened
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(dst.Addr().Unmap(), uint16(port))
+}
+
+// reachable is every device's vrp.Options.Reachable: ping answers from the
+// address of a lab device that runs.
+func (l *Lab) reachable(a netip.Addr) bool {
+	n, ok := l.byAddr[a.Unmap()]
+	if !ok {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.run != nil
 }
 
 // each runs fn for every node, a few at a time.

@@ -37,6 +37,7 @@ func testOptions() Options {
 		Device: func(_ string, o *vrp.Options) {
 			o.AAA = aaa.Options{KDF: aaa.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}}
 			o.FTPFailureDelay = -1
+			o.PingWait = -1
 		},
 		SSH: func(_ string, s *sshd.Server) { s.FailureDelay = -1 },
 	}
@@ -174,14 +175,16 @@ func TestDevicesAreIndependent(t *testing.T) {
 	fmt.Fprintf(in, "ftp %s %d\n%s\n%s\n", r2.FTP.Addr(), r2.FTP.Port(), adminUser, adminPassword)
 	users := ""
 	port := regexp.MustCompile(`(127\.88\.1\.1 +)\d+ +`)
+	id := regexp.MustCompile(`(?m)^  \d+ +`)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		users = port.ReplaceAllString(execute(t, r2.SSH, "display ftp-users"), "${1}PORT ")
+		users = id.ReplaceAllString(users, "  ID    ")
 		if strings.Count(users, "\n") > 1 {
 			break
 		}
 	}
-	want := "  username    host              port    idle    topdir\n" +
-		"  admin       127.88.1.1        PORT 0       flash:\n"
+	want := "  id    username    host              port    idle    topdir\n" +
+		"  ID    admin       127.88.1.1        PORT 0       flash:\n"
 	if diff := cmp.Diff(want, users); diff != "" {
 		t.Errorf("display ftp-users on R2 (-want +got):\n%s", diff)
 	}
@@ -295,8 +298,8 @@ devices:
 			break
 		}
 	}
-	want := "  username    host              port    idle    topdir\n" +
-		"  admin       127.88.2.11       PORT 0       flash:\n"
+	want := "  id    username    host              port    idle    topdir\n" +
+		"  1     admin       127.88.2.11       PORT 0       flash:\n"
 	if diff := cmp.Diff(want, users); diff != "" {
 		t.Errorf("display ftp-users on R2 (-want +got):\n%s", diff)
 	}

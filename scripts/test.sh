@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(openssh-client openssh-server sshpass expect python3-netmiko python3-paramiko telnet
-	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc
+	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc tftpd-hpa
 	chromium)
 # RANCID (TestRANCID) comes without its recommends (a mail server, CVS, a
 # web server), so it has an apt-get line of its own.

@@ -57,6 +57,7 @@ var keywordHelp = map[string]string{
 	"privilege":             "Privilege",
 	"protocol":              "Set user interface protocol type",
 	"quit":                  "Exit from current mode and enter prior mode",
+	"reboot":                "Reboot the device",
 	"reset":                 "Reset operation",
 	"retry-interval":        "Configure the retry interval",
 	"retry-time":            "Configure the retry times",
@@ -166,6 +167,8 @@ func commands() []*command {
 	cmds = append(cmds, interfaceCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, sftpClientCommands()...)
+	cmds = append(cmds, tftpCommands()...)
+	cmds = append(cmds, pingCommands()...)
 	cmds = append(cmds, fileCommands()...)
 	cmds = append(cmds, logCommands()...)
 	cmds = append(cmds, platformCommands()...)

@@ -23,6 +23,8 @@ type config struct {
 	vty       uiConfig        // ui.go
 	con       uiConfig
 	ifaces    ifaceConfig // interface.go
+	tftp      tftpConfig  // tftp.go
+	ftpClient tftpConfig  // ftpclient.go: ftp client-source, the same settings as TFTP's
 }
 
 func newConfig() *config {
@@ -98,11 +100,16 @@ func (d *Device) renderDefaults() string {
 	return s.render(sectionAll, "")
 }
 
-// renderView writes what display this shows in a view: the section the view
-// configures.
+// renderView writes what display this shows in a view: the version line, as
+// on the AR, then the section the view configures.
 func (d *Device) renderView(v viewFrame) string {
 	sec := viewOf(v.view).section
-	return d.snapshot(sec).render(sec, v.arg)
+	s := d.snapshot(sec)
+	text := s.render(sec, v.arg)
+	if sec == sectionAll {
+		return text // it has the version line
+	}
+	return s.tag + "\n" + text
 }
 
 // render assembles the sections in the device's order: the global one
@@ -120,6 +127,8 @@ func (s snapshot) render(sec section, arg string) string {
 		fmt.Fprintf(&b, " sysname %s\n", s.sysname)
 		c.ftpServer.render(&b, s.defaults)
 		c.telnet.render(&b)
+		c.ftpClient.renderAs(&b, "ftp")
+		c.tftp.render(&b)
 		b.WriteString("#\n")
 	}
 	switch sec {

@@ -28,6 +28,8 @@ const everyCommand = `[V200R007C00SPC600]
  set default ftp-directory flash:
  telnet server port 2323
  telnet server enable
+ ftp client-source -a 127.0.0.1
+ tftp client-source -a 127.0.0.1
 #
 acl number 2000
  rule 5 permit source 127.0.0.0 0.0.0.255

@@ -78,6 +78,20 @@ type Options struct {
 	Observer Observer
 	// Faults, when set, injects failures (see Faults).
 	Faults *Faults
+	// Remote maps a destination the user typed (an address and a
+	// well-known port: TFTP's 69, FTP's 21) to where it really listens, as
+	// the lab does for its devices and tests for their servers; nil, or an
+	// invalid result, leaves the destination as typed.
+	Remote func(network string, dst netip.AddrPort) netip.AddrPort
+	// TFTPTimeout is the TFTP client's retransmission timeout (5 s when
+	// zero).
+	TFTPTimeout time.Duration
+	// Reachable tells ping which addresses answer besides the device's own
+	// and the host's loopback (the lab: its running devices); nil: none.
+	Reachable func(netip.Addr) bool
+	// PingWait is how long ping waits for a reply that does not come (2 s
+	// when zero, none when negative).
+	PingWait time.Duration
 }
 
 // Device is one simulated router.
@@ -86,10 +100,10 @@ type Device struct {
 	profile *Profile // the model: fixed at creation
 	fs      flash.FS
 	grammar *cli.Grammar[*callEnv]
-	boot    time.Time
 	log     *logBuffer
 
 	mu       sync.Mutex
+	boot     time.Time // when the device last booted
 	cfg      *config
 	users    *aaa.DB
 	startup  string // next startup file, "" for none
@@ -104,6 +118,8 @@ type Device struct {
 
 	sessionIDs   atomic.Uint64 // numbers of CLI sessions, for the observer
 	ftpcSessions atomic.Uint64 // numbers of the FTP client's connections, for the observer
+	monMu        sync.Mutex
+	monitors     []*Session // sessions whose terminal can show log lines (log.go)
 }
 
 // New creates a device and boots it: it replays the startup configuration from
@@ -142,10 +158,18 @@ func New(opts Options) (*Device, error) {
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
+	d.seedFactoryFiles()
 	d.reset()
 	d.startup = startupName(d.fs)
 	d.bootConfig()
+	d.startServices()
+	return d, nil
+}
+
+// startServices starts the servers the booted configuration enables.
+func (d *Device) startServices() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.cfg.ftpServer.enabled {
 		if err := d.startFTPLocked(); err != nil {
 			d.cfg.ftpServer.enabled = false
@@ -155,8 +179,6 @@ func New(opts Options) (*Device, error) {
 	if err := d.startTelnetLocked(); err != nil {
 		defer d.logf("TELNET", 3, "TELNET_START_FAIL", "Failed to start the Telnet server: %v.", err)
 	}
-	d.mu.Unlock()
-	return d, nil
 }
 
 // Close ends every session of the device.
@@ -291,6 +313,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 	d.sessions = append(d.sessions, s)
 	d.mu.Unlock()
 	s.observeCLI(CLIOpen, "", "")
+	d.addMonitor(s)
 	if info.Line == LineVTY {
 		d.logf("SHELL", 5, "LOGIN", "The user succeeded in logging in to VTY%d. (UserType=%s, UserName=%s, Ip=%s)", s.vty, info.Protocol, info.User, info.Remote.Addr())
 	}
@@ -298,6 +321,7 @@ func (d *Device) OpenSession(info SessionInfo, term Terminal) (*Session, error) 
 }
 
 func (d *Device) removeSession(s *Session) {
+	d.removeMonitor(s)
 	d.mu.Lock()
 	found := false
 	for i, o := range d.sessions {

@@ -173,11 +173,18 @@ func TestFirstStart(t *testing.T) {
 			golden := "<Huawei>dir\n" +
 				"Directory of flash:/\n" +
 				"\n" +
-				"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
-				"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
-				"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
+				dirHeader +
+				"    0  -rw-             84  Nov 24 2026 10:30:00   ar2220E-V200R007C00SPC600.cc\n" +
+				"    1  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
+				"    2  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 				"\n" +
 				"1,090,732 KB total (1,090,731 KB free)\n" +
+				"<Huawei>more dhcp/dhcp-duid.txt\n" +
+				"*Huawei DHCP DUID*\n" +
+				"*time* 2026-11-24 10:30:00\n" +
+				"*version* 1\n" +
+				"#DUID_LL: 0003000100E0FC000001\n" +
+				"*end*\n" +
 				"<Huawei>dir logfile\n" +
 				"Directory of flash:/logfile/\n" +
 				"\n" +
@@ -399,7 +406,7 @@ func TestFileRace(t *testing.T) {
 	}
 	// Nothing is left but the seeded files, and the space adds up.
 	var want []string
-	for _, n := range []string{"backup.cfg", "dhcp", "logfile", "notes.txt", "statemach.efs", "vrpcfg.cfg"} {
+	for _, n := range []string{"ar2220E-V200R007C00SPC600.cc", "backup.cfg", "dhcp", "logfile", "notes.txt", "statemach.efs", "vrpcfg.cfg"} {
 		want = append(want, n)
 	}
 	list, err := fs.ReadDir(flash.Root)
@@ -418,4 +425,15 @@ func TestFileRace(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("flash after the race (-want +got):\n%s", diff)
 	}
+}
+
+// dirHeader is the AR2220's dir header (the default model's).
+var dirHeader = mustProfile(ModelAR2220).dirHeader()
+
+func mustProfile(model string) *Profile {
+	p, err := LookupProfile(model)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

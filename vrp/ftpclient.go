@@ -24,7 +24,7 @@ type ftpClientState struct {
 	loggedIn bool
 	passive  bool // default: active (PORT)
 	binary   bool // default: ASCII
-	verbose  int  // 0: undo verbose, 1: replies (default), 2: replies and commands
+	verbose  int  // 0: undo verbose, 1: verbose, the replies (default)
 	prompt   bool // ask before each file of mget/mput (default off)
 	lcd      string
 	out      io.Writer // where the dialogue goes while a command runs
@@ -98,11 +98,6 @@ func (f *ftpClientState) trace(host string) *ftpc.Trace {
 				io.WriteString(f.out, maskControls(line)+"\n")
 			}
 		},
-		Command: func(line string) {
-			if f.verbose > 1 {
-				io.WriteString(f.out, "---> "+line+"\n")
-			}
-		},
 	}
 }
 
@@ -116,12 +111,29 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	if p, ok := c.Lookup("port"); ok {
 		port, _ = strconv.Atoi(p)
 	}
-	source := e.dev.opts.Address
+	source := e.dev.ftpClientSource()
 	if s, ok := c.Lookup("source-ip"); ok {
 		ip, err := netip.ParseAddr(s)
-		if err != nil || ip != source {
+		if err != nil || ip != e.dev.opts.Address {
 			return refuse("Error: The source IP address is not an address of this device.")
 		}
+		source = ip
+	}
+	localAddr := source.String()
+	if s := e.dev.opts.Source; s.IsValid() {
+		// the device listens elsewhere than the address it shows: its
+		// connections come from there
+		localAddr = s.String()
+		if s.IsUnspecified() {
+			localAddr = ""
+		}
+	}
+	if c.Has("ipv6") {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !ip.Is6() || ip.Is4In6() {
+			return refuse("Error: The address %s is not an IPv6 address.", host)
+		}
+		localAddr = "" // the device's one address is IPv4: any IPv6 source
 	}
 	e.Print(fmt.Sprintf("Trying %s ...\nPress CTRL+K to abort\n", host))
 	e.out.flush()
@@ -131,15 +143,12 @@ func (e *callEnv) ftpOpen(c *cli.Call) error {
 	defer dcancel()
 	f.out, f.quietOff = e.out, true
 	defer func() { f.quietOff = false }()
-	local := source.String()
-	if s := e.dev.opts.Source; s.IsValid() {
-		local = s.String()
-		if s.IsUnspecified() {
-			local = ""
-		}
+	dst := net.JoinHostPort(host, strconv.Itoa(port))
+	if ip, err := netip.ParseAddr(host); err == nil {
+		dst = e.dev.remote("tcp", netip.AddrPortFrom(ip.Unmap(), uint16(port))).String()
 	}
-	conn, err := ftpc.Dial(dctx, net.JoinHostPort(host, strconv.Itoa(port)), ftpc.Options{
-		LocalAddr: local, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: e.dev.observeClient(f.trace(host)),
+	conn, err := ftpc.Dial(dctx, dst, ftpc.Options{
+		LocalAddr: localAddr, ConnectTimeout: ftpConnectTimeout, ReplyTimeout: ftpReplyTimeout, Trace: e.dev.observeClient(f.trace(host)),
 	})
 	if err != nil {
 		var re *ftpc.ReplyError
@@ -407,4 +416,22 @@ func (e *callEnv) ftpQuit() {
 func (e *callEnv) ftpBye() {
 	e.ftpQuit()
 	e.views = e.views[:len(e.views)-1]
+}
+
+// setFTPClientSource sets ftp client-source (its settings are TFTP's).
+func (d *Device) setFTPClientSource(c tftpConfig) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.ftpClient = c
+}
+
+// ftpClientSource is the FTP client's source address: the configured one,
+// else the device's.
+func (d *Device) ftpClientSource() netip.Addr {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg.ftpClient.source.IsValid() {
+		return d.cfg.ftpClient.source
+	}
+	return d.opts.Address
 }

@@ -3,6 +3,7 @@ package vrp
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path"
 	"strings"
 
@@ -20,6 +21,7 @@ func ftpClientCommands() []*command {
 	dir := cli.String(1, 255, "Directory name")
 	params := map[string]*cli.Param{"host": host, "port": port, "source-ip": src, "remote-file": remote, "local-file": local, "dir": dir,
 		"files": cli.String(1, 255, "File names; * matches any characters"), "new-name": remote, "remote-user": cli.String(1, 64, "User name"),
+		"interface":       cli.String(1, 63, "Interface type and number"),
 		"remote-password": cli.Secret(cli.String(1, 128, "Password")), "command": cli.String(1, 16, "Command name")}
 	words := map[string]string{
 		"ftp": "Establish an FTP connection", "ascii": "Set the file transfer type to ASCII", "binary": "Set the file transfer type to binary",
@@ -32,6 +34,7 @@ func ftpClientCommands() []*command {
 		"verbose": "Show the FTP dialogue", "prompt": "Ask before each file of mget and mput", "remotehelp": "Show the help of the remote server",
 		"bye": "Close the connection and leave the FTP client view", "quit": "Close the connection and leave the FTP client view",
 		"-a": "Specify the source IP address", "ftp-client": "FTP client information",
+		"ipv6": "Connect to an IPv6 server", "client-source": "Specify the source address of the FTP client", "-i": "Specify the source interface",
 	}
 	cmd := func(syntax, help string, run cli.Handler[*callEnv]) *command {
 		return &command{Views: ftpView, Syntax: syntax, Level: 3, Help: help, Params: params, Words: words, Run: run}
@@ -43,11 +46,13 @@ func ftpClientCommands() []*command {
 	}
 	return []*command{
 		{Views: userView, Syntax: "ftp [ [ -a <source-ip> ] <host> [ <port> ] ]", Level: 3, Params: params, Words: words, Help: "Enter the FTP client view, connecting to a server", Run: runFTP},
+		{Views: userView, Syntax: "ftp ipv6 <host> [ <port> ]", Level: 3, Params: params, Words: words, Help: "Enter the FTP client view, connecting to a server over IPv6", Run: runFTP},
+		{Views: systemView, Syntax: "ftp client-source { -a <source-ip> | -i <interface> }", Level: 3, Params: params, Words: words, Help: "Set the source address of the FTP client", Run: runFTPClientSource, Undo: "undo ftp client-source", RunUndo: runUndoFTPClientSource},
 		{Views: all, Syntax: "display ftp-client", Level: 3, Words: words, Filter: true, Help: "Display the source address of the FTP client", Run: runDisplayFTPClient},
 		cmd("ascii", "Set the transfer type to ASCII", runFTPASCII),
 		cmd("binary", "Set the transfer type to binary", runFTPBinary),
 		undoable("passive", "Use passive data connections (PASV)", runFTPPassive, "undo passive", runFTPUndoPassive),
-		undoable("verbose", "Show the replies and the commands sent", runFTPVerbose, "undo verbose", runFTPUndoVerbose),
+		undoable("verbose", "Show the server's replies (the default)", runFTPVerbose, "undo verbose", runFTPUndoVerbose),
 		undoable("prompt", "Ask before each file of mget and mput", runFTPPrompt, "undo prompt", runFTPUndoPrompt),
 		cmd("get <remote-file> [ <local-file> ]", "Download a file", runFTPGet),
 		cmd("put <local-file> [ <remote-file> ]", "Upload a file", runFTPPut),
@@ -72,7 +77,26 @@ func ftpClientCommands() []*command {
 }
 
 func runDisplayFTPClient(e *callEnv, c *cli.Call) error {
-	e.Print(fmt.Sprintf("The source address of FTP client is %s.\n", e.dev.opts.Address))
+	e.Print(fmt.Sprintf("The source address of FTP client is %s.\n", e.dev.ftpClientSource()))
+	return nil
+}
+
+func runFTPClientSource(e *callEnv, c *cli.Call) error {
+	if s, ok := c.Lookup("source-ip"); ok {
+		ip, err := netip.ParseAddr(s)
+		if err != nil || ip != e.dev.opts.Address {
+			return refuse("Error: The source IP address is not an address of this device.")
+		}
+		e.dev.setFTPClientSource(tftpConfig{source: ip})
+		return nil
+	}
+	// every interface of the simulated device has its one address
+	e.dev.setFTPClientSource(tftpConfig{iface: c.Value("interface")})
+	return nil
+}
+
+func runUndoFTPClientSource(e *callEnv, c *cli.Call) error {
+	e.dev.setFTPClientSource(tftpConfig{})
 	return nil
 }
 
@@ -93,7 +117,7 @@ func runFTPUndoPassive(e *callEnv, c *cli.Call) error {
 }
 
 func runFTPVerbose(e *callEnv, c *cli.Call) error {
-	e.ftp.verbose = 2
+	e.ftp.verbose = 1 // on, as it is from the start: the replies, not the commands
 	e.Print("Info: Succeeded in switching verbose on.\n")
 	return nil
 }

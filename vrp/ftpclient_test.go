@@ -39,7 +39,9 @@ var (
 )
 
 // TestFTPClientDeviceToDevice: device B backs up its configuration to device
-// A's FTP server and fetches it back, in active and passive mode.
+// A's FTP server and fetches it back, in active and passive mode. verbose is
+// on from the start (the replies are shown) and typing it adds no lines;
+// undo verbose hides the replies.
 func TestFTPClientDeviceToDevice(t *testing.T) {
 	a := newDeviceAt(t, "127.0.1.1")
 	run(t, a, "system-view", "ftp server enable", "aaa", "local-user huawei password cipher huawei123",
@@ -55,7 +57,7 @@ func TestFTPClientDeviceToDevice(t *testing.T) {
 	}
 	defer s.Close()
 	script := []string{"ftp 127.0.1.1 " + port, "binary", "put vrpcfg.zip r2-backup.zip", "dir", "get r2-backup.zip copy.zip",
-		"verbose", "passive", "ascii", "get r2-backup.zip", "pwd", "bye"}
+		"verbose", "passive", "ascii", "get r2-backup.zip", "undo verbose", "pwd", "verbose", "pwd", "bye"}
 	for _, l := range script {
 		term.out.WriteString(s.Prompt() + l + "\n")
 		s.Execute(l)
@@ -63,6 +65,8 @@ func TestFTPClientDeviceToDevice(t *testing.T) {
 	term.out.WriteString(s.Prompt() + "\n")
 	got := rateRe.ReplaceAllString(term.out.String(), "in S second(s) R/sec.")
 	got = portRe.ReplaceAllString(got, "${1}h1,h2,h3,h4,p1,p2")
+	// an ASCII copy of a zip file changes size with its line ends
+	got = regexp.MustCompile(`(ASCII mode data connection for r2-backup.zip.\n226 Transfer complete.\nFTP: )\d+`).ReplaceAllString(got, "${1}N")
 	size := func(path string) string {
 		fi, err := b.fs.Stat(path)
 		if err != nil {
@@ -79,22 +83,28 @@ func TestFTPClientDeviceToDevice(t *testing.T) {
 		"FTP: " + n + " byte(s) sent in S second(s) R/sec.\n" +
 		"[Huawei-ftp]dir\n200 Port command okay.\n150 Opening ASCII mode data connection for *.\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 ..\n" +
+		"-rwxrwxrwx   1 noone    nogroup        84 Nov 24 10:30 ar2220E-V200R007C00SPC600.cc\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 dhcp\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 logfile\n" +
 		"-rwxrwxrwx   1 noone    nogroup " + strings.Repeat(" ", 9-len(n)) + n + " Nov 24 10:30 r2-backup.zip\n" +
 		"drwxrwxrwx   1 noone    nogroup         0 Nov 24 10:30 .\n" +
-		"226 Transfer complete.\nFTP: 312 byte(s) received in S second(s) R/sec.\n" +
+		"226 Transfer complete.\nFTP: 397 byte(s) received in S second(s) R/sec.\n" +
 		"[Huawei-ftp]get r2-backup.zip copy.zip\n200 Port command okay.\n150 Opening BINARY mode data connection for r2-backup.zip.\n226 Transfer complete.\n" +
 		"FTP: " + n + " byte(s) received in S second(s) R/sec.\n" +
 		"[Huawei-ftp]verbose\nInfo: Succeeded in switching verbose on.\n" +
 		"[Huawei-ftp]passive\nInfo: Succeeded in switching passive on.\n" +
-		"[Huawei-ftp]ascii\n---> TYPE A\n200 Type set to A.\n" +
-		"[Huawei-ftp]get r2-backup.zip\n---> PASV\n227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).\n---> RETR r2-backup.zip\n" +
-		"150 Opening ASCII mode data connection for r2-backup.zip.\n226 Transfer complete.\n"
+		"[Huawei-ftp]ascii\n200 Type set to A.\n" +
+		"[Huawei-ftp]get r2-backup.zip\n227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).\n" +
+		"150 Opening ASCII mode data connection for r2-backup.zip.\n226 Transfer complete.\n" +
+		"FTP: N byte(s) received in S second(s) R/sec.\n" +
+		"[Huawei-ftp]undo verbose\nInfo: Succeeded in switching verbose off.\n" +
+		"[Huawei-ftp]pwd\n" +
+		"[Huawei-ftp]verbose\nInfo: Succeeded in switching verbose on.\n" +
+		"[Huawei-ftp]pwd\n257 \"/\" is current directory.\n"
 	if !strings.HasPrefix(got, want) {
 		t.Errorf("dialogue (-want +got):\n%s", cmp.Diff(want, got))
 	}
-	if !strings.HasSuffix(got, "[Huawei-ftp]bye\n---> QUIT\n221 Server closing.\n<Huawei>\n") {
+	if !strings.HasSuffix(got, "[Huawei-ftp]bye\n221 Server closing.\n<Huawei>\n") {
 		t.Errorf("bye: %q", got[max(0, len(got)-200):])
 	}
 	// the copies are byte-identical (binary); the PORT data connection came

@@ -403,13 +403,14 @@ func (d *Device) ftpServerText() string {
 	return b.String()
 }
 
-// ftpUsersText is display ftp-users' answer.
+// ftpUsersText is display ftp-users' answer. Its first column is the
+// session's ID, which free ftp user-id takes.
 func (d *Device) ftpUsersText() string {
 	d.mu.Lock()
 	rt := d.ftp
 	d.mu.Unlock()
 	var b strings.Builder
-	b.WriteString("  username    host              port    idle    topdir\n")
+	b.WriteString("  id    username    host              port    idle    topdir\n")
 	if rt == nil {
 		return b.String()
 	}
@@ -417,7 +418,7 @@ func (d *Device) ftpUsersText() string {
 		if !s.LoggedIn {
 			continue
 		}
-		fmt.Fprintf(&b, "  %-11s %-17s %-7d %-7d %s\n", s.User, s.Remote.Addr().Unmap(), s.Remote.Port(), int(s.Idle/time.Minute), strings.TrimSuffix(s.Root, "/"))
+		fmt.Fprintf(&b, "  %-5d %-11s %-17s %-7d %-7d %s\n", s.ID, s.User, s.Remote.Addr().Unmap(), s.Remote.Port(), int(s.Idle/time.Minute), strings.TrimSuffix(s.Root, "/"))
 	}
 	return b.String()
 }

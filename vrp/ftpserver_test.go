@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func TestFTPServerFromCLI(t *testing.T) {
 		t.Errorf("login (-want +got):\n%s", diff)
 	}
 	users := run(t, d, "display ftp-users")
-	if !strings.Contains(users, "  huawei      127.0.0.1") || !strings.Contains(users, "flash:") {
+	if !strings.Contains(users, " huawei      127.0.0.1") || !strings.Contains(users, "flash:") {
 		t.Errorf("display ftp-users:\n%s", users)
 	}
 	// a user below level 3 is refused
@@ -234,4 +235,37 @@ Enter system view, return user view with Ctrl+Z.
   port                  Set the listening port
 [Huawei]
 `)
+}
+
+// TestFreeFTPUserID: free ftp user-id takes the ID display ftp-users shows
+// in its first column and disconnects that session only.
+func TestFreeFTPUserID(t *testing.T) {
+	d := newFTPTestDevice(t)
+	run(t, d, "system-view", "ftp server enable", "set default ftp-directory flash:",
+		"aaa", "local-user huawei password cipher huawei123", "local-user huawei service-type ftp",
+		"local-user huawei privilege level 15")
+	var conns []*textproto.Conn
+	for range 2 {
+		c, _ := ftpDial(t, d, "")
+		cmdReply(t, c, "USER huawei")
+		if r := cmdReply(t, c, "PASS huawei123"); !strings.HasPrefix(r, "230") {
+			t.Fatalf("login: %s", r)
+		}
+		conns = append(conns, c)
+	}
+	rowRe := regexp.MustCompile(`(?m)^  (\d+) +huawei +127\.0\.0\.1 +(\d+) `)
+	rows := rowRe.FindAllStringSubmatch(run(t, d, "display ftp-users"), -1)
+	if len(rows) != 2 {
+		t.Fatalf("display ftp-users shows %d sessions, want 2", len(rows))
+	}
+	if out := run(t, d, "free ftp user-id 999999"); out != "Error: The user is not online.\n" {
+		t.Errorf("free ftp user-id of no session: %q", out)
+	}
+	if out := run(t, d, "free ftp user-id "+rows[0][1]); out != "Info: Succeeded in disconnecting the FTP user(s).\n" {
+		t.Errorf("free ftp user-id %s: %q", rows[0][1], out)
+	}
+	left := rowRe.FindAllStringSubmatch(run(t, d, "display ftp-users"), -1)
+	if len(left) != 1 || left[0][1] != rows[1][1] {
+		t.Errorf("after freeing %s, display ftp-users shows %v, want only %s", rows[0][1], left, rows[1][1])
+	}
 }

@@ -61,9 +61,10 @@ func TestHardLinkNotServed(t *testing.T) {
 	golden := "<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
-		"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
-		"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
+		dirHeader +
+		"    0  -rw-             84  Nov 24 2026 10:30:00   ar2220E-V200R007C00SPC600.cc\n" +
+		"    1  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
+		"    2  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 		"\n" +
 		"1,090,732 KB total (1,090,731 KB free)\n" +
 		"<Huawei>more x.txt\n" +
@@ -96,7 +97,7 @@ func TestHardLinkNotServed(t *testing.T) {
 	if _, err := c.NameList(ctx, "", &names); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("..\ndhcp\nlogfile\n.\n", names.String()); diff != "" {
+	if diff := cmp.Diff("..\nar2220E-V200R007C00SPC600.cc\ndhcp\nlogfile\n.\n", names.String()); diff != "" {
 		t.Errorf("NLST (-want +got):\n%s", diff)
 	}
 	if bytes.Contains(got.Bytes(), []byte("secret")) {
@@ -124,10 +125,11 @@ func TestFreeSpaceAfterHostChanges(t *testing.T) {
 	golden := "<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
-		"    0  -rw-    524,288,000  Nov 24 2026 10:30:00   big.bin\n" +
-		"    1  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
-		"    2  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
+		dirHeader +
+		"    0  -rw-             84  Nov 24 2026 10:30:00   ar2220E-V200R007C00SPC600.cc\n" +
+		"    1  -rw-    524,288,000  Nov 24 2026 10:30:00   big.bin\n" +
+		"    2  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
+		"    3  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 		"\n" +
 		"1,090,732 KB total (578,731 KB free)\n" +
 		"<Huawei>delete /unreserved big.bin\n" +
@@ -136,9 +138,10 @@ func TestFreeSpaceAfterHostChanges(t *testing.T) {
 		"<Huawei>dir\n" +
 		"Directory of flash:/\n" +
 		"\n" +
-		"  Idx  Attr     Size(Byte)  Date        Time(LMT)  FileName \n" +
-		"    0  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
-		"    1  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
+		dirHeader +
+		"    0  -rw-             84  Nov 24 2026 10:30:00   ar2220E-V200R007C00SPC600.cc\n" +
+		"    1  drw-              -  Nov 24 2026 10:30:00   dhcp\n" +
+		"    2  drw-              -  Nov 24 2026 10:30:00   logfile\n" +
 		"\n" +
 		"1,090,732 KB total (1,090,731 KB free)\n" +
 		"<Huawei>\n"

@@ -99,6 +99,7 @@ func (d *Device) logf(module string, severity int, brief, format string, a ...an
 	if obs := d.opts.Observer; obs != nil {
 		obs.Log(LogEntry{Time: d.now(), Module: module, Severity: severity, Brief: brief, Text: text})
 	}
+	d.monitorLog(severity, line)
 	if write {
 		l.drain()
 	}
@@ -371,4 +372,86 @@ func logSource(a netip.Addr) string {
 		return "**"
 	}
 	return a.String()
+}
+
+// Notifier is implemented by terminals that can show a message of the
+// device's own at any time, such as a log line while the user types
+// (vrp/tty's Terminal does); terminal monitor shows the log on them.
+type Notifier interface {
+	Notify(text string)
+}
+
+// monitorLevel is the least severe level a monitoring terminal shows: warnings (4) and worse, the information
+// center's default for its console and monitor channels.
+const monitorLevel = 4
+
+// maxNotices bounds the log lines waiting for a slow terminal; later ones
+// are dropped for it (they stay in the log buffer and file).
+const maxNotices = 256
+
+// monitorLog shows a log line on every session whose terminal monitor and
+// terminal logging are on. It takes only the monitors' lock, so it may be
+// called with the device's lock held.
+func (d *Device) monitorLog(severity int, line string) {
+	if severity > monitorLevel {
+		return
+	}
+	d.monMu.Lock()
+	ss := slices.Clone(d.monitors)
+	d.monMu.Unlock()
+	for _, s := range ss {
+		if s.monitor.Load() && !s.noLogging.Load() {
+			s.notice(line)
+		}
+	}
+}
+
+// addMonitor lets a session with a Notifier terminal receive log lines;
+// terminal monitor turns them on (the console starts with it on).
+func (d *Device) addMonitor(s *Session) {
+	if _, ok := s.term.(Notifier); !ok {
+		return
+	}
+	s.monitor.Store(s.info.Line == LineConsole)
+	d.monMu.Lock()
+	d.monitors = append(d.monitors, s)
+	d.monMu.Unlock()
+}
+
+func (d *Device) removeMonitor(s *Session) {
+	d.monMu.Lock()
+	d.monitors = slices.DeleteFunc(d.monitors, func(o *Session) bool { return o == s })
+	d.monMu.Unlock()
+}
+
+// notice queues a line for the session's terminal; one goroutine at a time
+// shows the queue, in order, so that the logging caller never waits for a
+// terminal.
+func (s *Session) notice(line string) {
+	s.noticeMu.Lock()
+	if len(s.notices) < maxNotices {
+		s.notices = append(s.notices, line)
+	}
+	start := !s.noticing
+	s.noticing = true
+	s.noticeMu.Unlock()
+	if start {
+		go s.showNotices()
+	}
+}
+
+func (s *Session) showNotices() {
+	n := s.term.(Notifier)
+	for {
+		s.noticeMu.Lock()
+		if len(s.notices) == 0 || s.isClosed() {
+			s.notices, s.noticing = nil, false
+			s.noticeMu.Unlock()
+			return
+		}
+		line := s.notices[0]
+		s.notices = s.notices[1:]
+		s.noticeMu.Unlock()
+		n.Notify(line)
+	}
 }

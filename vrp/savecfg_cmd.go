@@ -17,6 +17,7 @@ func configFileCommands() []*command {
 		{Views: systemView, Syntax: "undo startup saved-configuration", Level: 3, Help: "Clear the configuration file for the next startup", Run: runUndoStartupSavedConfiguration},
 		{Views: userView, Syntax: "reset saved-configuration", Level: 3, Help: "Erase the configuration file for the next startup", Run: runResetSavedConfiguration},
 		{Views: userView, Syntax: "compare configuration", Level: 3, Help: "Compare the running configuration with the next startup file", Run: runCompareConfiguration},
+		{Views: userView, Syntax: "reboot", Level: 3, Help: "Reboot the device", Run: runReboot},
 	}
 }
 
@@ -228,4 +229,53 @@ func compareText(current, saved string) string {
 		"There may be several differences, and the following are some configurations beginning from the first:\n" +
 		fmt.Sprintf("====== Current configuration line %d ======\n", i+1) + excerpt(a) +
 		fmt.Sprintf("====== Configuration file line %d ======\n", i+1) + excerpt(b)
+}
+
+// runReboot asks to save a configuration that differs from the next startup
+// file, then to reboot, and reboots: every session ends and the device boots
+// its next startup file.
+func runReboot(e *callEnv, c *cli.Call) error {
+	d := e.dev
+	e.Print("Info: The system is now comparing the configuration, please wait.\n")
+	next := d.nextStartup()
+	current := d.render(sectionAll)
+	saved := ""
+	if next != "" {
+		if text, err := readConfigFile(d.fs, next); err == nil {
+			saved = text
+		}
+	}
+	if strings.ReplaceAll(saved, "\r\n", "\n") != current {
+		save, err := e.confirm("Warning: All the configuration will be saved to the next startup configuration. Continue ? [y/n]:")
+		if err != nil {
+			return err
+		}
+		if save {
+			path := next
+			if path == "" {
+				path = defaultConfigFile
+			}
+			if err := writeConfigFile(d.fs, path, current, d.now()); err != nil {
+				if errors.Is(err, flash.ErrNoSpace) {
+					return refuse("Error: Failed to save the configuration file because the storage space is insufficient.")
+				}
+				return refuse("Error: Failed to save the configuration file.")
+			}
+			if next == "" {
+				if err := d.setStartup(path); err != nil {
+					return fmt.Errorf("set the startup file: %w", err)
+				}
+			}
+			d.logf("CFM", 4, "SAVE", "The user chose Y when deciding whether to save the configuration to the device.")
+		}
+	}
+	ok, err := e.confirm("System will reboot! Continue ? [y/n]:")
+	if err != nil || !ok {
+		return err
+	}
+	d.logf("CMD", 4, "REBOOT", "The user chose Y when deciding whether to reboot the system. (Task=VT%d, Ip=%s, VpnName=, User=%s)", max(e.vty, 0), logSource(e.info.Remote.Addr()), e.info.User)
+	e.Print("Info: system is rebooting ,please wait...\n")
+	e.out.flush()
+	d.Reboot()
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -70,6 +71,12 @@ type Session struct {
 	cwd       string // current flash directory, "flash:/" at login
 
 	sftp *sftpClientState // the SFTP client view's connection, when in it
+	// terminal monitor and terminal logging (log.go)
+	monitor   atomic.Bool
+	noLogging atomic.Bool
+	noticeMu  sync.Mutex
+	notices   []string
+	noticing  bool
 
 	mu       sync.Mutex
 	lastUsed time.Time
@@ -284,7 +291,10 @@ func (s *Session) Help(line string) string {
 	partial := line != "" && !strings.HasSuffix(line, " ")
 	if len(entries) == 0 {
 		if partial {
-			return "Error: Unrecognized command found at '^' position.\n"
+			// the caret sits under the first character of the word
+			start := strings.LastIndexAny(line, " \t") + 1
+			col := utf8.RuneCountInString(s.Prompt()) + utf8.RuneCountInString(line[:start])
+			return strings.Repeat(" ", col) + "^\nError: Unrecognized command found at '^' position.\n"
 		}
 		return ""
 	}

@@ -30,7 +30,11 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // BootError reports why the device did not boot its startup configuration
 // (and booted the default instead): a *ConfigError, or the error reading the
 // file. It is nil when the startup file was booted or there was none.
-func (d *Device) BootError() error { return d.bootErr }
+func (d *Device) BootError() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.bootErr
+}
 
 // CheckConfig replays a configuration text on a scratch device, as a boot
 // would, and returns the first line it refuses as a *ConfigError. Nothing is
@@ -109,21 +113,28 @@ func writeStartupName(fs flash.FS, name string) error {
 
 // bootConfig replays the startup file, falling back to the default.
 func (d *Device) bootConfig() {
-	if d.startup != "" {
-		text, err := readConfigFile(d.fs, d.startup)
+	d.mu.Lock()
+	startup := d.startup
+	d.mu.Unlock()
+	if startup != "" {
+		text, err := readConfigFile(d.fs, startup)
 		if err == nil {
 			err = d.replay(text, nil)
 			if err == nil {
-				d.booted = d.startup
+				d.mu.Lock()
+				d.booted = startup
+				d.mu.Unlock()
 				return
 			}
 			var ce *ConfigError
 			errors.As(err, &ce)
-			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", d.startup, ce.Line, ce.Text, ce.Err)
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to restore the configuration file %s at line %d (%q): %v. The device booted with the default configuration.", startup, ce.Line, ce.Text, ce.Err)
 		} else {
-			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", d.startup, err)
+			d.logf("CFM", 3, "RESTORE_FAIL", "Failed to read the configuration file %s: %v. The device booted with the default configuration.", startup, err)
 		}
+		d.mu.Lock()
 		d.bootErr = err
+		d.mu.Unlock()
 		d.reset()
 	}
 	if err := d.replay(d.opts.DefaultConfig, nil); err != nil {
@@ -227,4 +238,37 @@ func (d *Device) setStartup(path string) error {
 	d.startup = path
 	d.mu.Unlock()
 	return nil
+}
+
+// Reboot restarts the device as the reboot command does, without saving:
+// every CLI session ends (its front end closes the connection), the FTP
+// server stops with its sessions, and the device boots its next startup
+// file (or the default configuration) and starts the servers that
+// configuration enables. The flash and the log stay as they are.
+func (d *Device) Reboot() {
+	d.mu.Lock()
+	ss := append([]*Session(nil), d.sessions...)
+	d.mu.Unlock()
+	for _, s := range ss {
+		s.Close()
+	}
+	d.reset() // stops the FTP server
+	d.mu.Lock()
+	d.boot = d.now()
+	d.booted, d.bootErr = "", nil
+	d.mu.Unlock()
+	next := startupName(d.fs)
+	d.mu.Lock()
+	d.startup = next
+	d.mu.Unlock()
+	d.bootConfig()
+	d.startServices()
+	d.logf("SYSTEM", 4, "REBOOT", "The device rebooted. (StartupFile=%s)", orNull(next))
+}
+
+func orNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return s
 }

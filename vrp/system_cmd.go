@@ -37,7 +37,7 @@ func runQuit(e *callEnv, c *cli.Call) error {
 	if e.info.Line == LineConsole {
 		e.Print(consoleExit)
 	} else {
-		e.Print("\n  Configuration console exit, please retry to log on\n")
+		e.Print(vtyExit)
 	}
 	e.out.flush()
 	e.Close()
@@ -59,6 +59,10 @@ func runUndoSysname(e *callEnv, c *cli.Call) error {
 	e.dev.setSysname(e.dev.opts.Sysname)
 	return nil
 }
+
+// vtyExit is what quit in user view prints on a VTY line, as an AR does
+// over SSH (device-reference.md 1.1; no space after "Info:").
+const vtyExit = "Info:Configuration console exit, please retry to log on\n"
 
 const temporaryInfo = "Info: The configuration takes effect on the current user terminal interface only.\n"
 

@@ -90,7 +90,7 @@ func (t *scriptTerminal) ReadKey() (rune, error) {
 // consumed, not shown). Cipher texts of passwords are compared as "<cipher>".
 var (
 	promptRe = regexp.MustCompile(`^(<[^<>\s]+>|\[[^\[\]\s]+\])`)
-	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\? ?\[Y/N\]:?|\[vrpcfg\.zip\]:)(.*)$`)
+	askRe    = regexp.MustCompile(`(\(y/n\)\[n\]:|\? \(y/n\)\[n\]:|\? ?\[Y/N\]:?|\? \[y/n\]:|\[vrpcfg\.zip\]:)(.*)$`)
 	cipherRe = regexp.MustCompile(`(%\$%\$|\$1a\$)\S+`)
 )
 

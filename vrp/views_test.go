@@ -21,8 +21,9 @@ func checkTranscript(t *testing.T, d *Device, want string) {
 	}
 }
 
-// TestDisplayThisInEachView: display this shows the section of the view it
-// is typed in; in an ACL's view, that ACL (it showed the global section).
+// TestDisplayThisInEachView: display this shows the version line, as on the
+// AR (device-reference.md 1.6), then the section of the view it is typed in;
+// in an ACL's view, that ACL (it showed the global section).
 func TestDisplayThisInEachView(t *testing.T) {
 	d := newTestDevice(t, nil)
 	checkTranscript(t, d, `<Huawei>system-view
@@ -34,6 +35,7 @@ Enter system view, return user view with Ctrl+Z.
 [Huawei-acl-basic-2000]rule permit source 192.0.2.0 0.0.0.255
 [Huawei-acl-basic-2000]rule deny
 [Huawei-acl-basic-2000]display this
+[V200R007C00SPC600]
 #
 acl number 2000
  rule 5 permit source 192.0.2.0 0.0.0.255
@@ -42,6 +44,7 @@ acl number 2000
 return
 [Huawei-acl-basic-2000]return
 <Huawei>display this
+[V200R007C00SPC600]
 #
  sysname Huawei
 #
@@ -55,6 +58,7 @@ return
 Enter system view, return user view with Ctrl+Z.
 [Huawei]user-interface con 0
 [Huawei-ui-console0]display this
+[V200R007C00SPC600]
 #
 user-interface con 0
 #

@@ -58,6 +58,12 @@ var scenarioChecks = map[string][]string{
 		`the device's answer is readable too`,
 		`the SSH capture holds neither the password nor the command: after the key exchange everything is encrypted`,
 	},
+	"scenario-tftp.sh": {
+		`FTP: two TCP connections \(control to port 2121, then data\), and a login in clear text`,
+		`TFTP: one UDP request to port 69 for each transfer, no login, no TCP`,
+		`TFTP: the server sent the data from port \d+, not 69 \(its transfer ID\)`,
+		`the FTP copy, the TFTP copy and the file put back have the SHA-256 of the original`,
+	},
 	"scenario-backup.sh": {
 		`save wrote flash:/vrpcfg\.zip`,
 		`the transfers ran in binary \(TYPE I\)`,

@@ -71,9 +71,9 @@ func TestExec(t *testing.T) {
 		{"a question at the end of stdin gets no", "save", "",
 			"  The current configuration will be written to the device.\n" +
 				"  Are you sure to continue? (y/n)[n]:\n", 0},
-		{"quit ends the commands", "quit\ndisplay version", "", "\n  Configuration console exit, please retry to log on\n", 0},
+		{"quit ends the commands", "quit\ndisplay version", "", "Info:Configuration console exit, please retry to log on\n", 0},
 		{"quit after a refused command", "displya\nquit", "",
-			"displya\n^\nError: Unrecognized command found at '^' position.\n\n  Configuration console exit, please retry to log on\n", 1},
+			"displya\n^\nError: Unrecognized command found at '^' position.\nInfo:Configuration console exit, please retry to log on\n", 1},
 	}
 	d := newDevice(t)
 	_, addr := startServer(t, d)

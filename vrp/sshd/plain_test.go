@@ -33,7 +33,7 @@ func TestPlainBytes(t *testing.T) {
 		{"a long line, cut at 510 characters", strings.Repeat("x", 600) + "\r",
 			x510 + "\r\n        ^\r\nError: Unrecognized command found at '^' position.\r\n<Huawei>"},
 		{"help on a long line is bounded", strings.Repeat("x", 600) + "?\x03",
-			x510 + "?\r\nError: Unrecognized command found at '^' position.\r\n<Huawei>" + x510 + "\r\n<Huawei>"},
+			x510 + "?\r\n        ^\r\nError: Unrecognized command found at '^' position.\r\n<Huawei>" + x510 + "\r\n<Huawei>"},
 	}
 	sh.play(t, steps)
 	if strings.Contains(sh.out.String(), "\x1b") {

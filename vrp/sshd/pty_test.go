@@ -77,7 +77,7 @@ func TestInteractiveTranscript(t *testing.T) {
 			moreErase + "aaa\r\n authentication-scheme default\r\n authorization-scheme default\r\n accounting-scheme default\r\n  ---- More ----"},
 		{"enter: next line", "\r", moreErase + " domain default\r\n  ---- More ----"},
 		{"q stops", "q", moreErase + "<Huawei>"},
-		{"quit", "quit\r", "quit\r\n\r\n  Configuration console exit, please retry to log on\r\n"},
+		{"quit", "quit\r", "quit\r\nInfo:Configuration console exit, please retry to log on\r\n"},
 	}
 	sh.play(t, steps)
 	all := sh.out.waitEOF(t)
@@ -126,8 +126,7 @@ func TestInteractiveTranscript(t *testing.T) {
 		" accounting-scheme default",
 		" domain default",
 		"<Huawei>quit",
-		"",
-		"  Configuration console exit, please retry to log on",
+		"Info:Configuration console exit, please retry to log on",
 	}, "\n") + "\n"
 	if diff := cmp.Diff(wantScreen, render(all)); diff != "" {
 		t.Errorf("screen (-want +got):\n%s", diff)

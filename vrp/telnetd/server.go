@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -224,7 +225,7 @@ func (srv *Server) Serve(l net.Listener) error {
 		go func() {
 			defer srv.wg.Done()
 			tc.serve(done)
-			tc.Close()
+			tc.closeGracefully()
 			srv.mu.Lock()
 			delete(srv.conns, tc)
 			srv.leavePreLoginLocked(tc)
@@ -309,4 +310,23 @@ func addrPort(a net.Addr) netip.AddrPort {
 type flags struct {
 	spoke atomic.Bool
 	used  atomic.Bool
+}
+
+// lingerTimeout bounds how long a closing connection waits for the
+// client's end of the connection.
+const lingerTimeout = time.Second
+
+// closeGracefully ends the connection after what was written to it has
+// reached the client: it sends FIN first and discards what the client still
+// sends until the client closes too (or lingerTimeout passes). Closing with
+// unread input would send a reset instead, and a reset can destroy the last
+// lines (a refusal's reason) before the client reads them.
+func (c *conn) closeGracefully() {
+	if tcp, ok := c.Conn.(*net.TCPConn); ok {
+		if tcp.CloseWrite() == nil {
+			tcp.SetReadDeadline(time.Now().Add(lingerTimeout))
+			io.Copy(io.Discard, tcp)
+		}
+	}
+	c.Close()
 }

@@ -26,7 +26,9 @@ func (e *editor) read(prompt string, cli CLI, echo bool) (string, Ending, error)
 	e.line, e.pos, e.echo = e.line[:0], 0, echo
 	e.hist, e.histIdx, e.draft = nil, -1, nil
 	for {
+		e.t.edMu.Unlock()
 		key, err := e.t.nextKey()
+		e.t.edMu.Lock()
 		if err != nil {
 			return "", Enter, err
 		}

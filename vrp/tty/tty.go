@@ -55,6 +55,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"unicode/utf8"
 )
 
 // MaxLine is the longest line the device takes, in characters.
@@ -110,6 +111,12 @@ type Terminal struct {
 	unreadable bool
 
 	ed editor
+
+	// edMu guards the line being edited against Notify: the editor holds
+	// it while it handles a key, never while it waits for one.
+	edMu    sync.Mutex
+	reading bool   // a command line or an answer is being typed
+	prompt  string // its prompt
 
 	outMu sync.Mutex
 	w     io.Writer
@@ -288,15 +295,65 @@ func (t *Terminal) UnreadKey() {
 // command line; cli answers "?", Tab and the history keys. It returns the
 // line (at most MaxLine characters) and how it ended.
 func (t *Terminal) ReadCommand(prompt string, cli CLI) (string, Ending, error) {
-	t.echoString(prompt)
+	t.startReading(prompt)
+	defer t.stopReading()
 	return t.ed.read(prompt, cli, true)
+}
+
+// startReading shows prompt and marks the line as being typed (for
+// Notify); the caller then edits it with edMu held.
+func (t *Terminal) startReading(prompt string) {
+	t.edMu.Lock()
+	t.ed.line, t.ed.pos = t.ed.line[:0], 0
+	t.reading, t.prompt = true, prompt
+	t.echoString(prompt)
+}
+
+func (t *Terminal) stopReading() {
+	t.reading = false
+	t.edMu.Unlock()
+}
+
+// Notify prints a message of the device's own, such as a log line that
+// terminal monitor shows, from any goroutine: on a line of its own, and
+// then, when a command line or an answer is being typed, the prompt again
+// with what was typed so far (not a password) and the cursor where it was.
+func (t *Terminal) Notify(text string) {
+	t.edMu.Lock()
+	defer t.edMu.Unlock()
+	b := []byte("\r\n")
+	for _, c := range []byte(text) {
+		if c == '\n' {
+			b = append(b, '\r')
+		}
+		b = append(b, c)
+	}
+	b = append(b, '\r', '\n')
+	if t.reading {
+		b = append(b, t.prompt...)
+		if t.ed.echo {
+			for _, r := range t.ed.line {
+				b = utf8.AppendRune(b, r)
+			}
+			b = t.ed.appendMove(b, len(t.ed.line), t.ed.pos)
+		}
+	}
+	t.outMu.Lock()
+	defer t.outMu.Unlock()
+	if t.err != nil {
+		return
+	}
+	t.out = append(t.out, b...)
+	t.flushLocked()
 }
 
 // ReadLine shows prompt and reads the answer to a question, echoed or not
 // (passwords). Ctrl+C abandons the question with ErrInterrupted.
 func (t *Terminal) ReadLine(prompt string, echo bool) (string, error) {
-	t.echoString(prompt)
+	t.startReading(prompt)
+	t.ed.echo = echo
 	line, end, err := t.ed.read(prompt, nil, echo)
+	t.stopReading()
 	if err != nil {
 		return "", err
 	}
