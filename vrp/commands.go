@@ -115,6 +115,11 @@ var keywordHelp = map[string]string{
 	"user-id":               "Specify a session ID",
 	"set":                   "Set the system parameters",
 	"-a":                    "Specify the source IP address",
+	"snetconf":              "NETCONF over SSH service type",
+	"sftp-directory":        "Set the SFTP directory of an SSH user",
+	"scp":                   "SCP protocol",
+	"-i":                    "Specify the source interface",
+	"user-information":      "SSH user information",
 }
 
 // notTheMask refuses, as a password, the mask the history shows in its place:

@@ -52,10 +52,16 @@ aaa
  local-user bob service-type terminal
 #
  stelnet server enable
+ sftp server enable
+ scp server enable
+ ssh server-source -i LoopBack0
  ssh user admin
  ssh user admin authentication-type password
  ssh user admin service-type stelnet
  ssh user bob
+ ssh user huawei
+ ssh user huawei service-type all
+ ssh user huawei sftp-directory flash:/logfile
 #
 user-interface con 0
  authentication-mode password

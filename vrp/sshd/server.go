@@ -185,7 +185,8 @@ func (srv *Server) init() error {
 			ConnectionFailedCallback: func(c net.Conn, err error) {
 				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
 			},
-			ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+			ChannelHandlers:   map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+			SubsystemHandlers: map[string]ssh.SubsystemHandler{"sftp": srv.handleSFTP},
 		}
 	})
 	return srv.initErr

@@ -37,6 +37,12 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	go pump(ss, chunks, quit, intr)
 	in := &input{chunks: chunks}
 
+	if err := srv.Device.CheckStelnet(ss.User()); err != nil {
+		srv.log.Info("ssh session refused", "user", ss.User(), "remote", ss.RemoteAddr().String(), "err", err)
+		io.WriteString(ss, msgRefused)
+		ss.Exit(1)
+		return
+	}
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
 	_, winch, isPty := ss.Pty()
 	command := ss.RawCommand()
