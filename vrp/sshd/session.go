@@ -29,6 +29,10 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
 		tc.used.Store(true)
 	}
+	if req, ok, err := parseSCPCommand(ss.RawCommand()); ok {
+		srv.serveSCP(ss, req, err)
+		return
+	}
 
 	chunks := make(chan []byte)
 	quit := make(chan struct{})

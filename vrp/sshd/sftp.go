@@ -53,7 +53,7 @@ func (srv *Server) handleSFTP(ss ssh.Session) {
 	h := sftp.Handlers{FileGet: fsys, FilePut: fsys, FileCmd: fsys, FileList: fsys}
 	rs := sftp.NewRequestServer(ss, h)
 	err = rs.Serve()
-	rs.Close()
+	// Not rs.Close: it would close the channel before the exit status.
 	if err != nil && !errors.Is(err, io.EOF) {
 		srv.log.Info("sftp session ended", "user", ss.User(), "remote", remote.String(), "err", err)
 	}
@@ -67,6 +67,29 @@ type flashFiles struct {
 	fs   flash.FS
 	root string // canonical flash directory
 	log  func(vrp.FileEvent)
+
+	mu      sync.Mutex
+	uploads map[string]int // open uploads by flash path (fsetstat finds a new file there)
+}
+
+// writing reports whether an upload to fp is open.
+func (f *flashFiles) writing(fp string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploads[strings.ToLower(fp)] > 0
+}
+
+// track counts an open upload to fp (+1) or its end (-1).
+func (f *flashFiles) track(fp string, delta int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.uploads == nil {
+		f.uploads = map[string]int{}
+	}
+	k := strings.ToLower(fp)
+	if f.uploads[k] += delta; f.uploads[k] <= 0 {
+		delete(f.uploads, k)
+	}
 }
 
 // flashPath maps a clean client path ("/a/b") to the flash path under the
@@ -201,6 +224,8 @@ func (f *flashFiles) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 		if err := u.start(0); err != nil {
 			return nil, err
 		}
+		f.track(fp, 1)
+		u.tracked = true
 	} else {
 		// The file stays as it is unless the client writes: from offset 0
 		// (a new content) or from its end (a resumed upload).
@@ -224,6 +249,7 @@ type upload struct {
 	pendingBytes int
 	err          error
 	closed       bool
+	tracked      bool // counted in f.uploads
 }
 
 // start begins the replacement of the file, keeping its first off bytes.
@@ -315,6 +341,9 @@ func (u *upload) Close() error {
 		return nil
 	}
 	u.closed = true
+	if u.tracked {
+		defer u.f.track(u.path, -1)
+	}
 	if u.err == nil && len(u.pending) > 0 {
 		u.fail(&statusError{msg: "The file has a gap: only sequential writes are supported", code: sftp.ErrSSHFxFailure})
 	}
@@ -341,7 +370,7 @@ func (f *flashFiles) Filecmd(r *sftp.Request) error {
 	op := strings.ToLower(r.Method)
 	switch r.Method {
 	case "Setstat":
-		if _, err := f.fs.Stat(fp); err != nil {
+		if _, err := f.fs.Stat(fp); err != nil && !f.writing(fp) {
 			return sftpError(err)
 		}
 		return nil
