@@ -155,6 +155,9 @@ func (n *node) startLocked() (err error) {
 	vopts.Flash = fs
 	vopts.Address = n.spec.Address
 	vopts.Listen = n.listenDevice
+	if n.spec.Flash == FlashDisk { // kept beside the ed25519 host key
+		vopts.RSAKeyPath = filepath.Join(n.spec.Data, "rsa_local_key_pair")
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
 		closeFS()

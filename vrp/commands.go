@@ -120,6 +120,8 @@ var keywordHelp = map[string]string{
 	"scp":                   "SCP protocol",
 	"-i":                    "Specify the source interface",
 	"user-information":      "SSH user information",
+	"create":                "Create a key pair",
+	"public":                "Public key",
 }
 
 // notTheMask refuses, as a password, the mask the history shows in its place:

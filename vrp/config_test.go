@@ -221,6 +221,12 @@ func TestCheckConfigAndSeedStartup(t *testing.T) {
 // return leaves (the configuration views), apart from the undo forms and
 // return itself. A configuration command added without its line in the
 // fixture fails here, so the round trip covers it.
+// notConfiguration are the commands of configuration views that act
+// rather than configure: they have no line in the configuration.
+var notConfiguration = map[string]bool{
+	"rsa local-key-pair create": true, // makes the key pair, kept outside the configuration
+}
+
 func TestFixtureHasEveryConfigCommand(t *testing.T) {
 	g, err := grammar()
 	if err != nil {
@@ -235,7 +241,7 @@ func TestFixtureHasEveryConfigCommand(t *testing.T) {
 	configViews := returnViews()
 	n := 0
 	for _, r := range g.Reference() {
-		if strings.HasPrefix(r.Syntax, "undo ") || r.Syntax == "return" ||
+		if strings.HasPrefix(r.Syntax, "undo ") || r.Syntax == "return" || notConfiguration[r.Syntax] ||
 			!slices.ContainsFunc(r.Views, func(v string) bool { return slices.Contains(configViews, v) }) {
 			continue
 		}

@@ -59,6 +59,10 @@ type Options struct {
 	FTPSleep func(ctx context.Context, d time.Duration) error
 	// FTPPassivePorts is the FTP server's passive port range (any when zero).
 	FTPPassivePorts ftpd.PortRange
+	// RSAKeyPath is where the device keeps its RSA local key pair ("rsa
+	// local-key-pair create"); when empty the key pair lasts as long as the
+	// Device.
+	RSAKeyPath string
 }
 
 // Device is one simulated router.
@@ -78,6 +82,7 @@ type Device struct {
 	sessions []*Session
 	ftp      *ftpRuntime            // the running FTP server, nil when stopped
 	name     atomic.Pointer[string] // sysname, read without the lock
+	rsaKey   *rsaKeyPair            // the RSA local key pair; nil before one is made; guarded by mu
 	ctx      context.Context
 	cancel   context.CancelFunc
 }
@@ -111,6 +116,9 @@ func New(opts Options) (*Device, error) {
 	d := &Device{opts: opts, fs: opts.Flash, grammar: g, boot: opts.Now()}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
+	if err := d.loadRSAKey(); err != nil {
+		return nil, err
+	}
 	d.reset()
 	d.startup = startupName(d.fs)
 	d.bootConfig()

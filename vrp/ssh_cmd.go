@@ -1,6 +1,9 @@
 package vrp
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
@@ -15,6 +18,8 @@ func sshCommands() []*command {
 		{Views: systemView, Syntax: "scp server enable", Level: 3, Help: "Enable the SCP server", Run: runSCPServerEnable, Undo: "undo scp server", RunUndo: runUndoSCPServer},
 		{Views: systemView, Syntax: "ssh server-source -i <interface>", Level: 3, Params: sshParams, Help: "Set the source interface of the SSH server", Run: runSSHServerSource, Undo: "undo ssh server-source", RunUndo: runUndoSSHServerSource},
 		{Views: all, Syntax: "display ssh user-information [ <ssh-user> ]", Level: 1, Filter: true, Help: "Display the SSH users", Run: runDisplaySSHUserInformation},
+		{Views: systemView, Syntax: "rsa local-key-pair create", Level: 3, Words: rsaWords, Help: "Create the RSA local key pair (the SSH server's RSA host key)", Run: runRSALocalKeyPairCreate},
+		{Views: all, Syntax: "display rsa local-key-pair public", Level: 1, Words: rsaWords, Filter: true, Help: "Display the public key of the RSA local key pair", Run: runDisplayRSALocalKeyPairPublic},
 	}
 }
 
@@ -141,3 +146,48 @@ func runSSHUserServiceType(e *callEnv, c *cli.Call) error {
 	}
 	return nil
 }
+
+func runRSALocalKeyPairCreate(e *callEnv, c *cli.Call) error {
+	e.Print("The key name will be: " + rsaKeyName + "\n")
+	if e.dev.hasRSAKey() {
+		e.Print("% RSA keys defined for " + rsaKeyName + " already exist.\n")
+		ok, err := e.confirm("Confirm to replace them? (y/n)[n]:")
+		if err != nil || !ok {
+			return err
+		}
+	}
+	e.Print("The range of public key size is (512 ~ 2048).\n" +
+		"NOTES: If the key modulus is greater than 512,\n" +
+		"       it will take a few minutes.\n")
+	ans, err := e.Ask("Input the bits in the modulus[default = 512]:")
+	if err != nil {
+		e.Print("\n")
+		return nil
+	}
+	bits := defaultRSABits
+	if ans = strings.TrimSpace(ans); ans != "" {
+		n, err := strconv.Atoi(ans)
+		if err != nil || n < minRSABits || n > maxRSABits {
+			return refuse("Error: The bits of the modulus must be from 512 to 2048.")
+		}
+		bits = n
+	}
+	e.Print("Generating keys...\n")
+	if err := e.dev.createRSAKey(bits); err != nil {
+		return refuse("Error: Failed to create the RSA key pair: %v.", err)
+	}
+	e.Print("..........+++\n..............++++++++\n")
+	return nil
+}
+
+func runDisplayRSALocalKeyPairPublic(e *callEnv, c *cli.Call) error {
+	text, ok := e.dev.rsaPublicText()
+	if !ok {
+		return refuse("Error: The RSA local key pair does not exist.")
+	}
+	e.Print(text)
+	return nil
+}
+
+// rsaWords is the help of the RSA key commands' keywords.
+var rsaWords = map[string]string{"rsa": "Specify RSA module", "local-key-pair": "Local key pair"}

@@ -106,6 +106,8 @@ type Server struct {
 	// Logger receives connection and login events; nil discards them.
 	Logger *slog.Logger
 
+	rsa atomic.Pointer[rsaHostKey] // the signer of the device's RSA key pair, made once per key
+
 	initOnce sync.Once
 	initErr  error
 	ssh      *ssh.Server
@@ -180,7 +182,11 @@ func (srv *Server) init() error {
 				return c
 			},
 			ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
-				return &gossh.ServerConfig{MaxAuthTries: MaxAuthTries}
+				cfg := &gossh.ServerConfig{MaxAuthTries: MaxAuthTries}
+				if s := srv.rsaSigner(); s != nil {
+					cfg.AddHostKey(s)
+				}
+				return cfg
 			},
 			ConnectionFailedCallback: func(c net.Conn, err error) {
 				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
