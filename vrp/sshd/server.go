@@ -10,6 +10,12 @@
 // A shell without a pty ("ssh -T host") reads command lines from its input
 // without echo.
 //
+// The "sftp" subsystem and exec requests "scp -t"/"scp -f" (OpenSSH's
+// legacy scp protocol) serve the device's flash to users the device admits
+// (vrp.Device.OpenFileService), confined to their directory; uploads replace
+// a file only once complete. The device's RSA local key pair, once made, is
+// offered beside the host key.
+//
 // Every Server serves one device and owns its listeners, connections and
 // goroutines; Close and Shutdown end them all.
 //

@@ -423,6 +423,24 @@ func TestSFTPRefused(t *testing.T) {
 	if err := tryOpen(backupUser, backupPassword); err != nil {
 		t.Errorf("after the refusals were undone: %v", err)
 	}
+	// With STelnet off, SSH logins are still taken for SFTP, but nobody
+	// gets the CLI.
+	configure(t, addr, "system-view\nundo stelnet server enable")
+	if err := tryOpen(backupUser, backupPassword); err != nil {
+		t.Errorf("SFTP with STelnet off: %v", err)
+	}
+	c2, err := dial(t, addr, adminUser, adminPassword)
+	if err != nil {
+		t.Fatalf("admin's login with STelnet off but SFTP on: %v", err)
+	}
+	defer c2.Close()
+	s2, err := c2.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := s2.CombinedOutput("display version"); string(out) != msgRefused {
+		t.Errorf("the CLI with STelnet off: %q", out)
+	}
 }
 
 // storedBytes sums the sizes of the files under dir and in the recycle bin.
