@@ -445,16 +445,20 @@ func (x *scpSession) receiveFile(dest string, c scpControl) error {
 		return aerr
 	}
 	var n int64
+	body := &io.LimitedReader{R: x.in, N: c.size} // N: what is left to read
 	if err == nil {
-		n, err = io.CopyN(wf, x.in, c.size)
-		if err != nil && (errors.Is(err, io.EOF) || !isFlashError(err)) {
+		n, err = io.Copy(wf, body)
+		if err == nil && body.N > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil && !isFlashError(err) {
 			wf.Abort() // the connection ended mid-file
 			x.files.log(vrp.FileEvent{Op: "upload", Path: dest, Bytes: n, Err: err})
 			return io.ErrUnexpectedEOF
 		}
 	}
-	if n < c.size { // refused: skip the rest
-		if _, cerr := io.CopyN(io.Discard, x.in, c.size-n); cerr != nil {
+	if body.N > 0 { // refused: skip the rest
+		if _, cerr := io.Copy(io.Discard, body); cerr != nil || body.N > 0 {
 			if wf != nil {
 				wf.Abort()
 			}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/flash"
 )
 
 func TestParseSCPCommand(t *testing.T) {
@@ -186,5 +188,35 @@ func TestSCPRefused(t *testing.T) {
 	got, err := s.Output("scp -f /x")
 	if diff := cmp.Diff("\x02scp: "+msgRefused, string(got)); diff != "" || err == nil {
 		t.Errorf("err %v, output (-want +got):\n%s", err, diff)
+	}
+}
+
+// TestSCPFlashFull: a file the flash cannot hold is read to its end and
+// refused with the device's message; the old file stays.
+func TestSCPFlashFull(t *testing.T) {
+	fs := flash.NewMemory(flash.Options{Capacity: 2 << 20, Clock: func() time.Time { return testClock }})
+	_, addr := sftpDevice(t, fs)
+	writeFlash(t, fs, "flash:/backup/big.bin", []byte("old"))
+	c, err := dial(t, addr, backupUser, backupPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdin bytes.Buffer
+	fmt.Fprintf(&stdin, "C0644 %d big.bin\n", 3<<20)
+	stdin.Write(randomBytes(t, 3<<20))
+	stdin.WriteByte(0)
+	s.Stdin = &stdin
+	got, err := s.Output("scp -t /")
+	want := "\x00\x00\x01scp: big.bin: The space of the flash is insufficient\n"
+	if diff := cmp.Diff(want, string(got)); diff != "" || err == nil {
+		t.Errorf("err %v (want exit status 1), output (-want +got):\n%s", err, diff)
+	}
+	if b := readFlash(t, fs, "flash:/backup/big.bin"); string(b) != "old" {
+		t.Errorf("the old file became %d bytes", len(b))
 	}
 }
