@@ -156,6 +156,15 @@ func (d *Device) AuthenticateSSH(user, password string, remote netip.AddrPort) e
 // a session asked for; the error that wraps it says why.
 var ErrServiceRefused = errors.New("service refused")
 
+// serviceRefusal is a refusal of a service: its text is the reason alone
+// (as the log shows it), and it matches ErrServiceRefused.
+type serviceRefusal string
+
+func (r serviceRefusal) Error() string        { return string(r) }
+func (r serviceRefusal) Is(target error) bool { return target == ErrServiceRefused }
+
+func refusal(format string, a ...any) error { return serviceRefusal(fmt.Sprintf(format, a...)) }
+
 // serviceTypeAllows reports whether an SSH user's service-type allows svc
 // ("stelnet" or "sftp").
 func serviceTypeAllows(serviceType, svc string) bool {
@@ -170,11 +179,11 @@ func (d *Device) CheckStelnet(user string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.cfg.ssh.stelnet {
-		return fmt.Errorf("the STelnet server is disabled: %w", ErrServiceRefused)
+		return refusal("the STelnet server is disabled")
 	}
 	if i := d.findSSHUserLocked(user); i >= 0 {
 		if t := d.cfg.ssh.users[i].serviceType; t != "" && !serviceTypeAllows(t, "stelnet") {
-			return fmt.Errorf("the service type of SSH user %s is %s: %w", user, t, ErrServiceRefused)
+			return refusal("the service type of SSH user %s is %s", user, t)
 		}
 	}
 	return nil
@@ -234,7 +243,7 @@ func (d *Device) OpenFileService(user string, svc FileService, remote netip.Addr
 
 func (d *Device) openFileService(user string, svc FileService) (FileLogin, error) {
 	refused := func(format string, a ...any) (FileLogin, error) {
-		return FileLogin{}, fmt.Errorf(format+": %w", append(a, ErrServiceRefused)...)
+		return FileLogin{}, refusal(format, a...)
 	}
 	d.mu.Lock()
 	c, users, defaultDir := d.cfg.ssh, d.users, d.cfg.ftpServer.defaultDir

@@ -377,7 +377,7 @@ func TestSFTPFlashFull(t *testing.T) {
 // TestSFTPRefused: who may not use SFTP does not get the subsystem, and an
 // SSH user with service-type sftp does not get the CLI.
 func TestSFTPRefused(t *testing.T) {
-	_, addr := sftpDevice(t, nil)
+	d, addr := sftpDevice(t, nil)
 	tryOpen := func(user, password string) error {
 		c, err := dial(t, addr, user, password)
 		if err != nil {
@@ -418,6 +418,15 @@ func TestSFTPRefused(t *testing.T) {
 		if err := tryOpen(backupUser, backupPassword); err == nil {
 			t.Errorf("%s: SFTP opened", s.why)
 		}
+	}
+	wantLog := []string{
+		"SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (ServiceType=sftp, FailedReason=the service type of SSH user admin is not sftp or all, UserName=admin, IPAddress=127.0.0.1, VPNInstanceName=)",
+		"SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (ServiceType=sftp, FailedReason=the user level is lower than 3, UserName=backup, IPAddress=127.0.0.1, VPNInstanceName=)",
+		"SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (ServiceType=sftp, FailedReason=the directory flash:/nothere does not exist, UserName=backup, IPAddress=127.0.0.1, VPNInstanceName=)",
+		"SSH/5/SSH_USER_LOGIN_FAIL: The SSH user failed to login. (ServiceType=sftp, FailedReason=the SFTP server is disabled, UserName=backup, IPAddress=127.0.0.1, VPNInstanceName=)",
+	}
+	if diff := cmp.Diff(wantLog, waitLog(t, d, "SFTP server is disabled", "SSH/5/SSH_USER_LOGIN_FAIL")); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 	configure(t, addr, "system-view\nsftp server enable")
 	if err := tryOpen(backupUser, backupPassword); err != nil {
