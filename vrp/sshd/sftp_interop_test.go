@@ -245,3 +245,43 @@ func TestLFTPSFTP(t *testing.T) {
 	}
 	_ = flash.Root
 }
+
+// TestPythonSCP: the scp module of Python (paramiko's SCP client, which
+// netmiko and Ansible use) puts and gets a file through the legacy protocol.
+func TestPythonSCP(t *testing.T) {
+	python := tool(t, "/usr/bin/python3")
+	if _, _, status := command(t, "", python, "-c", "import scp, paramiko"); status != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3-scp and python3-paramiko are required under CI")
+		}
+		t.Skip("python3-scp not installed")
+	}
+	d, addr := sftpDevice(t, nil)
+	dir := t.TempDir()
+	src := localFile(t, dir, "r3.cfg", 700000)
+	back := filepath.Join(dir, "back.cfg")
+	script := `
+import sys, paramiko
+from scp import SCPClient
+port, user, password, src, back = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+client = paramiko.SSHClient()
+client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+client.connect("127.0.0.1", port=port, username=user, password=password,
+               look_for_keys=False, allow_agent=False, timeout=20)
+with SCPClient(client.get_transport()) as scp:
+    scp.put(src, "r3.cfg")
+    scp.get("r3.cfg", back)
+client.close()
+print("OK")
+`
+	out, errOut, status := command(t, "", python, "-c", script, portOf(t, addr), backupUser, backupPassword, src, back)
+	if status != 0 || out != "OK\n" {
+		t.Fatalf("python scp: status %d\nstdout:\n%s\nstderr:\n%s", status, out, errOut)
+	}
+	if got, want := sha256Bytes(readFlash(t, d.Flash(), "flash:/backup/r3.cfg")), sha256File(t, src); got != want {
+		t.Errorf("flash SHA-256 %s, want %s", got, want)
+	}
+	if got, want := sha256File(t, back), sha256File(t, src); got != want {
+		t.Errorf("downloaded SHA-256 %s, want %s", got, want)
+	}
+}
