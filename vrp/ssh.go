@@ -213,6 +213,29 @@ type FileLogin struct {
 	// Release frees the user's access-limit slot; call it once when the
 	// session ends.
 	Release func()
+	// Done is closed when the session must end: its server was disabled
+	// ("undo sftp server", "undo scp server").
+	Done <-chan struct{}
+}
+
+// fileSession is an SFTP or SCP session the device knows of, so that
+// disabling its server ends it.
+type fileSession struct {
+	svc  FileService
+	done chan struct{}
+	once sync.Once
+}
+
+func (s *fileSession) end() { s.once.Do(func() { close(s.done) }) }
+
+// endDisabledFileSessionsLocked ends the sessions of the file services
+// that are disabled. The caller holds d.mu.
+func (d *Device) endDisabledFileSessionsLocked() {
+	for s := range d.files {
+		if s.svc == ServiceSFTP && !d.cfg.ssh.sftp || s.svc == ServiceSCP && !d.cfg.ssh.scp {
+			s.end()
+		}
+	}
 }
 
 // OpenFileService admits an authenticated SSH user to SFTP or SCP, with the
@@ -230,10 +253,22 @@ func (d *Device) OpenFileService(user string, svc FileService, remote netip.Addr
 		return FileLogin{}, err
 	}
 	d.logf("SSH", 5, "SSH_USER_LOGIN", "The SSH user succeeded in logging in. (ServiceType=%s, UserName=%s, IPAddress=%s, VPNInstanceName=)", svc, user, remote.Addr())
+	fs := &fileSession{svc: svc, done: make(chan struct{})}
+	d.mu.Lock()
+	if d.files == nil {
+		d.files = map[*fileSession]struct{}{}
+	}
+	d.files[fs] = struct{}{}
+	d.endDisabledFileSessionsLocked() // disabled meanwhile
+	d.mu.Unlock()
+	login.Done = fs.done
 	release := login.Release
 	var once sync.Once
 	login.Release = func() {
 		once.Do(func() {
+			d.mu.Lock()
+			delete(d.files, fs)
+			d.mu.Unlock()
 			release()
 			d.logf("SSH", 5, "SSH_USER_LOGOUT", "The SSH user logged out. (ServiceType=%s, LogoutReason=User logout, UserName=%s, UserAddress=%s, VPNInstanceName=)", svc, user, remote.Addr())
 		})
@@ -324,10 +359,12 @@ func (d *Device) LogFileEvent(ev FileEvent) {
 }
 
 // setSSHService changes the SSH server's settings.
+// Disabling the SFTP or SCP server ends its sessions.
 func (d *Device) setSSHService(change func(*sshConfig)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	change(&d.cfg.ssh)
+	d.endDisabledFileSessionsLocked()
 }
 
 // sshServerSettings returns the SSH server's settings.

@@ -175,6 +175,7 @@ func (srv *Server) serveSCP(ss ssh.Session, req scpRequest, parseErr error) {
 		return
 	}
 	defer login.Release()
+	defer endWith(ss, login.Done)()
 	x := &scpSession{
 		files: &flashFiles{fs: srv.Device.Flash(), root: login.Root, log: func(ev vrp.FileEvent) {
 			ev.Service, ev.User, ev.Remote = vrp.ServiceSCP, ss.User(), remote

@@ -43,6 +43,7 @@ func (srv *Server) handleSFTP(ss ssh.Session) {
 		return
 	}
 	defer login.Release()
+	defer endWith(ss, login.Done)()
 	fsys := &flashFiles{
 		fs: srv.Device.Flash(), root: login.Root,
 		log: func(ev vrp.FileEvent) {
@@ -481,4 +482,19 @@ func (i fileInfo) Mode() fs.FileMode {
 		return fs.ModeDir | 0o755
 	}
 	return 0o644
+}
+
+// endWith closes the session's channel when done is closed (the device
+// disabled the service), which ends its transfers: an upload in progress is
+// discarded. The returned func stops the watch.
+func endWith(ss ssh.Session, done <-chan struct{}) (stop func()) {
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+			ss.Close()
+		case <-finished:
+		}
+	}()
+	return func() { close(finished) }
 }

@@ -481,3 +481,27 @@ func storedBytes(t *testing.T, fs flash.FS, dir string) int64 {
 	}
 	return n
 }
+
+// TestUndoSFTPServerEndsSessions: undo sftp server disconnects the SFTP
+// users, as undo ftp server does the FTP users; an upload in progress is
+// discarded.
+func TestUndoSFTPServerEndsSessions(t *testing.T) {
+	d, addr := sftpDevice(t, nil)
+	sc, _ := sftpClient(t, addr, backupUser, backupPassword)
+	f, err := sc.Create("/half.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(randomBytes(t, 100000)); err != nil {
+		t.Fatal(err)
+	}
+	configure(t, addr, "system-view\nundo sftp server")
+	waitLog(t, d, "SSH_USER_LOGOUT", "")
+	if _, err := sc.ReadDir("/"); err == nil {
+		t.Error("the SFTP session still answers after undo sftp server")
+	}
+	f.Close()
+	if _, err := d.Flash().Stat("flash:/backup/half.bin"); !errors.Is(err, flash.ErrNotExist) {
+		t.Errorf("the cut upload left flash:/backup/half.bin: %v", err)
+	}
+}
