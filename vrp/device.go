@@ -81,9 +81,9 @@ type Device struct {
 	bootErr  error  // why the startup file was not booted, nil if it was (or there was none)
 	sessions []*Session
 	files    map[*fileSession]struct{} // SFTP and SCP sessions; guarded by mu
-	ftp      *ftpRuntime            // the running FTP server, nil when stopped
-	name     atomic.Pointer[string] // sysname, read without the lock
-	rsaKey   *rsaKeyPair            // the RSA local key pair; nil before one is made; guarded by mu
+	ftp      *ftpRuntime               // the running FTP server, nil when stopped
+	name     atomic.Pointer[string]    // sysname, read without the lock
+	rsaKey   *rsaKeyPair               // the RSA local key pair; nil before one is made; guarded by mu
 	ctx      context.Context
 	cancel   context.CancelFunc
 }
