@@ -80,12 +80,14 @@ type Device struct {
 	booted   string // file the device booted from, "" for none
 	bootErr  error  // why the startup file was not booted, nil if it was (or there was none)
 	sessions []*Session
-	files    map[*fileSession]struct{} // SFTP and SCP sessions; guarded by mu
-	ftp      *ftpRuntime               // the running FTP server, nil when stopped
-	name     atomic.Pointer[string]    // sysname, read without the lock
-	rsaKey   *rsaKeyPair               // the RSA local key pair; nil before one is made; guarded by mu
+	ftp      *ftpRuntime            // the running FTP server, nil when stopped
+	name     atomic.Pointer[string] // sysname, read without the lock
 	ctx      context.Context
 	cancel   context.CancelFunc
+
+	// guarded by mu
+	files  map[*fileSession]struct{} // SFTP and SCP sessions
+	rsaKey *rsaKeyPair               // the RSA local key pair; nil before one is made
 }
 
 // New creates a device and boots it: it replays the startup configuration from
