@@ -61,17 +61,56 @@ func newDeviceOn(t testing.TB, fs flash.FS) *vrp.Device {
 }
 
 // configure runs lines as admin and fails the test on any refusal.
-func configure(t *testing.T, addr, lines string) {
+func configure(t testing.TB, addr, lines string) {
 	t.Helper()
 	c := mustDial(t, addr)
-	out, status := run(t, c, lines, "")
+	out, status := runTB(t, c, lines)
 	if status != 0 || strings.Contains(out, "Error") {
 		t.Fatalf("configuration refused (status %d):\n%s", status, out)
 	}
 }
 
 // sftpDevice returns a device set up by sftpSetup and its SSH address.
-func sftpDevice(t *testing.T, fs flash.FS) (*vrp.Device, string) {
+func sftpDevice(t *testing.T, fs flash.FS) (*vrp.Device, string) { return sftpDeviceOn(t, fs) }
+
+// sftpDeviceB is sftpDevice for benchmarks, on a disk flash in a
+// temporary directory.
+func sftpDeviceB(b *testing.B) (*vrp.Device, string) {
+	fs, err := flash.NewDisk(b.TempDir(), flash.Options{Clock: func() time.Time { return testClock }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if c, ok := fs.(io.Closer); ok {
+			c.Close()
+		}
+	})
+	return sftpDeviceOn(b, fs)
+}
+
+// newSFTPClient opens an SFTP session on a connection.
+func newSFTPClient(c *gossh.Client) (*sftp.Client, error) { return sftp.NewClient(c) }
+
+// runTB runs an exec request and returns its output and exit status.
+func runTB(t testing.TB, c *gossh.Client, command string) (string, int) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.CombinedOutput(command)
+	var exit *gossh.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return string(out), exit.ExitStatus()
+	case err != nil:
+		t.Fatalf("%q: %v", command, err)
+	}
+	return string(out), 0
+}
+
+func sftpDeviceOn(t testing.TB, fs flash.FS) (*vrp.Device, string) {
 	t.Helper()
 	if fs == nil {
 		fs = flash.NewMemory(flash.Options{Clock: func() time.Time { return testClock }})
