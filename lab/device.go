@@ -211,6 +211,9 @@ func (n *node) startLocked() (err error) {
 	} else {
 		vopts.Reachable = n.lab.reachable
 	}
+	if n.spec.Flash == FlashDisk { // kept beside the ed25519 host key
+		vopts.RSAKeyPath = filepath.Join(n.spec.Data, "rsa_local_key_pair")
+	}
 	dev, err := vrp.New(vopts)
 	if err != nil {
 		close(booted)

@@ -10,6 +10,7 @@
 #   scripts/bench.sh -quick                its figures are not for comparison
 #   scripts/bench.sh lab                   a lab of 1,000 devices in one process
 #   scripts/bench.sh client                the device's FTP client against curl (as root)
+#   scripts/bench.sh sftp                  the SFTP server against OpenSSH's sftp-server (as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec go run ./cmd/vrpbench "$@"

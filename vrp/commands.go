@@ -116,6 +116,13 @@ var keywordHelp = map[string]string{
 	"user-id":               "Specify a session ID",
 	"set":                   "Set the system parameters",
 	"-a":                    "Specify the source IP address",
+	"snetconf":              "NETCONF over SSH service type",
+	"sftp-directory":        "Set the SFTP directory of an SSH user",
+	"scp":                   "SCP protocol",
+	"-i":                    "Specify the source interface",
+	"user-information":      "SSH user information",
+	"create":                "Create a key pair",
+	"public":                "Public key",
 }
 
 // notTheMask refuses, as a password, the mask the history shows in its place:

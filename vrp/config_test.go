@@ -75,10 +75,16 @@ interface LoopBack12
 interface NULL0
 #
  stelnet server enable
+ sftp server enable
+ scp server enable
+ ssh server-source -i LoopBack0
  ssh user admin
  ssh user admin authentication-type password
  ssh user admin service-type stelnet
  ssh user bob
+ ssh user huawei
+ ssh user huawei service-type all
+ ssh user huawei sftp-directory flash:/logfile
 #
  ssh client first-time enable
 #
@@ -241,6 +247,12 @@ func TestCheckConfigAndSeedStartup(t *testing.T) {
 // return leaves (the configuration views), apart from the undo forms and
 // return itself. A configuration command added without its line in the
 // fixture fails here, so the round trip covers it.
+// notConfiguration are the commands of configuration views that act
+// rather than configure: they have no line in the configuration.
+var notConfiguration = map[string]bool{
+	"rsa local-key-pair create": true, // makes the key pair, kept outside the configuration
+}
+
 func TestFixtureHasEveryConfigCommand(t *testing.T) {
 	g, err := grammar()
 	if err != nil {
@@ -256,7 +268,7 @@ func TestFixtureHasEveryConfigCommand(t *testing.T) {
 	n := 0
 	for _, r := range g.Reference() {
 		// sftp is a client that system view runs, not configuration
-		if strings.HasPrefix(r.Syntax, "undo ") || r.Syntax == "return" || strings.HasPrefix(r.Syntax, "sftp ") ||
+		if strings.HasPrefix(r.Syntax, "undo ") || r.Syntax == "return" || strings.HasPrefix(r.Syntax, "sftp ") || notConfiguration[r.Syntax] ||
 			!slices.ContainsFunc(r.Views, func(v string) bool { return slices.Contains(configViews, v) }) {
 			continue
 		}

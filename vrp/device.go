@@ -92,6 +92,10 @@ type Options struct {
 	// PingWait is how long ping waits for a reply that does not come (2 s
 	// when zero, none when negative).
 	PingWait time.Duration
+	// RSAKeyPath is where the device keeps its RSA local key pair ("rsa
+	// local-key-pair create"); when empty the key pair lasts as long as the
+	// Device.
+	RSAKeyPath string
 }
 
 // Device is one simulated router.
@@ -120,6 +124,9 @@ type Device struct {
 	ftpcSessions atomic.Uint64 // numbers of the FTP client's connections, for the observer
 	monMu        sync.Mutex
 	monitors     []*Session // sessions whose terminal can show log lines (log.go)
+	// guarded by mu
+	files  map[*fileSession]struct{} // SFTP and SCP sessions
+	rsaKey *rsaKeyPair               // the RSA local key pair; nil before one is made
 }
 
 // New creates a device and boots it: it replays the startup configuration from
@@ -158,6 +165,9 @@ func New(opts Options) (*Device, error) {
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.log = newLogBuffer(d)
+	if err := d.loadRSAKey(); err != nil {
+		return nil, err
+	}
 	d.seedFactoryFiles()
 	d.reset()
 	d.startup = startupName(d.fs)

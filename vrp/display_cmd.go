@@ -135,17 +135,7 @@ func runDisplayLocalUser(e *callEnv, c *cli.Call) error {
 }
 
 func runDisplaySSHServerStatus(e *callEnv, c *cli.Call) error {
-	state := "Disable"
-	if e.dev.stelnetEnabled() {
-		state = "Enable"
-	}
-	fmt.Fprintf(e.out, " SSH version                         :1.99\n"+
-		" SSH connection timeout              :60 seconds\n"+
-		" SSH server key generating interval  :0 hours\n"+
-		" SSH authentication retries          :3 times\n"+
-		" SFTP server                         :Disable\n"+
-		" Stelnet server                      :%s\n"+
-		" Scp server                          :Disable\n", state)
+	e.Print(e.dev.sshServerStatusText())
 	return nil
 }
 

@@ -270,7 +270,7 @@ func TestSSHRefusalsTakeTheSameWork(t *testing.T) {
 	}
 	wantReasons := []string{
 		"FailedReason=" + aaa.ReasonWrongPassword,
-		"FailedReason=the STelnet server is disabled",
+		"FailedReason=the STelnet, SFTP and SCP servers are disabled",
 		"FailedReason=the VTY authentication mode is not AAA",
 	}
 	if diff := cmp.Diff(wantReasons, reasons); diff != "" {

@@ -175,8 +175,14 @@ func (d *Device) VTYRefusal(protocol string) string {
 	return vtyRefusal(d.cfg.vty, protocol)
 }
 
-// StelnetEnabled reports whether the STelnet (SSH) server is enabled.
-func (d *Device) StelnetEnabled() bool { return d.stelnetEnabled() }
+// SSHServing reports whether the device's SSH port serves anything: the
+// STelnet, SFTP or SCP server is enabled.
+func (d *Device) SSHServing() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.cfg.ssh
+	return c.stelnet || c.sftp || c.scp
+}
 
 // authenticateTelnet checks one Telnet login: with authentication-mode aaa
 // a local user with service-type telnet (wrong passwords count toward the

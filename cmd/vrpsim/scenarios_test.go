@@ -64,6 +64,14 @@ var scenarioChecks = map[string][]string{
 		`TFTP: the server sent the data from port \d+, not 69 \(its transfer ID\)`,
 		`the FTP copy, the TFTP copy and the file put back have the SHA-256 of the original`,
 	},
+	"scenario-sftp.sh": {
+		`both backups have the SHA-256 of flash:/vrpcfg\.zip`,
+		`the FTP capture shows the password in clear text: PASS huawei123`,
+		`the FTP capture holds the file itself: the names inside the zip are readable`,
+		`the SFTP capture shows only the SSH version lines in clear text \(SSH-2\.0-HUAWEI-1\.5\)`,
+		`the password, the user name and the file name are nowhere in the SFTP capture`,
+		`the file went encrypted: none of its contents are readable`,
+	},
 	"scenario-backup.sh": {
 		`save wrote flash:/vrpcfg\.zip`,
 		`the transfers ran in binary \(TYPE I\)`,

@@ -3,6 +3,7 @@ package sshd
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -87,4 +88,32 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// rsaHostKey is the signer of one RSA key pair of the device.
+type rsaHostKey struct {
+	key    *rsa.PrivateKey
+	signer gossh.Signer
+}
+
+// rsaSigner returns the signer of the device's RSA local key pair ("rsa
+// local-key-pair create"), offered beside the server's host key so that
+// clients that accept only RSA host keys (ssh -o
+// HostKeyAlgorithms=rsa-sha2-256) can connect; nil while the device has
+// none. A new key pair is offered from the next connection on.
+func (srv *Server) rsaSigner() gossh.Signer {
+	key := srv.Device.RSAHostKey()
+	if key == nil {
+		return nil
+	}
+	if cur := srv.rsa.Load(); cur != nil && cur.key == key {
+		return cur.signer
+	}
+	signer, err := gossh.NewSignerFromKey(key)
+	if err != nil {
+		srv.log.Error("ssh: the RSA key pair cannot sign", "err", err)
+		return nil
+	}
+	srv.rsa.Store(&rsaHostKey{key: key, signer: signer})
+	return signer
 }

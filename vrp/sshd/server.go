@@ -10,6 +10,12 @@
 // A shell without a pty ("ssh -T host") reads command lines from its input
 // without echo.
 //
+// The "sftp" subsystem and exec requests "scp -t"/"scp -f" (OpenSSH's
+// legacy scp protocol) serve the device's flash to users the device admits
+// (vrp.Device.OpenFileService), confined to their directory; uploads replace
+// a file only once complete. The device's RSA local key pair, once made, is
+// offered beside the host key.
+//
 // Every Server serves one device and owns its listeners, connections and
 // goroutines; Close and Shutdown end them all.
 //
@@ -106,6 +112,8 @@ type Server struct {
 	// Logger receives connection and login events; nil discards them.
 	Logger *slog.Logger
 
+	rsa atomic.Pointer[rsaHostKey] // the signer of the device's RSA key pair, made once per key
+
 	initOnce sync.Once
 	initErr  error
 	ssh      *ssh.Server
@@ -180,7 +188,7 @@ func (srv *Server) init() error {
 				return c
 			},
 			ServerConfigCallback: func(ctx ssh.Context) *gossh.ServerConfig {
-				return &gossh.ServerConfig{
+				cfg := &gossh.ServerConfig{
 					MaxAuthTries: MaxAuthTries,
 					// A client's first request ("none") learns at once
 					// when the VTY lines refuse SSH: its session shows
@@ -193,11 +201,16 @@ func (srv *Server) init() error {
 						return nil, errors.New("sshd: password required")
 					},
 				}
+				if s := srv.rsaSigner(); s != nil {
+					cfg.AddHostKey(s)
+				}
+				return cfg
 			},
 			ConnectionFailedCallback: func(c net.Conn, err error) {
 				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
 			},
-			ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+			ChannelHandlers:   map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+			SubsystemHandlers: map[string]ssh.SubsystemHandler{"sftp": srv.handleSFTP},
 		}
 	})
 	return srv.initErr
@@ -388,10 +401,11 @@ func isTemporary(err error) bool {
 
 func (srv *Server) serveConn(tc *trackedConn) {
 	defer srv.wg.Done()
-	if !srv.Device.StelnetEnabled() {
-		// "undo stelnet server enable": as from a device whose SSH port is
-		// closed, the connection ends before the version exchange
-		srv.log.Info("ssh connection refused: the STelnet server is disabled", "remote", tc.RemoteAddr().String())
+	if !srv.Device.SSHServing() {
+		// "undo stelnet server enable" with no SFTP or SCP server: as from
+		// a device whose SSH port is closed, the connection ends before the
+		// version exchange
+		srv.log.Info("ssh connection refused: the STelnet, SFTP and SCP servers are disabled", "remote", tc.RemoteAddr().String())
 		tc.Close()
 		srv.mu.Lock()
 		delete(srv.conns, tc)

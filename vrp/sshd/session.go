@@ -29,10 +29,11 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
 		tc.used.Store(true)
 	}
-	if msg, ok := ss.Context().Value(refusedKey{}).(string); ok {
-		// the VTY lines refuse SSH: say why, open no session
-		io.WriteString(ss, msg+"\r\n")
-		ss.Exit(1)
+	if refusedByVTY(ss) {
+		return
+	}
+	if req, ok, err := parseSCPCommand(ss.RawCommand()); ok {
+		srv.serveSCP(ss, req, err)
 		return
 	}
 
@@ -43,6 +44,12 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	go pump(ss, chunks, quit, intr)
 	in := &input{chunks: chunks}
 
+	if err := srv.Device.CheckStelnet(ss.User()); err != nil {
+		srv.log.Info("ssh session refused", "user", ss.User(), "remote", ss.RemoteAddr().String(), "err", err)
+		io.WriteString(ss, msgRefused)
+		ss.Exit(1)
+		return
+	}
 	info := vrp.SessionInfo{Line: vrp.LineVTY, User: ss.User(), Remote: addrPort(ss.RemoteAddr()), Protocol: "SSH"}
 	ptyReq, winch, isPty := ss.Pty()
 	command := ss.RawCommand()
@@ -68,6 +75,20 @@ func (srv *Server) handleSession(ss ssh.Session) {
 // (screen-width does).
 func ptyWidth(cols int) int {
 	return max(cols, 0)
+}
+
+// refusedByVTY reports whether the connection came in only to be told that
+// the VTY lines refuse SSH (it authenticated with no password: see
+// NoClientAuthCallback); it then says why and ends the channel. Every
+// channel handler asks it first: such a connection gets no service.
+func refusedByVTY(ss ssh.Session) bool {
+	msg, ok := ss.Context().Value(refusedKey{}).(string)
+	if !ok {
+		return false
+	}
+	io.WriteString(ss, msg+"\r\n")
+	ss.Exit(1)
+	return true
 }
 
 // discardWindows drains window-change notifications (the library blocks

@@ -60,6 +60,7 @@ func (c *stopCause) Error() string { return c.msg }
 //	vrpbench [flags]          the FTP server against vsftpd (RunServer)
 //	vrpbench lab [flags]      a lab of many devices (RunLab)
 //	vrpbench client [flags]   the device's FTP client against curl (RunClient)
+//	vrpbench sftp [flags]     the device's SFTP server against OpenSSH (RunSFTP)
 //
 // "vrpbench reaper" is the child subreaper vsftpd runs under (see
 // [RunReaper]); the benchmarks start it themselves.
@@ -74,6 +75,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			run, name, args = RunLab, "bench lab", args[1:]
 		case "client":
 			run, name, args = RunClient, "bench client", args[1:]
+		case "sftp":
+			run, name, args = RunSFTP, "bench sftp", args[1:]
 		}
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
