@@ -44,14 +44,19 @@ dialogue=$(cat "$scenario_work/dialogue.txt")
 
 section "Working out the data ports"
 pasv_line=$(grep -m1 '^227 ' <<<"$dialogue") || fail "no 227 reply in the dialogue"
-port_line=$(grep -m1 '^---> PORT ' <<<"$dialogue") || fail "no PORT command in the dialogue"
+# The device's FTP client shows the server's replies, not the commands it
+# sends: the PORT command is read from the capture of the control connection.
+port_arg=$(tshark -r "$cap" -d "tcp.port==$ftp_port,ftp" -Y 'ftp.request.command == "PORT"' \
+	-T fields -e ftp.request.arg | head -n1)
+[[ -n $port_arg ]] || fail "no PORT command on the control connection"
+port_line="PORT $port_arg"
 read -r pasv_host p1 p2 <<<"$(hostport_of "$pasv_line")"
 pasv_port=$(port_of "$p1" "$p2")
 say "Passive: the server answered    $pasv_line"
 say "  -> connect to $pasv_host port $p1*256+$p2 = $((p1 * 256)) + $p2 = $pasv_port"
 read -r port_host q1 q2 <<<"$(hostport_of "$port_line")"
 active_port=$(port_of "$q1" "$q2")
-say "Active:  the client sent        ${port_line#---> }"
+say "Active:  the client sent        $port_line   (in the capture)"
 say "  -> the server connects to $port_host port $q1*256+$q2 = $((q1 * 256)) + $q2 = $active_port"
 [[ $pasv_host == "$r1" ]] || fail "227 announced $pasv_host, not the server's address $r1"
 [[ $port_host == "$r2" ]] || fail "PORT named $port_host, not the client's address $r2"
@@ -89,7 +94,7 @@ check "both copies on R2's flash have the SHA-256 of the original"
 
 explain <<EOF
 FTP uses two TCP connections. The control connection (R2 -> $r1:$ftp_port) carries
-the commands you saw after "--->" and the numbered replies. Every file and every
+the commands (PORT, RETR..., in the capture) and the numbered replies you saw. Every file and every
 listing travels on a separate data connection, and the two modes differ in who
 opens it:
 
