@@ -154,7 +154,11 @@ func parseECPoint(b []byte) (*ecdsa.PublicKey, error) {
 	default:
 		return nil, fmt.Errorf("an ECC key of %d bytes", len(b))
 	}
-	return ecdsa.ParseUncompressedPublicKey(c, b)
+	k, err := ecdsa.ParseUncompressedPublicKey(c, b)
+	if err != nil {
+		return nil, errors.New("the ECC point is not on its curve")
+	}
+	return k, nil
 }
 
 // keyFamily names the family of an SSH key, "" for one the device cannot
