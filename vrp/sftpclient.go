@@ -213,6 +213,10 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 	cfg := &ssh.ClientConfig{
 		Config: tg.prefer.config(),
 		User:   user,
+		// the host keys the device keeps (peerkey.go): ECC and RSA first,
+		// Ed25519 (the simulation's) only from a server with no other
+		HostKeyAlgorithms: []string{ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+			ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSA, ssh.KeyAlgoED25519},
 		Auth: []ssh.AuthMethod{
 			ssh.PasswordCallback(getPassword),
 			ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
