@@ -79,3 +79,40 @@ func TestSFTPClientDeviceToDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestSFTPClientSavesRSAKey: R1 has an RSA key pair, so R2's client
+// negotiates its RSA host key (the AR's kind) and the first-time dialogue
+// saves it as an rsa peer-public-key block and an assignment, shown by
+// display current-configuration and display ssh server-info.
+func TestSFTPClientSavesRSAKey(t *testing.T) {
+	l, _ := startLab(t, `devices:
+  - sysname: R1
+    address: 127.88.2.3
+    ssh-port: 0
+    ftp-port: 0
+    startup: ftp.cfg
+  - sysname: R2
+    address: 127.88.2.4
+    ssh-port: 0
+    ftp-port: 0
+    startup: ftp.cfg
+`)
+	r1, r2 := status(t, l, "R1"), status(t, l, "R2")
+	out := executeInput(t, r1.SSH, "2048\n", "system-view", "rsa local-key-pair create", "sftp server enable",
+		"ssh user admin service-type all", "ssh user admin sftp-directory flash:")
+	if strings.Contains(out, "Error:") {
+		t.Skipf("R1 cannot serve SFTP with an RSA key in this build:\n%s", out)
+	}
+	port := strconv.Itoa(int(r1.SSH.Port()))
+	got := executeInput(t, r2.SSH, "admin\ny\ny\n"+adminPassword+"\n",
+		"system-view", "ssh client first-time enable", "sftp 127.88.2.3 "+port, "quit",
+		"display ssh server-info", "display current-configuration | include peer-public-key|public-key-code|assign")
+	want := "Server Name(IP)          Server public key name   Server public key type\n" +
+		strings.Repeat("_", 72) + "\n" +
+		"127.88.2.3               127.88.2.3               RSA\n" +
+		"rsa peer-public-key 127.88.2.3\n public-key-code begin\n public-key-code end\npeer-public-key end\n" +
+		" ssh client 127.88.2.3 assign rsa-key 127.88.2.3\n"
+	if i := strings.Index(got, "Server Name(IP)"); i < 0 || got[i:] != want {
+		t.Errorf("R2's saved key:\n%s\nwant the end:\n%s", got, want)
+	}
+}

@@ -174,6 +174,7 @@ func commands() []*command {
 	cmds = append(cmds, interfaceCommands()...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, sftpClientCommands()...)
+	cmds = append(cmds, peerKeyCommands()...)
 	cmds = append(cmds, tftpCommands()...)
 	cmds = append(cmds, pingCommands()...)
 	cmds = append(cmds, fileCommands()...)

@@ -134,6 +134,7 @@ func (s snapshot) render(sec section, arg string) string {
 	switch sec {
 	case sectionAll:
 		c.acls.render(&b, 0)
+		c.sshClient.renderKeys(&b) // peerkey.go
 	case sectionACL:
 		acl, _ := strconv.Atoi(arg)
 		c.acls.render(&b, acl)
@@ -190,7 +191,7 @@ func (d *Device) replay(text string, seen func(*cli.Call)) error {
 		case trimmed == "return":
 			return nil
 		}
-		if !strings.HasPrefix(line, " ") {
+		if !strings.HasPrefix(line, " ") && trimmed != "peer-public-key end" {
 			s.views = s.views[:2]
 		}
 		rt.reset()

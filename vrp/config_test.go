@@ -35,6 +35,33 @@ acl number 2000
  rule 5 permit source 127.0.0.0 0.0.0.255
  rule 10 deny
 #
+rsa peer-public-key 192.0.2.2
+ public-key-code begin
+  308188
+    028180
+      D273612C 1BF8D8EB 9193F043 9716646E C0C635A5 0CC49C5F 2C91A96E B8F8D4BB
+      A470D410 50A2517C DD90F435 94D747E6 CDA2BAEB F1A4A980 17523EB2 2A1C8230
+      8614825F 4886A3E4 75A7FDEB 084A5D64 5433DB5B 63B8DA2D 4C7F321E F8A08CB6
+      209322CB DF153BA7 FB8B5849 91CBF366 AA2BA57A A6A88624 FB33273B FA406ED3
+    0203
+      010001
+ public-key-code end
+peer-public-key end
+#
+ecc peer-public-key 192.0.2.3 encoding-type der
+ public-key-code begin
+    048DCB6C 3CFDE9E6 02A7BB23 8B98340B D413005B EBD71E55 C0F00A31 BF81E32A
+    6C89BC82 4C75379C 03CD3673 C2B31AF2 97FAF23D 10ACCD85 D3381D8E A39E70EA
+    39
+ public-key-code end
+peer-public-key end
+#
+ed25519 peer-public-key sw1 encoding-type der
+ public-key-code begin
+    BB22B157 29110E61 68EB75F4 8E2C9242 E0C10E14 21001C21 FADF07C0 F184619D
+ public-key-code end
+peer-public-key end
+#
 aaa
  authentication-scheme default
  authorization-scheme default
@@ -87,6 +114,9 @@ interface NULL0
  ssh user huawei sftp-directory flash:/logfile
 #
  ssh client first-time enable
+ ssh client 192.0.2.2 assign rsa-key 192.0.2.2
+ ssh client 192.0.2.3 assign ecc-key 192.0.2.3
+ ssh client sw1.example assign ed25519-key sw1
 #
 user-interface con 0
  authentication-mode password

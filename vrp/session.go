@@ -71,6 +71,7 @@ type Session struct {
 	cwd       string // current flash directory, "flash:/" at login
 
 	sftp *sftpClientState // the SFTP client view's connection, when in it
+	key  *keyEdit         // the peer public key being typed (peerkey_cmd.go)
 	// terminal monitor and terminal logging (log.go)
 	monitor   atomic.Bool
 	noLogging atomic.Bool
@@ -105,6 +106,8 @@ const (
 	viewACL     = "acl-basic"
 	viewFTP     = "ftp-client"
 	viewSFTP    = "sftp-client"
+	viewPeerKey = "peer-public-key" // arg: the key family (peerkey_cmd.go)
+	viewKeyCode = "key-code"        // arg: the key family
 )
 
 func (s *Session) view() viewFrame { return s.views[len(s.views)-1] }

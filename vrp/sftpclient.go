@@ -22,32 +22,33 @@ import (
 )
 
 // sshClientConfig is the configuration of the device's SSH client (used by
-// sftp and scp): whether an unknown server is accepted after asking, and
-// the servers' public keys saved by that dialogue.
+// sftp and scp): whether an unknown server is accepted after asking, the
+// servers' public keys (saved by that dialogue or typed) and which server
+// has which key (peerkey.go).
 type sshClientConfig struct {
 	firstTime bool
-	// peers are the saved server keys. They live in the running state
-	// only: the device keeps them as peer-public-key blocks, which this
-	// simulation does not render.
-	peers []sshPeer
-}
-
-// sshPeer is a saved server public key, named after the server as given.
-type sshPeer struct {
-	name string
-	key  []byte // ssh wire format
+	keys      []peerKey
+	assigns   []sshAssign
 }
 
 func (c sshClientConfig) clone() sshClientConfig {
-	c.peers = slices.Clone(c.peers)
+	c.keys = slices.Clone(c.keys)
+	c.assigns = slices.Clone(c.assigns)
 	return c
 }
 
 // render writes the SSH client's lines of the configuration.
 func (c sshClientConfig) render(b *strings.Builder) {
-	if c.firstTime {
-		b.WriteString(" ssh client first-time enable\n#\n")
+	if !c.firstTime && len(c.assigns) == 0 {
+		return
 	}
+	if c.firstTime {
+		b.WriteString(" ssh client first-time enable\n")
+	}
+	for _, a := range c.assigns {
+		fmt.Fprintf(b, " ssh client %s assign %s-key %s\n", a.server, a.family, a.key)
+	}
+	b.WriteString("#\n")
 }
 
 func (d *Device) setSSHFirstTime(on bool) {
@@ -60,66 +61,6 @@ func (d *Device) sshFirstTime() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cfg.sshClient.firstTime
-}
-
-// sshPeerKey returns the key saved under name.
-func (d *Device) sshPeerKey(name string) ([]byte, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, p := range d.cfg.sshClient.peers {
-		if p.name == name {
-			return p.key, true
-		}
-	}
-	return nil, false
-}
-
-// saveSSHPeerKey saves (or replaces) the key of the server name.
-func (d *Device) saveSSHPeerKey(name string, key []byte) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i, p := range d.cfg.sshClient.peers {
-		if p.name == name {
-			d.cfg.sshClient.peers[i].key = key
-			return
-		}
-	}
-	d.cfg.sshClient.peers = append(d.cfg.sshClient.peers, sshPeer{name: name, key: key})
-}
-
-// sshPeerKeyType names the type of the key saved under name as the device
-// does: RSA, DSA, ECC (and ED25519, which the AR lacks).
-func (d *Device) sshPeerKeyType(name string) string {
-	wire, ok := d.sshPeerKey(name)
-	if !ok {
-		return ""
-	}
-	key, err := ssh.ParsePublicKey(wire)
-	if err != nil {
-		return "UNKNOWN"
-	}
-	switch t := key.Type(); {
-	case t == ssh.KeyAlgoRSA:
-		return "RSA"
-	case t == ssh.KeyAlgoDSA:
-		return "DSA"
-	case strings.HasPrefix(t, "ecdsa-"):
-		return "ECC"
-	case t == ssh.KeyAlgoED25519:
-		return "ED25519"
-	}
-	return "UNKNOWN"
-}
-
-// sshPeerNames lists the saved keys' names, in the order saved.
-func (d *Device) sshPeerNames() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var names []string
-	for _, p := range d.cfg.sshClient.peers {
-		names = append(names, p.name)
-	}
-	return names
 }
 
 const (
@@ -272,6 +213,10 @@ func (e *callEnv) sshConnect(tg sshTarget) (*ssh.Client, error) {
 	cfg := &ssh.ClientConfig{
 		Config: tg.prefer.config(),
 		User:   user,
+		// the host keys the device keeps (peerkey.go): ECC and RSA first,
+		// Ed25519 (the simulation's) only from a server with no other
+		HostKeyAlgorithms: []string{ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+			ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSA, ssh.KeyAlgoED25519},
 		Auth: []ssh.AuthMethod{
 			ssh.PasswordCallback(getPassword),
 			ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
@@ -346,7 +291,7 @@ wait:
 // first-time is enabled and the user accepts it (and maybe saves it).
 func (e *callEnv) checkHostKey(host string, key ssh.PublicKey) error {
 	wire := key.Marshal()
-	saved, known := e.dev.sshPeerKey(host)
+	saved, known := e.dev.serverPeerKey(host)
 	if known && bytes.Equal(saved, wire) {
 		return nil
 	}
@@ -370,7 +315,7 @@ func (e *callEnv) checkHostKey(host string, key ssh.PublicKey) error {
 	}
 	if save {
 		e.Print(fmt.Sprintf("The server's public key will be saved with the name %s. Please wait...\n", host))
-		e.dev.saveSSHPeerKey(host, wire)
+		e.dev.savePeerKey(host, key)
 	}
 	e.out.flush()
 	return nil

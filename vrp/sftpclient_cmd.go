@@ -133,15 +133,15 @@ func runUndoSSHFirstTime(e *callEnv, c *cli.Call) error {
 }
 
 func runDisplaySSHServerInfo(e *callEnv, c *cli.Call) error {
-	names := e.dev.sshPeerNames()
-	if len(names) == 0 {
+	infos := e.dev.sshServerInfo()
+	if len(infos) == 0 {
 		e.Print("Info: No SSH server public key is saved.\n")
 		return nil
 	}
 	e.Print(fmt.Sprintf("%-25s%-25s%s\n", "Server Name(IP)", "Server public key name", "Server public key type"))
 	e.Print(strings.Repeat("_", 72) + "\n")
-	for _, n := range names {
-		e.Print(fmt.Sprintf("%-25s%-25s%s\n", n, n, e.dev.sshPeerKeyType(n)))
+	for _, in := range infos {
+		e.Print(fmt.Sprintf("%-25s%-25s%s\n", in.server, in.key, strings.ToUpper(in.family)))
 	}
 	return nil
 }

@@ -35,6 +35,8 @@ var viewTable = []viewInfo{
 	{name: viewSFTP, title: "SFTP client view", noun: "SFTP client view", prompt: "sftp-client>", section: sectionGlobal},
 	{name: viewGE, title: "Interface view", noun: "GigabitEthernet interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "GigabitEthernet0/0/0"},
 	{name: viewLoopBack, title: "Interface view", noun: "LoopBack interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "LoopBackN"},
+	{name: viewPeerKey, title: "Public key view", noun: "peer public key view", prompt: "[%s-%s-public-key]", returns: true, section: sectionGlobal, sample: "rsa"},
+	{name: viewKeyCode, title: "Public key code view", noun: "public key code view", prompt: "[%s-%s-key-code]", returns: true, section: sectionGlobal, sample: "rsa"},
 	{name: viewNULL, title: "Interface view", noun: "NULL interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "NULL0"},
 }
 
