@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 	"github.com/vrpsim/vrpsim/vrp/tty"
 )
 
@@ -29,12 +29,9 @@ const (
 
 // conn is one Telnet connection.
 type conn struct {
-	net.Conn
-	flags
-	srv      *Server
-	remote   netip.AddrPort
-	src      netip.Addr
-	preLogin bool // counted in Server.preLogin; guarded by Server.mu
+	*frontend.Conn
+	srv    *Server
+	remote netip.AddrPort
 
 	wmu sync.Mutex // serializes writes: data and negotiation replies
 	neg Negotiator // used by the reader goroutine only
@@ -61,18 +58,7 @@ func (w dataWriter) Write(p []byte) (int, error) {
 // serve runs the connection: negotiation, login, then the CLI until the
 // session ends. done is the server's.
 func (c *conn) serve(done <-chan struct{}) {
-	silent := time.AfterFunc(c.srv.silentTimeout(), func() {
-		if !c.spoke.Load() {
-			c.Close()
-		}
-	})
-	defer silent.Stop()
-	login := time.AfterFunc(c.srv.loginTimeout(), func() {
-		if !c.used.Load() {
-			c.Close()
-		}
-	})
-	defer login.Stop()
+	defer c.Watch(c.srv.silentTimeout(), c.srv.loginTimeout())()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -138,7 +124,6 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) 
 	for {
 		n, err := c.Conn.Read(buf)
 		if n > 0 {
-			c.spoke.Store(true)
 			data, events := ps.Parse(buf[:n], nil)
 			for _, ev := range events {
 				switch ev.Cmd {
