@@ -5,6 +5,7 @@ import (
 
 	"github.com/gliderlabs/ssh"
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 	"github.com/vrpsim/vrpsim/vrp/tty"
 )
 
@@ -16,19 +17,19 @@ import (
 // any goroutine; the other methods from the session's goroutine.
 type ptyTerminal struct {
 	*tty.Terminal
-	in   *input
-	intr *interrupter
+	in   *frontend.Input
+	intr *frontend.Interrupter
 	sess *vrp.Session
 }
 
-func newPtyTerminal(w io.Writer, in *input) *ptyTerminal {
+func newPtyTerminal(w io.Writer, in *frontend.Input) *ptyTerminal {
 	return &ptyTerminal{Terminal: tty.New(in, w), in: in}
 }
 
 // serveTerminal runs an interactive CLI session: banner, then prompts and
 // commands until the user quits, the device ends the session, the session
 // idles out or the client goes away.
-func (srv *Server) serveTerminal(ss ssh.Session, in *input, intr *interrupter, info vrp.SessionInfo, winch <-chan ssh.Window) {
+func (srv *Server) serveTerminal(ss ssh.Session, in *frontend.Input, intr *frontend.Interrupter, info vrp.SessionInfo, winch <-chan ssh.Window) {
 	// Lines are echoed as typed, whatever the width: window changes are
 	// read only so that the library does not block on them.
 	go discardWindows(winch)
@@ -49,9 +50,9 @@ func (srv *Server) serveTerminal(ss ssh.Session, in *input, intr *interrupter, i
 // attach connects the terminal to its session.
 func (p *ptyTerminal) attach(s *vrp.Session) {
 	p.sess = s
-	p.in.done = s.Done()
-	p.in.idle = s.IdleTimeout
-	p.in.onIdle = s.Timeout
+	p.in.Done = s.Done()
+	p.in.Idle = s.IdleTimeout
+	p.in.OnIdle = s.Timeout
 }
 
 // run reads and executes commands until the session ends.
@@ -69,11 +70,11 @@ func (p *ptyTerminal) run() {
 			continue
 		}
 		if p.intr != nil {
-			p.intr.start()
+			p.intr.Start()
 		}
 		exit := p.sess.Execute(line)
 		if p.intr != nil {
-			p.intr.stop()
+			p.intr.Stop()
 		}
 		if exit {
 			return
@@ -87,5 +88,5 @@ func (p *ptyTerminal) Interrupt() <-chan struct{} {
 	if p.intr == nil {
 		return nil
 	}
-	return p.intr.ch
+	return p.intr.C()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
 // typingSessions, typingLines and typingLength shape BenchmarkTypingLongLines:
@@ -195,7 +196,7 @@ func BenchmarkLineDiscipline(b *testing.B) {
 				}
 				close(chunks)
 			}()
-			p := newPtyTerminal(io.Discard, &input{chunks: chunks})
+			p := newPtyTerminal(io.Discard, &frontend.Input{Chunks: chunks})
 			s, err := d.OpenSession(vrp.SessionInfo{Line: vrp.LineVTY, Protocol: "SSH", Interactive: true}, p)
 			if err != nil {
 				b.Fatal(err)

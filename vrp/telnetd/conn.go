@@ -1,13 +1,10 @@
 package telnetd
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vrpsim/vrpsim/vrp"
@@ -15,17 +12,11 @@ import (
 	"github.com/vrpsim/vrpsim/vrp/tty"
 )
 
-// errIdle ends reading after the session's idle timeout.
-var errIdle = errors.New("telnetd: idle timeout")
-
 // readSize is the most read from the connection at once.
 const readSize = 1024
 
-// Keys the interrupter looks for while a command runs.
-const (
-	keyCtrlC = 0x03
-	keyCtrlK = 0x0b
-)
+// keyCtrlC is what Interrupt Process (IP) stands for in the data.
+const keyCtrlC = 0x03
 
 // conn is one Telnet connection.
 type conn struct {
@@ -76,9 +67,9 @@ func (c *conn) serve(done <-chan struct{}) {
 	chunks := make(chan []byte)
 	quit := make(chan struct{})
 	defer close(quit)
-	intr := &interrupter{ch: make(chan struct{}, 1)}
+	intr := frontend.NewInterrupter()
 	go c.read(chunks, quit, intr)
-	in := &input{chunks: chunks}
+	in := &frontend.Input{Chunks: chunks}
 	term := &terminal{Terminal: tty.New(in, dataWriter{c}), intr: intr}
 	defer term.Flush()
 
@@ -106,9 +97,9 @@ func (c *conn) serve(done <-chan struct{}) {
 	defer s.Close()
 	c.srv.loggedIn(c)
 	c.srv.log().Info("telnet login", "user", s.User(), "remote", c.remote.String())
-	in.done = s.Done()
-	in.idle = s.IdleTimeout
-	in.onIdle = s.Timeout
+	in.Done = s.Done()
+	in.Idle = s.IdleTimeout
+	in.OnIdle = s.Timeout
 	term.sess = s
 	io.WriteString(term, s.Banner())
 	term.run()
@@ -117,7 +108,7 @@ func (c *conn) serve(done <-chan struct{}) {
 // read copies the connection's data to out in chunks, answering the
 // client's negotiation, until the connection fails or quit is closed; then
 // it closes out. It is the only reader of the connection.
-func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) {
+func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *frontend.Interrupter) {
 	defer close(out)
 	var ps Parser
 	buf := make([]byte, readSize)
@@ -138,7 +129,7 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) 
 				}
 			}
 			if len(data) > 0 {
-				intr.see(data)
+				intr.See(data)
 				select {
 				case out <- data:
 				case <-quit:
@@ -156,12 +147,12 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) 
 // discipline, plus the interrupt of a running command (vrp.Interrupter).
 type terminal struct {
 	*tty.Terminal
-	intr *interrupter
+	intr *frontend.Interrupter
 	sess *vrp.Session
 }
 
 // Interrupt reports Ctrl+C or Ctrl+K typed while a command runs.
-func (t *terminal) Interrupt() <-chan struct{} { return t.intr.ch }
+func (t *terminal) Interrupt() <-chan struct{} { return t.intr.C() }
 
 // run reads and executes commands until the session ends.
 func (t *terminal) run() {
@@ -177,85 +168,11 @@ func (t *terminal) run() {
 			t.sess.CtrlZ()
 			continue
 		}
-		t.intr.start()
+		t.intr.Start()
 		exit := t.sess.Execute(line)
-		t.intr.stop()
+		t.intr.Stop()
 		if exit {
 			return
 		}
 	}
-}
-
-// interrupter reports Ctrl+C and Ctrl+K typed while a command runs.
-type interrupter struct {
-	running atomic.Bool
-	ch      chan struct{}
-}
-
-func (i *interrupter) see(data []byte) {
-	if !i.running.Load() {
-		return
-	}
-	if bytes.IndexByte(data, keyCtrlC) >= 0 || bytes.IndexByte(data, keyCtrlK) >= 0 {
-		select {
-		case i.ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (i *interrupter) start() {
-	select {
-	case <-i.ch:
-	default:
-	}
-	i.running.Store(true)
-}
-
-func (i *interrupter) stop() { i.running.Store(false) }
-
-// input is the session's side of the reader: a byte stream with an idle
-// timer, read by the line discipline from the session's goroutine.
-type input struct {
-	chunks <-chan []byte
-	done   <-chan struct{} // the session ended; nil before login
-	idle   func() time.Duration
-	onIdle func()
-
-	pending []byte
-	err     error
-}
-
-func (in *input) Read(p []byte) (int, error) {
-	for len(in.pending) == 0 {
-		if in.err != nil {
-			return 0, in.err
-		}
-		var expired <-chan time.Time
-		if in.idle != nil {
-			if d := in.idle(); d > 0 {
-				t := time.NewTimer(d)
-				defer t.Stop()
-				expired = t.C
-			}
-		}
-		select {
-		case chunk, ok := <-in.chunks:
-			if !ok {
-				in.err = io.EOF
-				continue
-			}
-			in.pending = chunk
-		case <-in.done:
-			in.err = io.EOF
-		case <-expired:
-			in.err = errIdle
-			if in.onIdle != nil {
-				in.onIdle()
-			}
-		}
-	}
-	n := copy(p, in.pending)
-	in.pending = in.pending[n:]
-	return n, nil
 }

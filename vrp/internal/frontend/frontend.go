@@ -6,6 +6,12 @@
 // closing of every listener, connection and goroutine on Shutdown. The
 // protocols, the logging and the exported API stay the servers'.
 //
+// A session's input goes through one reader goroutine (Pump, or a
+// protocol's own reader) into an Input, from which the line discipline
+// (vrp/tty), the pager and question answers take their bytes in order, with
+// the session's idle timeout; an Interrupter sees the bytes as they are read
+// and reports Ctrl+C or Ctrl+K typed while a command runs.
+//
 // A source address may always have MaxPreLoginPerSource connections that
 // have not logged in (at most half of MaxConnections, at least one); it gets
 // more only while over half of the connection slots stay free after the new
