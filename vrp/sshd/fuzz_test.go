@@ -86,8 +86,8 @@ func FuzzTerminal(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		p.attach(s)
-		p.run()
+		p.Attach(s)
+		p.Run()
 		p.Flush()
 		if !utf8.Valid(out.Bytes()) {
 			t.Errorf("invalid UTF-8 in the output: %q", out.Bytes())

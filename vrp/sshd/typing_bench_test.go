@@ -202,9 +202,9 @@ func BenchmarkLineDiscipline(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			p.attach(s)
+			p.Attach(s)
 			b.ResetTimer()
-			p.run()
+			p.Run()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/key")
 		})
 	}

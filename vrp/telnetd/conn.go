@@ -7,9 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vrpsim/vrpsim/vrp"
 	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
-	"github.com/vrpsim/vrpsim/vrp/tty"
 )
 
 // readSize is the most read from the connection at once.
@@ -69,8 +67,7 @@ func (c *conn) serve(done <-chan struct{}) {
 	defer close(quit)
 	intr := frontend.NewInterrupter()
 	go c.read(chunks, quit, intr)
-	in := &frontend.Input{Chunks: chunks}
-	term := &terminal{Terminal: tty.New(in, dataWriter{c}), intr: intr}
+	term := frontend.NewTerminal(&frontend.Input{Chunks: chunks}, dataWriter{c}, intr)
 	defer term.Flush()
 
 	failed := func() error {
@@ -97,12 +94,9 @@ func (c *conn) serve(done <-chan struct{}) {
 	defer s.Close()
 	c.srv.loggedIn(c)
 	c.srv.log().Info("telnet login", "user", s.User(), "remote", c.remote.String())
-	in.Done = s.Done()
-	in.Idle = s.IdleTimeout
-	in.OnIdle = s.Timeout
-	term.sess = s
+	term.Attach(s)
 	io.WriteString(term, s.Banner())
-	term.run()
+	term.Run()
 }
 
 // read copies the connection's data to out in chunks, answering the
@@ -138,40 +132,6 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *frontend.Inte
 			}
 		}
 		if err != nil {
-			return
-		}
-	}
-}
-
-// terminal is the vrp.Terminal of a Telnet session: the tty line
-// discipline, plus the interrupt of a running command (vrp.Interrupter).
-type terminal struct {
-	*tty.Terminal
-	intr *frontend.Interrupter
-	sess *vrp.Session
-}
-
-// Interrupt reports Ctrl+C or Ctrl+K typed while a command runs.
-func (t *terminal) Interrupt() <-chan struct{} { return t.intr.C() }
-
-// run reads and executes commands until the session ends.
-func (t *terminal) run() {
-	for {
-		line, end, err := t.ReadCommand(t.sess.Prompt(), t.sess)
-		if err != nil {
-			return
-		}
-		switch end {
-		case tty.Cancel:
-			continue
-		case tty.CtrlZ:
-			t.sess.CtrlZ()
-			continue
-		}
-		t.intr.Start()
-		exit := t.sess.Execute(line)
-		t.intr.Stop()
-		if exit {
 			return
 		}
 	}

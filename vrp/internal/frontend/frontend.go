@@ -10,7 +10,8 @@
 // protocol's own reader) into an Input, from which the line discipline
 // (vrp/tty), the pager and question answers take their bytes in order, with
 // the session's idle timeout; an Interrupter sees the bytes as they are read
-// and reports Ctrl+C or Ctrl+K typed while a command runs.
+// and reports Ctrl+C or Ctrl+K typed while a command runs. A Terminal runs
+// an interactive session's commands on them.
 //
 // A source address may always have MaxPreLoginPerSource connections that
 // have not logged in (at most half of MaxConnections, at least one); it gets
