@@ -14,13 +14,9 @@
 package sshtest
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
-	"fmt"
-	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -28,11 +24,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/vrpsim/vrpsim/internal/testserver"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -62,7 +56,7 @@ type Server struct {
 	// UID and GID are User's numeric ids, as SFTP listings show them.
 	UID, GID int
 
-	out *lockedBuffer
+	out *testserver.Output
 }
 
 // Log returns what sshd wrote so far.
@@ -71,11 +65,7 @@ func (s *Server) Log() string { return s.out.String() }
 // Missing skips the test, or fails it when CI=true.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: a missing peer is a failure; run scripts/test.sh as root)", msg)
-	}
-	t.Skip(msg + " (run scripts/test.sh as root)")
+	testserver.Missing(t, "run scripts/test.sh as root", format, args...)
 }
 
 // Start runs sshd on a free port of host (a loopback address) and stops it
@@ -117,19 +107,9 @@ func Start(t testing.TB, host string) *Server {
 		t.Fatal(err)
 	}
 
-	dir, err := os.MkdirTemp("", "sshtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, uid, gid); err != nil {
-		t.Fatal(err)
-	}
+	dir := testserver.UserDir(t, "sshtest-", uid, gid)
 
-	port := freePort(t, host)
+	port := testserver.FreePort(t, "tcp", host)
 	config := strings.Join([]string{
 		"ListenAddress " + net.JoinHostPort(host, strconv.Itoa(port)),
 		"HostKey " + keyPath,
@@ -151,88 +131,10 @@ func Start(t testing.TB, host string) *Server {
 	if err := os.WriteFile(confPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
-	cmd := exec.Command(SSHD, "-D", "-e", "-f", confPath)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting sshd: %v", err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("sshd output:\n%s", out.String())
-		}
-	})
+	p := testserver.Start(t, "sshd", exec.Command(SSHD, "-D", "-e", "-f", confPath))
 	s := &Server{Addr: net.JoinHostPort(host, strconv.Itoa(port)), Host: host, Port: port, User: User, Password: Password,
-		Dir: dir, HostKey: hostKey, UID: uid, GID: gid, out: out}
-	waitReady(t, s)
+		Dir: dir, HostKey: hostKey, UID: uid, GID: gid, out: p.Out}
+	// sshd sends its version line once it listens
+	testserver.WaitGreeting(t, p, "sshd", s.Addr, "SSH-2.0-")
 	return s
-}
-
-// waitReady waits until sshd sends its version line.
-func waitReady(t testing.TB, s *Server) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", s.Addr, time.Second)
-		if err == nil {
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if strings.HasPrefix(line, "SSH-2.0-") {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("sshd did not start on %s; output:\n%s", s.Addr, s.out.String())
-}
-
-// freePort returns a port that was free a moment ago on host, below the
-// kernel's range of ephemeral ports, so that no outgoing connection of a
-// test running meanwhile takes it before sshd binds it.
-func freePort(t testing.TB, host string) int {
-	t.Helper()
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
-				low = n
-			}
-		}
-	}
-	const first = 10000
-	for range 100 {
-		port := first + mrand.IntN(low-first)
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatalf("no free port on %s between %d and %d", host, first, low-1)
-	return 0
-}
-
-// lockedBuffer collects sshd's output for the log of a failing test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

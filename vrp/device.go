@@ -385,33 +385,11 @@ func (d *Device) authenticateConsole(ctx context.Context, user, password string)
 	if d.refuseLogins() && con.authMode != "none" {
 		reason, logUser = errInjected.Error(), user
 	}
-	switch con.authMode {
-	case "aaa":
-		if reason != "" {
-			break
-		}
+	if reason == "" {
 		// The console is the zero source address: its wrong passwords lock
 		// the console out, not the network's logins.
-		if _, err := users.AuthenticateContext(ctx, aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTerminal}); err != nil {
-			reason = err.Error()
-			var ae *aaa.AuthError
-			if errors.As(err, &ae) {
-				reason, logUser = ae.Reason, ae.User
-			}
-		}
-	case "password":
-		if reason != "" {
-			break
-		}
-		ok, err := users.CheckLinePassword(ctx, con.password, password)
-		switch {
-		case err != nil:
-			reason = err.Error()
-		case !ok && con.password == "":
-			reason = "no password is set"
-		case !ok:
-			reason = "wrong password"
-		}
+		reason, logUser = lineLoginRefusal(ctx, users, con.authMode, con.password,
+			aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTerminal})
 	}
 	if reason != "" {
 		d.logf("SHELL", 5, "LOGINFAIL", "Failed to login through console. (UserName=%s, Reason=%s)", logUser, reason)

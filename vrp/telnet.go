@@ -194,32 +194,44 @@ func (d *Device) authenticateTelnet(ctx context.Context, user, password string, 
 	vty := d.cfg.vty
 	users := d.users
 	d.mu.Unlock()
-	reason := ""
-	switch vty.authMode {
-	case "aaa":
-		if _, err := users.AuthenticateContext(ctx, aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTelnet, Source: remote.Addr()}); err != nil {
-			reason = err.Error()
-			var ae *aaa.AuthError
-			if errors.As(err, &ae) {
-				reason = ae.Reason
-			}
-		}
-	case "password":
-		ok, err := users.CheckLinePassword(ctx, vty.password, password)
-		switch {
-		case err != nil:
-			reason = err.Error()
-		case !ok && vty.password == "":
-			reason = "no password is set"
-		case !ok:
-			reason = "wrong password"
-		}
-	}
+	reason, _ := lineLoginRefusal(ctx, users, vty.authMode, vty.password,
+		aaa.Attempt{Name: user, Password: password, Service: aaa.ServiceTelnet, Source: remote.Addr()})
 	if reason != "" {
 		d.logf("TELNET", 5, "TELNET_LOGIN_FAIL", "The Telnet user failed to login. (FailedReason=%s, UserName=%s, IPAddress=%s)", reason, user, remote.Addr())
 		return ErrLoginRefused
 	}
 	return nil
+}
+
+// lineLoginRefusal checks a login to a line (con 0, the VTY lines) whose
+// authentication-mode is mode: with aaa the attempt a against the local
+// users (a refusal counts toward the user's lockout from a.Source), with
+// password a.Password against the line's password linePassword (the user is
+// ignored); with none every login is let in. It returns why the login is
+// refused ("" when it is not) and, for a refusal by AAA, the user name it
+// names.
+func lineLoginRefusal(ctx context.Context, users *aaa.DB, mode, linePassword string, a aaa.Attempt) (reason, user string) {
+	switch mode {
+	case "aaa":
+		if _, err := users.AuthenticateContext(ctx, a); err != nil {
+			var ae *aaa.AuthError
+			if errors.As(err, &ae) {
+				return ae.Reason, ae.User
+			}
+			return err.Error(), ""
+		}
+	case "password":
+		ok, err := users.CheckLinePassword(ctx, linePassword, a.Password)
+		switch {
+		case err != nil:
+			return err.Error(), ""
+		case !ok && linePassword == "":
+			return "no password is set", ""
+		case !ok:
+			return "wrong password", ""
+		}
+	}
+	return "", ""
 }
 
 // maxTelnetTries is how many refused logins a Telnet connection gets.

@@ -21,9 +21,7 @@ package ftptest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -31,10 +29,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/vrpsim/vrpsim/internal/testserver"
 )
 
 // The accounts the servers accept.
@@ -109,11 +106,7 @@ func Start(t testing.TB, name, host string) *Peer {
 // missing skips the test, or fails it when CI=true.
 func missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: a missing peer is a failure; run scripts/ftp-peers.sh)", msg)
-	}
-	t.Skip(msg + " (run scripts/ftp-peers.sh)")
+	testserver.Missing(t, "run scripts/ftp-peers.sh", format, args...)
 }
 
 func peersDir() string {
@@ -145,111 +138,7 @@ func systemWorkDir(t testing.TB) string {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	dir, err := os.MkdirTemp("", "ftptest-peer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, uid, gid); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// freePort returns a port that was free a moment ago on host, for a server
-// that binds it itself. It is taken below the kernel's range of ephemeral
-// ports (ip_local_port_range, 32768-60999 by default): a port from that
-// range, released for the server to bind, can meanwhile become the local
-// port of any outgoing connection of a test running in parallel, and the
-// server then fails with "Address already in use".
-func freePort(t testing.TB, host string) int {
-	t.Helper()
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
-				low = n
-			}
-		}
-	}
-	const first = 10000 // above the ports of well-known services
-	for range 100 {
-		port := first + rand.IntN(low-first)
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err == nil {
-			ln.Close()
-			return port
-		}
-	}
-	t.Fatalf("no free port on %s between %d and %d", host, first, low-1)
-	return 0
-}
-
-// lockedBuffer collects a server's output for the log of a failing test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startProcess starts cmd in its own process group and kills the whole group
-// (servers fork per session) when the test ends. It collects what cmd writes
-// to its standard error, and to its standard output unless that is taken.
-func startProcess(t testing.TB, name string, cmd *exec.Cmd) *lockedBuffer {
-	t.Helper()
-	out := &lockedBuffer{}
-	if cmd.Stdout == nil {
-		cmd.Stdout = out
-	}
-	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, out.String())
-		}
-	})
-	return out
-}
-
-// waitReady waits until addr accepts connections and sends a 220.
-func waitReady(t testing.TB, name, addr string, out *lockedBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.SetDeadline(time.Now().Add(5 * time.Second))
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if strings.HasPrefix(line, "220") {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not start on %s; output:\n%s", name, addr, out.String())
+	return testserver.UserDir(t, "ftptest-peer-", uid, gid)
 }
 
 // writeConfig writes a server's configuration file into dir.
@@ -290,7 +179,7 @@ func startPyftpdlib(t testing.TB, host string) *Peer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := startProcess(t, "pyftpdlib", cmd)
+	logs := testserver.Start(t, "pyftpdlib", cmd).Out
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("pyftpdlib did not report its port: %v\n%s", err, logs.String())
@@ -314,10 +203,10 @@ func startSystem(t testing.TB, name, host, banner string, args func(port int, co
 	t.Helper()
 	bin := peerBinary(t, name)
 	dir := systemWorkDir(t)
-	port := freePort(t, host)
+	port := testserver.FreePort(t, "tcp", host)
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	out := startProcess(t, name, exec.Command(bin, args(port, t.TempDir())...))
-	waitReady(t, name, addr, out)
+	p := testserver.Start(t, name, exec.Command(bin, args(port, t.TempDir())...))
+	testserver.WaitGreeting(t, p, name, addr, "220")
 	return &Peer{
 		Name: name, Addr: addr, User: SystemUser, Password: SystemPassword,
 		Dir: dir, RemoteDir: dir, Banner: banner,

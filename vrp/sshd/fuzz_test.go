@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
 // feed returns a closed pump channel holding data in chunks of varied sizes
@@ -43,23 +44,23 @@ func FuzzReadLine(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
-	f.Add([]byte(strings.Repeat("x", maxAnswer+10) + "\n"))
+	f.Add([]byte(strings.Repeat("x", frontend.MaxAnswer+10) + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := &input{chunks: feed(data)}
+		in := &frontend.Input{Chunks: feed(data)}
 		var lines []string
 		for {
-			line, err := in.readLine()
+			line, err := in.ReadLine()
 			if err != nil {
 				break
 			}
-			if strings.ContainsAny(line, "\r\n") || len(line) > maxAnswer {
+			if strings.ContainsAny(line, "\r\n") || len(line) > frontend.MaxAnswer {
 				t.Fatalf("line %q", line)
 			}
 			lines = append(lines, line)
 		}
 		want := strings.NewReplacer("\r", "", "\n", "").Replace(string(data))
 		got := strings.Join(lines, "")
-		if len(want) <= maxAnswer && got != want {
+		if len(want) <= frontend.MaxAnswer && got != want {
 			t.Errorf("lines %q, want the bytes %q", lines, want)
 		}
 	})
@@ -74,7 +75,7 @@ func FuzzTerminal(f *testing.F) {
 	}
 	d := newDevice(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := &input{chunks: feed(data)}
+		in := &frontend.Input{Chunks: feed(data)}
 		var out bytes.Buffer
 		p := newPtyTerminal(&out, in)
 		// No AAA user: the session has the VTY's default level, so random
@@ -85,8 +86,8 @@ func FuzzTerminal(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		p.attach(s)
-		p.run()
+		p.Attach(s)
+		p.Run()
 		p.Flush()
 		if !utf8.Valid(out.Bytes()) {
 			t.Errorf("invalid UTF-8 in the output: %q", out.Bytes())

@@ -5,35 +5,25 @@ import (
 
 	"github.com/gliderlabs/ssh"
 	"github.com/vrpsim/vrpsim/vrp"
-	"github.com/vrpsim/vrpsim/vrp/tty"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
-// ptyTerminal is the terminal of an interactive session: the line
-// discipline of package tty over the SSH channel, plus the interrupt of a
-// running command by Ctrl+C or Ctrl+K (vrp.Interrupter).
-//
-// It implements vrp.Terminal and vrp.KeyUnreader. Write may be called from
-// any goroutine; the other methods from the session's goroutine.
-type ptyTerminal struct {
-	*tty.Terminal
-	in   *input
-	intr *interrupter
-	sess *vrp.Session
-}
+// ptyTerminal is the terminal of an interactive session over the SSH
+// channel.
+type ptyTerminal = frontend.Terminal
 
-func newPtyTerminal(w io.Writer, in *input) *ptyTerminal {
-	return &ptyTerminal{Terminal: tty.New(in, w), in: in}
+func newPtyTerminal(w io.Writer, in *frontend.Input) *ptyTerminal {
+	return frontend.NewTerminal(in, w, nil)
 }
 
 // serveTerminal runs an interactive CLI session: banner, then prompts and
 // commands until the user quits, the device ends the session, the session
 // idles out or the client goes away.
-func (srv *Server) serveTerminal(ss ssh.Session, in *input, intr *interrupter, info vrp.SessionInfo, winch <-chan ssh.Window) {
+func (srv *Server) serveTerminal(ss ssh.Session, in *frontend.Input, intr *frontend.Interrupter, info vrp.SessionInfo, winch <-chan ssh.Window) {
 	// Lines are echoed as typed, whatever the width: window changes are
 	// read only so that the library does not block on them.
 	go discardWindows(winch)
-	p := newPtyTerminal(ss, in)
-	p.intr = intr
+	p := frontend.NewTerminal(in, ss, intr)
 	defer p.Flush()
 	info.Interactive = true
 	s := srv.openSession(ss, info, p)
@@ -41,51 +31,7 @@ func (srv *Server) serveTerminal(ss ssh.Session, in *input, intr *interrupter, i
 		return
 	}
 	defer s.Close()
-	p.attach(s)
+	p.Attach(s)
 	io.WriteString(p, s.Banner())
-	p.run()
-}
-
-// attach connects the terminal to its session.
-func (p *ptyTerminal) attach(s *vrp.Session) {
-	p.sess = s
-	p.in.done = s.Done()
-	p.in.idle = s.IdleTimeout
-	p.in.onIdle = s.Timeout
-}
-
-// run reads and executes commands until the session ends.
-func (p *ptyTerminal) run() {
-	for {
-		line, end, err := p.ReadCommand(p.sess.Prompt(), p.sess)
-		if err != nil {
-			return
-		}
-		switch end {
-		case tty.Cancel:
-			continue
-		case tty.CtrlZ:
-			p.sess.CtrlZ()
-			continue
-		}
-		if p.intr != nil {
-			p.intr.start()
-		}
-		exit := p.sess.Execute(line)
-		if p.intr != nil {
-			p.intr.stop()
-		}
-		if exit {
-			return
-		}
-	}
-}
-
-// Interrupt reports Ctrl+C (or Ctrl+K) typed while a command runs; the FTP
-// client aborts its transfer or connection attempt then (vrp.Interrupter).
-func (p *ptyTerminal) Interrupt() <-chan struct{} {
-	if p.intr == nil {
-		return nil
-	}
-	return p.intr.ch
+	p.Run()
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 	"github.com/vrpsim/vrpsim/vrp/tty"
 )
 
@@ -206,7 +207,7 @@ func TestReadLineWithoutEcho(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
-			p := newPtyTerminal(&out, &input{chunks: feed([]byte(tc.keys))})
+			p := newPtyTerminal(&out, &frontend.Input{Chunks: feed([]byte(tc.keys))})
 			got, err := p.ReadLine("Enter password:", false)
 			p.Flush()
 			if got != tc.want || err != tc.err {

@@ -44,6 +44,7 @@ import (
 
 	"github.com/gliderlabs/ssh"
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -119,35 +120,15 @@ type Server struct {
 	ssh      *ssh.Server
 	log      *slog.Logger
 
-	mu        sync.Mutex
-	closed    bool
-	done      chan struct{} // closed by Close/Shutdown
-	listeners map[net.Listener]struct{}
-	conns     map[*trackedConn]struct{}
-	preLogin  map[netip.Addr]int // connections not authenticated, by source address
-	wg        sync.WaitGroup     // accept loops, connections and sessions
+	conns frontend.Group // listeners, connections and sessions
 }
 
 // connKey is the context key of a connection's *trackedConn.
 type connKey struct{}
 
-// trackedConn is an accepted connection, closed by Close and Shutdown.
-type trackedConn struct {
-	net.Conn
-	used     atomic.Bool // a session was opened
-	spoke    atomic.Bool // the client sent something
-	src      netip.Addr  // the source address it counts against
-	preLogin bool        // counted in Server.preLogin; guarded by Server.mu
-}
-
-// Read notes that the client has spoken.
-func (c *trackedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 && !c.spoke.Load() {
-		c.spoke.Store(true)
-	}
-	return n, err
-}
+// trackedConn is an accepted connection, closed by Close and Shutdown; its
+// Used is set once a session is opened.
+type trackedConn = frontend.Conn
 
 func (srv *Server) init() error {
 	srv.initOnce.Do(func() {
@@ -240,38 +221,11 @@ func (srv *Server) silentTimeout() time.Duration {
 	return min(srv.SilentTimeout, srv.loginTimeout())
 }
 
-// maxPreLoginPerSource is MaxPreLoginPerSource, at most half the connection
-// limit, at least one.
 func (srv *Server) maxPreLoginPerSource() int {
-	n := srv.MaxPreLoginPerSource
-	if n <= 0 {
-		n = DefaultMaxPreLoginPerSource
+	if srv.MaxPreLoginPerSource <= 0 {
+		return DefaultMaxPreLoginPerSource
 	}
-	return max(min(n, srv.maxConnections()/2), 1)
-}
-
-// admitLocked reports whether src may open another connection: below its
-// quota of connections not authenticated, or while more than half of the
-// slots stay free after this one (see the package comment). The caller holds
-// srv.mu and has checked the connection limit.
-func (srv *Server) admitLocked(src netip.Addr) bool {
-	if srv.preLogin[src] < srv.maxPreLoginPerSource() {
-		return true
-	}
-	m := srv.maxConnections()
-	return m-len(srv.conns)-1 >= (m+1)/2
-}
-
-// leavePreLoginLocked stops counting tc as not authenticated. The caller
-// holds srv.mu.
-func (srv *Server) leavePreLoginLocked(tc *trackedConn) {
-	if !tc.preLogin {
-		return
-	}
-	tc.preLogin = false
-	if srv.preLogin[tc.src]--; srv.preLogin[tc.src] <= 0 {
-		delete(srv.preLogin, tc.src)
-	}
+	return srv.MaxPreLoginPerSource
 }
 
 func (srv *Server) loginTimeout() time.Duration {
@@ -279,20 +233,6 @@ func (srv *Server) loginTimeout() time.Duration {
 		return DefaultLoginTimeout
 	}
 	return srv.LoginTimeout
-}
-
-// doneChan returns the channel closed by Close and Shutdown.
-func (srv *Server) doneChan() chan struct{} {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	return srv.doneChanLocked()
-}
-
-func (srv *Server) doneChanLocked() chan struct{} {
-	if srv.done == nil {
-		srv.done = make(chan struct{})
-	}
-	return srv.done
 }
 
 // ListenAndServe listens on srv.Addr (TCP) and serves connections from it.
@@ -316,121 +256,30 @@ func (srv *Server) Serve(l net.Listener) error {
 	if err := srv.init(); err != nil {
 		return err
 	}
-	srv.mu.Lock()
-	if srv.closed {
-		srv.mu.Unlock()
+	lim := frontend.Limits{MaxConnections: srv.maxConnections(), MaxPreLoginPerSource: srv.maxPreLoginPerSource()}
+	err := srv.conns.Serve(l, lim, func(c net.Conn, why frontend.Refusal) {
+		msg := "ssh connection refused: too many connections"
+		if why == frontend.TooManyFromSource {
+			msg += " from the address"
+		}
+		srv.log.Info(msg, "remote", c.RemoteAddr().String())
+	}, srv.serveConn)
+	if errors.Is(err, frontend.ErrClosed) {
 		return ErrServerClosed
 	}
-	if srv.listeners == nil {
-		srv.listeners = map[net.Listener]struct{}{}
-	}
-	srv.listeners[l] = struct{}{}
-	srv.wg.Add(1)
-	done := srv.doneChanLocked()
-	srv.mu.Unlock()
-	defer func() {
-		srv.mu.Lock()
-		delete(srv.listeners, l)
-		srv.mu.Unlock()
-		srv.wg.Done()
-	}()
-
-	var backoff time.Duration
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			select {
-			case <-done:
-				return ErrServerClosed
-			default:
-			}
-			if isTemporary(err) {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-				case <-done:
-					return ErrServerClosed
-				}
-				continue
-			}
-			return fmt.Errorf("sshd: accept: %w", err)
-		}
-		backoff = 0
-		tc := &trackedConn{Conn: c, src: addrPort(c.RemoteAddr()).Addr().WithZone("")}
-		srv.mu.Lock()
-		if srv.closed {
-			srv.mu.Unlock()
-			c.Close()
-			continue
-		}
-		if len(srv.conns) >= srv.maxConnections() {
-			srv.mu.Unlock()
-			srv.log.Info("ssh connection refused: too many connections", "remote", c.RemoteAddr().String())
-			c.Close()
-			continue
-		}
-		if !srv.admitLocked(tc.src) {
-			srv.mu.Unlock()
-			srv.log.Info("ssh connection refused: too many connections from the address", "remote", c.RemoteAddr().String())
-			c.Close()
-			continue
-		}
-		if srv.conns == nil {
-			srv.conns = map[*trackedConn]struct{}{}
-			srv.preLogin = map[netip.Addr]int{}
-		}
-		srv.conns[tc] = struct{}{}
-		srv.preLogin[tc.src]++
-		tc.preLogin = true
-		srv.wg.Add(1)
-		srv.mu.Unlock()
-		go srv.serveConn(tc)
-	}
-}
-
-// isTemporary reports accept errors worth retrying after a pause (out of
-// file descriptors, timeouts).
-func isTemporary(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
+	return fmt.Errorf("sshd: accept: %w", err)
 }
 
 func (srv *Server) serveConn(tc *trackedConn) {
-	defer srv.wg.Done()
 	if !srv.Device.SSHServing() {
 		// "undo stelnet server enable" with no SFTP or SCP server: as from
 		// a device whose SSH port is closed, the connection ends before the
 		// version exchange
 		srv.log.Info("ssh connection refused: the STelnet, SFTP and SCP servers are disabled", "remote", tc.RemoteAddr().String())
-		tc.Close()
-		srv.mu.Lock()
-		delete(srv.conns, tc)
-		srv.leavePreLoginLocked(tc)
-		srv.mu.Unlock()
 		return
 	}
-	silent := time.AfterFunc(srv.silentTimeout(), func() {
-		if !tc.spoke.Load() {
-			tc.Close()
-		}
-	})
-	defer silent.Stop()
-	login := time.AfterFunc(srv.loginTimeout(), func() {
-		if !tc.used.Load() {
-			tc.Close()
-		}
-	})
-	defer login.Stop()
+	defer tc.Watch(srv.silentTimeout(), srv.loginTimeout())()
 	srv.ssh.HandleConn(tc)
-	tc.Close()
-	srv.mu.Lock()
-	delete(srv.conns, tc)
-	srv.leavePreLoginLocked(tc)
-	srv.mu.Unlock()
 }
 
 // checkPassword authenticates one password attempt. A refused attempt waits
@@ -446,9 +295,7 @@ func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 		srv.log.Info("ssh login", "user", ctx.User(), "remote", remote.String())
 		if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
 			// Authenticated: no longer counts against the address's limit.
-			srv.mu.Lock()
-			srv.leavePreLoginLocked(tc)
-			srv.mu.Unlock()
+			srv.conns.LoggedIn(tc)
 		}
 		return true
 	}
@@ -459,7 +306,7 @@ func (srv *Server) checkPassword(ctx ssh.Context, password string) bool {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-		case <-srv.doneChan():
+		case <-srv.conns.Closing():
 		}
 	}
 	return false
@@ -485,13 +332,7 @@ func (srv *Server) refuseByVTY(ctx ssh.Context, user string, remote netip.AddrPo
 }
 
 // addrPort converts a TCP address; other addresses give the zero value.
-func addrPort(a net.Addr) netip.AddrPort {
-	if t, ok := a.(*net.TCPAddr); ok {
-		ap := t.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return netip.AddrPort{}
-}
+func addrPort(a net.Addr) netip.AddrPort { return frontend.AddrPort(a) }
 
 // Close stops accepting, closes every connection (ending their sessions) and
 // waits for the server's goroutines to finish.
@@ -503,43 +344,9 @@ func (srv *Server) Close() error {
 // the device is going away) and waits until the server's goroutines have
 // finished or ctx is done.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.mu.Lock()
-	if !srv.closed {
-		srv.closed = true
-		close(srv.doneChanLocked())
-	}
-	var err error
-	for l := range srv.listeners {
-		if cerr := l.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
-			err = cerr
-		}
-	}
-	for c := range srv.conns {
-		c.Close()
-	}
-	srv.mu.Unlock()
-
-	finished := make(chan struct{})
-	go func() {
-		srv.wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return srv.conns.Shutdown(ctx)
 }
 
-// track registers a session goroutine; it reports false once the server is
-// closed.
-func (srv *Server) track() bool {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if srv.closed {
-		return false
-	}
-	srv.wg.Add(1)
-	return true
-}
+// track registers a session goroutine, which calls srv.conns.Untrack when
+// it ends; it reports false once the server is closed.
+func (srv *Server) track() bool { return srv.conns.Track() }

@@ -9,6 +9,7 @@ import (
 	"github.com/gliderlabs/ssh"
 	"github.com/vrpsim/vrpsim/aaa"
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
 // Messages for a session the device refuses after authentication.
@@ -25,9 +26,9 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	if !srv.track() {
 		return
 	}
-	defer srv.wg.Done()
+	defer srv.conns.Untrack()
 	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
-		tc.used.Store(true)
+		tc.Used.Store(true)
 	}
 	if refusedByVTY(ss) {
 		return
@@ -40,9 +41,9 @@ func (srv *Server) handleSession(ss ssh.Session) {
 	chunks := make(chan []byte)
 	quit := make(chan struct{})
 	defer close(quit)
-	intr := newInterrupter()
-	go pump(ss, chunks, quit, intr)
-	in := &input{chunks: chunks}
+	intr := frontend.NewInterrupter()
+	go frontend.Pump(ss, chunks, quit, intr)
+	in := &frontend.Input{Chunks: chunks}
 
 	if err := srv.Device.CheckStelnet(ss.User()); err != nil {
 		srv.log.Info("ssh session refused", "user", ss.User(), "remote", ss.RemoteAddr().String(), "err", err)
@@ -124,7 +125,7 @@ func (srv *Server) openSession(ss ssh.Session, info vrp.SessionInfo, t vrp.Termi
 // 1 when a command was refused (a line of the output starts with "Error:"),
 // so that scripts can tell; every line runs all the same, as pasted lines
 // would.
-func (srv *Server) serveExec(ss ssh.Session, in *input, info vrp.SessionInfo, command string) {
+func (srv *Server) serveExec(ss ssh.Session, in *frontend.Input, info vrp.SessionInfo, command string) {
 	watch := newErrorWatch(ss)
 	t := &plainTerminal{w: watch, in: in}
 	info.Interactive = false
@@ -138,9 +139,9 @@ func (srv *Server) serveExec(ss ssh.Session, in *input, info vrp.SessionInfo, co
 			ss.Exit(1)
 		}
 	}()
-	in.done = s.Done()
-	in.idle = s.IdleTimeout
-	in.onIdle = s.Timeout
+	in.Done = s.Done()
+	in.Idle = s.IdleTimeout
+	in.OnIdle = s.Timeout
 	for _, line := range strings.Split(command, "\n") {
 		if s.Execute(strings.TrimSuffix(line, "\r")) {
 			return
@@ -150,7 +151,7 @@ func (srv *Server) serveExec(ss ssh.Session, in *input, info vrp.SessionInfo, co
 
 // serveShell serves a shell without a pty ("ssh -T"): the banner and a
 // prompt before each line read from the input, no echo, no paging.
-func (srv *Server) serveShell(ss ssh.Session, in *input, info vrp.SessionInfo) {
+func (srv *Server) serveShell(ss ssh.Session, in *frontend.Input, info vrp.SessionInfo) {
 	t := &plainTerminal{w: ss, in: in}
 	info.Interactive = false
 	s := srv.openSession(ss, info, t)
@@ -158,13 +159,13 @@ func (srv *Server) serveShell(ss ssh.Session, in *input, info vrp.SessionInfo) {
 		return
 	}
 	defer s.Close()
-	in.done = s.Done()
-	in.idle = s.IdleTimeout
-	in.onIdle = s.Timeout
+	in.Done = s.Done()
+	in.Idle = s.IdleTimeout
+	in.OnIdle = s.Timeout
 	io.WriteString(t, s.Banner())
 	for {
 		io.WriteString(t, s.Prompt())
-		line, err := in.readLine()
+		line, err := in.ReadLine()
 		if err != nil {
 			return
 		}
@@ -179,7 +180,7 @@ func (srv *Server) serveShell(ss ssh.Session, in *input, info vrp.SessionInfo) {
 type plainTerminal struct {
 	mu sync.Mutex
 	w  io.Writer
-	in *input // read from the session's goroutine only
+	in *frontend.Input // read from the session's goroutine only
 }
 
 func (t *plainTerminal) Write(p []byte) (int, error) {
@@ -192,7 +193,7 @@ func (t *plainTerminal) Write(p []byte) (int, error) {
 // newline ends the question's line.
 func (t *plainTerminal) ReadLine(prompt string, echo bool) (string, error) {
 	io.WriteString(t, prompt)
-	line, err := t.in.readLine()
+	line, err := t.in.ReadLine()
 	if err != nil {
 		return "", err
 	}
@@ -200,4 +201,4 @@ func (t *plainTerminal) ReadLine(prompt string, echo bool) (string, error) {
 	return line, nil
 }
 
-func (t *plainTerminal) ReadKey() (rune, error) { return t.in.readKey() }
+func (t *plainTerminal) ReadKey() (rune, error) { return t.in.ReadKey() }

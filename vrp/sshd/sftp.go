@@ -30,9 +30,9 @@ func (srv *Server) handleSFTP(ss ssh.Session) {
 	if !srv.track() {
 		return
 	}
-	defer srv.wg.Done()
+	defer srv.conns.Untrack()
 	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
-		tc.used.Store(true)
+		tc.Used.Store(true)
 	}
 	if refusedByVTY(ss) {
 		return

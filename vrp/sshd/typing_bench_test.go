@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
 // typingSessions, typingLines and typingLength shape BenchmarkTypingLongLines:
@@ -195,15 +196,15 @@ func BenchmarkLineDiscipline(b *testing.B) {
 				}
 				close(chunks)
 			}()
-			p := newPtyTerminal(io.Discard, &input{chunks: chunks})
+			p := newPtyTerminal(io.Discard, &frontend.Input{Chunks: chunks})
 			s, err := d.OpenSession(vrp.SessionInfo{Line: vrp.LineVTY, Protocol: "SSH", Interactive: true}, p)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			p.attach(s)
+			p.Attach(s)
 			b.ResetTimer()
-			p.run()
+			p.Run()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/key")
 		})
 	}

@@ -1,40 +1,26 @@
 package telnetd
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/vrpsim/vrpsim/vrp"
-	"github.com/vrpsim/vrpsim/vrp/tty"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
-
-// errIdle ends reading after the session's idle timeout.
-var errIdle = errors.New("telnetd: idle timeout")
 
 // readSize is the most read from the connection at once.
 const readSize = 1024
 
-// Keys the interrupter looks for while a command runs.
-const (
-	keyCtrlC = 0x03
-	keyCtrlK = 0x0b
-)
+// keyCtrlC is what Interrupt Process (IP) stands for in the data.
+const keyCtrlC = 0x03
 
 // conn is one Telnet connection.
 type conn struct {
-	net.Conn
-	flags
-	srv      *Server
-	remote   netip.AddrPort
-	src      netip.Addr
-	preLogin bool // counted in Server.preLogin; guarded by Server.mu
+	*frontend.Conn
+	srv    *Server
+	remote netip.AddrPort
 
 	wmu sync.Mutex // serializes writes: data and negotiation replies
 	neg Negotiator // used by the reader goroutine only
@@ -61,18 +47,7 @@ func (w dataWriter) Write(p []byte) (int, error) {
 // serve runs the connection: negotiation, login, then the CLI until the
 // session ends. done is the server's.
 func (c *conn) serve(done <-chan struct{}) {
-	silent := time.AfterFunc(c.srv.silentTimeout(), func() {
-		if !c.spoke.Load() {
-			c.Close()
-		}
-	})
-	defer silent.Stop()
-	login := time.AfterFunc(c.srv.loginTimeout(), func() {
-		if !c.used.Load() {
-			c.Close()
-		}
-	})
-	defer login.Stop()
+	defer c.Watch(c.srv.silentTimeout(), c.srv.loginTimeout())()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -90,10 +65,9 @@ func (c *conn) serve(done <-chan struct{}) {
 	chunks := make(chan []byte)
 	quit := make(chan struct{})
 	defer close(quit)
-	intr := &interrupter{ch: make(chan struct{}, 1)}
+	intr := frontend.NewInterrupter()
 	go c.read(chunks, quit, intr)
-	in := &input{chunks: chunks}
-	term := &terminal{Terminal: tty.New(in, dataWriter{c}), intr: intr}
+	term := frontend.NewTerminal(&frontend.Input{Chunks: chunks}, dataWriter{c}, intr)
 	defer term.Flush()
 
 	failed := func() error {
@@ -120,25 +94,21 @@ func (c *conn) serve(done <-chan struct{}) {
 	defer s.Close()
 	c.srv.loggedIn(c)
 	c.srv.log().Info("telnet login", "user", s.User(), "remote", c.remote.String())
-	in.done = s.Done()
-	in.idle = s.IdleTimeout
-	in.onIdle = s.Timeout
-	term.sess = s
+	term.Attach(s)
 	io.WriteString(term, s.Banner())
-	term.run()
+	term.Run()
 }
 
 // read copies the connection's data to out in chunks, answering the
 // client's negotiation, until the connection fails or quit is closed; then
 // it closes out. It is the only reader of the connection.
-func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) {
+func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *frontend.Interrupter) {
 	defer close(out)
 	var ps Parser
 	buf := make([]byte, readSize)
 	for {
 		n, err := c.Conn.Read(buf)
 		if n > 0 {
-			c.spoke.Store(true)
 			data, events := ps.Parse(buf[:n], nil)
 			for _, ev := range events {
 				switch ev.Cmd {
@@ -153,7 +123,7 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) 
 				}
 			}
 			if len(data) > 0 {
-				intr.see(data)
+				intr.See(data)
 				select {
 				case out <- data:
 				case <-quit:
@@ -165,112 +135,4 @@ func (c *conn) read(out chan<- []byte, quit <-chan struct{}, intr *interrupter) 
 			return
 		}
 	}
-}
-
-// terminal is the vrp.Terminal of a Telnet session: the tty line
-// discipline, plus the interrupt of a running command (vrp.Interrupter).
-type terminal struct {
-	*tty.Terminal
-	intr *interrupter
-	sess *vrp.Session
-}
-
-// Interrupt reports Ctrl+C or Ctrl+K typed while a command runs.
-func (t *terminal) Interrupt() <-chan struct{} { return t.intr.ch }
-
-// run reads and executes commands until the session ends.
-func (t *terminal) run() {
-	for {
-		line, end, err := t.ReadCommand(t.sess.Prompt(), t.sess)
-		if err != nil {
-			return
-		}
-		switch end {
-		case tty.Cancel:
-			continue
-		case tty.CtrlZ:
-			t.sess.CtrlZ()
-			continue
-		}
-		t.intr.start()
-		exit := t.sess.Execute(line)
-		t.intr.stop()
-		if exit {
-			return
-		}
-	}
-}
-
-// interrupter reports Ctrl+C and Ctrl+K typed while a command runs.
-type interrupter struct {
-	running atomic.Bool
-	ch      chan struct{}
-}
-
-func (i *interrupter) see(data []byte) {
-	if !i.running.Load() {
-		return
-	}
-	if bytes.IndexByte(data, keyCtrlC) >= 0 || bytes.IndexByte(data, keyCtrlK) >= 0 {
-		select {
-		case i.ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (i *interrupter) start() {
-	select {
-	case <-i.ch:
-	default:
-	}
-	i.running.Store(true)
-}
-
-func (i *interrupter) stop() { i.running.Store(false) }
-
-// input is the session's side of the reader: a byte stream with an idle
-// timer, read by the line discipline from the session's goroutine.
-type input struct {
-	chunks <-chan []byte
-	done   <-chan struct{} // the session ended; nil before login
-	idle   func() time.Duration
-	onIdle func()
-
-	pending []byte
-	err     error
-}
-
-func (in *input) Read(p []byte) (int, error) {
-	for len(in.pending) == 0 {
-		if in.err != nil {
-			return 0, in.err
-		}
-		var expired <-chan time.Time
-		if in.idle != nil {
-			if d := in.idle(); d > 0 {
-				t := time.NewTimer(d)
-				defer t.Stop()
-				expired = t.C
-			}
-		}
-		select {
-		case chunk, ok := <-in.chunks:
-			if !ok {
-				in.err = io.EOF
-				continue
-			}
-			in.pending = chunk
-		case <-in.done:
-			in.err = io.EOF
-		case <-expired:
-			in.err = errIdle
-			if in.onIdle != nil {
-				in.onIdle()
-			}
-		}
-	}
-	n := copy(p, in.pending)
-	in.pending = in.pending[n:]
-	return n, nil
 }

@@ -34,12 +34,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vrpsim/vrpsim/vrp"
+	"github.com/vrpsim/vrpsim/vrp/internal/frontend"
 )
 
 // Defaults for the Server's settings (those of vrp/sshd).
@@ -80,13 +78,7 @@ type Server struct {
 	// Logger receives connection and login events; nil discards them.
 	Logger *slog.Logger
 
-	mu        sync.Mutex
-	closed    bool
-	done      chan struct{}
-	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	preLogin  map[netip.Addr]int
-	wg        sync.WaitGroup
+	conns frontend.Group
 }
 
 func (srv *Server) log() *slog.Logger {
@@ -128,18 +120,10 @@ func (srv *Server) maxConnections() int {
 }
 
 func (srv *Server) maxPreLoginPerSource() int {
-	n := srv.MaxPreLoginPerSource
-	if n <= 0 {
-		n = DefaultMaxPreLoginPerSource
+	if srv.MaxPreLoginPerSource <= 0 {
+		return DefaultMaxPreLoginPerSource
 	}
-	return max(min(n, srv.maxConnections()/2), 1)
-}
-
-func (srv *Server) doneChanLocked() chan struct{} {
-	if srv.done == nil {
-		srv.done = make(chan struct{})
-	}
-	return srv.done
+	return srv.MaxPreLoginPerSource
 }
 
 // Serve accepts connections on l and serves each in its own goroutine. It
@@ -151,117 +135,31 @@ func (srv *Server) Serve(l net.Listener) error {
 	if srv.Device == nil {
 		return errors.New("telnetd: Server.Device is nil")
 	}
-	srv.mu.Lock()
-	if srv.closed {
-		srv.mu.Unlock()
+	lim := frontend.Limits{MaxConnections: srv.maxConnections(), MaxPreLoginPerSource: srv.maxPreLoginPerSource()}
+	err := srv.conns.Serve(l, lim, func(c net.Conn, why frontend.Refusal) {
+		msg := "telnet connection refused: too many connections"
+		if why == frontend.TooManyFromSource {
+			msg += " from the address"
+		}
+		srv.log().Info(msg, "remote", c.RemoteAddr().String())
+	}, func(fc *frontend.Conn) {
+		tc := &conn{Conn: fc, srv: srv, remote: frontend.AddrPort(fc.RemoteAddr())}
+		tc.serve(srv.conns.Closing())
+		tc.closeGracefully()
+	})
+	switch {
+	case errors.Is(err, frontend.ErrClosed):
 		return ErrServerClosed
+	case errors.Is(err, net.ErrClosed):
+		return nil
 	}
-	if srv.listeners == nil {
-		srv.listeners = map[net.Listener]struct{}{}
-	}
-	srv.listeners[l] = struct{}{}
-	srv.wg.Add(1)
-	done := srv.doneChanLocked()
-	srv.mu.Unlock()
-	defer func() {
-		srv.mu.Lock()
-		delete(srv.listeners, l)
-		srv.mu.Unlock()
-		srv.wg.Done()
-	}()
-	var backoff time.Duration
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			select {
-			case <-done:
-				return ErrServerClosed
-			default:
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-				case <-done:
-					return ErrServerClosed
-				}
-				continue
-			}
-			return fmt.Errorf("telnetd: accept: %w", err)
-		}
-		backoff = 0
-		tc := &conn{Conn: c, srv: srv, remote: addrPort(c.RemoteAddr())}
-		tc.src = tc.remote.Addr().WithZone("")
-		srv.mu.Lock()
-		switch {
-		case srv.closed:
-			srv.mu.Unlock()
-			c.Close()
-			continue
-		case len(srv.conns) >= srv.maxConnections():
-			srv.mu.Unlock()
-			srv.log().Info("telnet connection refused: too many connections", "remote", c.RemoteAddr().String())
-			c.Close()
-			continue
-		case !srv.admitLocked(tc.src):
-			srv.mu.Unlock()
-			srv.log().Info("telnet connection refused: too many connections from the address", "remote", c.RemoteAddr().String())
-			c.Close()
-			continue
-		}
-		if srv.conns == nil {
-			srv.conns = map[*conn]struct{}{}
-			srv.preLogin = map[netip.Addr]int{}
-		}
-		srv.conns[tc] = struct{}{}
-		srv.preLogin[tc.src]++
-		tc.preLogin = true
-		srv.wg.Add(1)
-		srv.mu.Unlock()
-		go func() {
-			defer srv.wg.Done()
-			tc.serve(done)
-			tc.closeGracefully()
-			srv.mu.Lock()
-			delete(srv.conns, tc)
-			srv.leavePreLoginLocked(tc)
-			srv.mu.Unlock()
-		}()
-	}
-}
-
-// admitLocked reports whether src may open another connection (see the
-// package comment). The caller holds srv.mu.
-func (srv *Server) admitLocked(src netip.Addr) bool {
-	if srv.preLogin[src] < srv.maxPreLoginPerSource() {
-		return true
-	}
-	m := srv.maxConnections()
-	return m-len(srv.conns)-1 >= (m+1)/2
-}
-
-// leavePreLoginLocked stops counting c as not logged in. The caller holds
-// srv.mu.
-func (srv *Server) leavePreLoginLocked(c *conn) {
-	if !c.preLogin {
-		return
-	}
-	c.preLogin = false
-	if srv.preLogin[c.src]--; srv.preLogin[c.src] <= 0 {
-		delete(srv.preLogin, c.src)
-	}
+	return fmt.Errorf("telnetd: accept: %w", err)
 }
 
 // loggedIn notes that c has logged in.
 func (srv *Server) loggedIn(c *conn) {
-	c.used.Store(true)
-	srv.mu.Lock()
-	srv.leavePreLoginLocked(c)
-	srv.mu.Unlock()
+	c.Conn.Used.Store(true)
+	srv.conns.LoggedIn(c.Conn)
 }
 
 // Close stops accepting, closes every connection and waits for the
@@ -272,44 +170,7 @@ func (srv *Server) Close() error { return srv.Shutdown(context.Background()) }
 // sessions) and waits until the server's goroutines have finished or ctx
 // is done.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.mu.Lock()
-	if !srv.closed {
-		srv.closed = true
-		close(srv.doneChanLocked())
-	}
-	for l := range srv.listeners {
-		l.Close()
-	}
-	for c := range srv.conns {
-		c.Close()
-	}
-	srv.mu.Unlock()
-	finished := make(chan struct{})
-	go func() {
-		srv.wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// addrPort converts a TCP address; other addresses give the zero value.
-func addrPort(a net.Addr) netip.AddrPort {
-	if t, ok := a.(*net.TCPAddr); ok {
-		ap := t.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return netip.AddrPort{}
-}
-
-// spoke and used are the conn's flags for the timers.
-type flags struct {
-	spoke atomic.Bool
-	used  atomic.Bool
+	return srv.conns.Shutdown(ctx)
 }
 
 // lingerTimeout bounds how long a closing connection waits for the
@@ -322,7 +183,7 @@ const lingerTimeout = time.Second
 // unread input would send a reset instead, and a reset can destroy the last
 // lines (a refusal's reason) before the client reads them.
 func (c *conn) closeGracefully() {
-	if tcp, ok := c.Conn.(*net.TCPConn); ok {
+	if tcp, ok := c.Conn.Conn.(*net.TCPConn); ok {
 		if tcp.CloseWrite() == nil {
 			tcp.SetReadDeadline(time.Now().Add(lingerTimeout))
 			io.Copy(io.Discard, tcp)

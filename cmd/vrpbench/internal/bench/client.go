@@ -15,10 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/stats"
 )
 
 const clientHelp = `Usage: vrpbench client [flags]   (scripts/bench.sh client [flags])
@@ -182,37 +178,10 @@ type clientResult struct {
 }
 
 func (r clientResult) report(w io.Writer) error {
-	med := func(ss []string) string {
-		xs, _ := stats.Floats(ss)
-		return fmt.Sprintf("%.1f", stats.Median(xs))
-	}
-	best := func(ss []string) string {
-		xs, _ := stats.Floats(ss)
-		_, hi := stats.Range(xs)
-		return fmt.Sprintf("%.1f", hi)
-	}
-	ratio := func(a, b string) string {
-		x, _ := strconv.ParseFloat(a, 64)
-		y, _ := strconv.ParseFloat(b, 64)
-		return stats.Ratio(x, y)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nFTP client throughput, %d MiB binary file, vsftpd on loopback, %s mode, %d run(s), MB/s\n",
+	title := fmt.Sprintf("\nFTP client throughput, %d MiB binary file, vsftpd on loopback, %s mode, %d run(s), MB/s\n",
 		r.opts.size>>20, r.opts.mode(), r.opts.runs)
-	const f = "%-4s %14s %12s %7s   %12s %10s %7s\n"
-	fmt.Fprintf(&b, f, "", "device median", "curl median", "ratio", "device best", "curl best", "ratio")
-	for _, row := range []struct {
-		name      string
-		dev, curl []string
-	}{{"get", r.devGets, r.curlGets}, {"put", r.devPuts, r.curlPuts}} {
-		dm, cm, db, cb := med(row.dev), med(row.curl), best(row.dev), best(row.curl)
-		fmt.Fprintf(&b, f, row.name, dm, cm, ratio(dm, cm), db, cb, ratio(db, cb))
-	}
-	if r.opts.runs < 3 || r.opts.size < gib {
-		b.WriteString("(a short run, below 3 runs of 1 GiB: it checks the benchmark; its figures are not for comparison)\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeComparison(w, title, "curl", r.opts.runs, r.opts.size,
+		rates{devGets: r.devGets, devPuts: r.devPuts, refGets: r.curlGets, refPuts: r.curlPuts})
 }
 
 // RunClient measures the device's FTP client against curl and prints the
@@ -225,12 +194,8 @@ func RunClient(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if os.Geteuid() != 0 {
 		return errors.New("run as root (scripts/ftp-peers.sh provides vsftpd and its user)")
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs("/dev/shm", &st); err != nil {
-		return fmt.Errorf("/dev/shm: %w", err)
-	}
-	if free := int64(st.Bavail) * st.Bsize; free <= 5*o.size {
-		return fmt.Errorf("/dev/shm has %d MiB free; the run needs %d MiB", free>>20, 5*o.size>>20)
+	if err := checkShm(o.size); err != nil {
+		return err
 	}
 	ctx, cancel := withLimit(ctx, o.limit)
 	defer cancel()
@@ -259,22 +224,13 @@ func runClient(ctx context.Context, j *job, o clientOptions) (clientResult, erro
 	if err != nil {
 		return res, err
 	}
-	j.logf("making a random file of %d MiB", o.size>>20)
 	root := j.path("vsftpd")
 	for _, d := range []string{root, j.path("curl")} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return res, err
 		}
 	}
-	chunk, err := randomBytes(min(o.size, 64*mib))
-	if err != nil {
-		return res, err
-	}
-	big := filepath.Join(root, "big.bin")
-	if err := writeRepeated(big, chunk, o.size); err != nil {
-		return res, err
-	}
-	want, err := sha256File(big)
+	want, err := makeBigFile(j, filepath.Join(root, "big.bin"), o.size)
 	if err != nil {
 		return res, err
 	}

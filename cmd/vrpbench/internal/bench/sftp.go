@@ -11,10 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/vrpsim/vrpsim/cmd/vrpbench/internal/bench/stats"
 )
 
 const sftpHelp = `Usage: vrpbench sftp [flags]   (scripts/bench.sh sftp [flags])
@@ -95,37 +91,10 @@ type sftpResult struct {
 }
 
 func (r sftpResult) report(w io.Writer) error {
-	med := func(ss []string) string {
-		xs, _ := stats.Floats(ss)
-		return fmt.Sprintf("%.1f", stats.Median(xs))
-	}
-	best := func(ss []string) string {
-		xs, _ := stats.Floats(ss)
-		_, hi := stats.Range(xs)
-		return fmt.Sprintf("%.1f", hi)
-	}
-	ratio := func(a, b string) string {
-		x, _ := strconv.ParseFloat(a, 64)
-		y, _ := strconv.ParseFloat(b, 64)
-		return stats.Ratio(x, y)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\nSFTP server throughput, %d MiB file, OpenSSH sftp client, %s, loopback, %d run(s), MB/s\n",
+	title := fmt.Sprintf("\nSFTP server throughput, %d MiB file, OpenSSH sftp client, %s, loopback, %d run(s), MB/s\n",
 		r.opts.size>>20, r.opts.cipher, r.opts.runs)
-	const f = "%-4s %14s %15s %7s   %12s %13s %7s\n"
-	fmt.Fprintf(&b, f, "", "device median", "OpenSSH median", "ratio", "device best", "OpenSSH best", "ratio")
-	for _, row := range []struct {
-		name     string
-		dev, ssh []string
-	}{{"get", r.devGets, r.sshGets}, {"put", r.devPuts, r.sshPuts}} {
-		dm, sm, db, sb := med(row.dev), med(row.ssh), best(row.dev), best(row.ssh)
-		fmt.Fprintf(&b, f, row.name, dm, sm, ratio(dm, sm), db, sb, ratio(db, sb))
-	}
-	if r.opts.runs < 3 || r.opts.size < gib {
-		b.WriteString("(a short run, below 3 runs of 1 GiB: it checks the benchmark; its figures are not for comparison)\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeComparison(w, title, "OpenSSH", r.opts.runs, r.opts.size,
+		rates{devGets: r.devGets, devPuts: r.devPuts, refGets: r.sshGets, refPuts: r.sshPuts})
 }
 
 // RunSFTP measures the device's SFTP server against OpenSSH's sftp-server
@@ -143,12 +112,8 @@ func RunSFTP(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 			return fmt.Errorf("%s is missing (Debian's openssh-server)", p)
 		}
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs("/dev/shm", &st); err != nil {
-		return fmt.Errorf("/dev/shm: %w", err)
-	}
-	if free := int64(st.Bavail) * st.Bsize; free <= 5*o.size {
-		return fmt.Errorf("/dev/shm has %d MiB free; the run needs %d MiB", free>>20, 5*o.size>>20)
+	if err := checkShm(o.size); err != nil {
+		return err
 	}
 	ctx, cancel := withLimit(ctx, o.limit)
 	defer cancel()
@@ -207,16 +172,8 @@ func runSFTP(ctx context.Context, j *job, o sftpOptions) (sftpResult, error) {
 			return res, err
 		}
 	}
-	j.logf("making a random file of %d MiB", o.size>>20)
-	chunk, err := randomBytes(min(o.size, 64*mib))
-	if err != nil {
-		return res, err
-	}
 	big := j.path("local", "big.bin")
-	if err := writeRepeated(big, chunk, o.size); err != nil {
-		return res, err
-	}
-	want, err := sha256File(big)
+	want, err := makeBigFile(j, big, o.size)
 	if err != nil {
 		return res, err
 	}

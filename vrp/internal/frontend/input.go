@@ -1,4 +1,4 @@
-package sshd
+package frontend
 
 import (
 	"bytes"
@@ -9,35 +9,36 @@ import (
 	"unicode/utf8"
 )
 
-// errIdle ends reading from a session's input after its idle timeout.
-var errIdle = errors.New("sshd: idle timeout")
+// ErrIdle ends reading from a session's Input after its idle timeout.
+var ErrIdle = errors.New("idle timeout")
 
-// Keys the interrupter looks for.
+// Keys the Interrupter looks for.
 const (
 	keyCtrlC = 0x03
 	keyCtrlK = 0x0b // aborts a connection attempt of the FTP client
 )
 
-// chunkSize is the most a pump reads from the channel at once; it bounds the
-// memory an idle session holds.
-const chunkSize = 1024
+// ChunkSize is the most Pump reads at once; it bounds the memory an idle
+// session holds.
+const ChunkSize = 1024
 
-// maxAnswer bounds a line read without the line editor (exec and shells
+// MaxAnswer bounds a line read without the line editor (exec and shells
 // without a pty); the rest of a longer line is dropped.
-const maxAnswer = 4096
+const MaxAnswer = 4096
 
-// pump copies r to out in chunks until r fails or quit is closed, then closes
-// out. It is the only reader of an SSH channel: the line editor, the pager
-// and question answers all take their bytes from out, in order.
-func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}, intr *interrupter) {
+// Pump copies r to out in chunks until r fails or quit is closed, then closes
+// out; intr sees each chunk. It is the only reader of a session's channel:
+// the line editor, the pager and question answers all take their bytes from
+// out (through an Input), in order.
+func Pump(r io.Reader, out chan<- []byte, quit <-chan struct{}, intr *Interrupter) {
 	defer close(out)
-	buf := make([]byte, chunkSize)
+	buf := make([]byte, ChunkSize)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			chunk := make([]byte, n)
 			copy(chunk, buf[:n])
-			intr.see(chunk)
+			intr.See(chunk)
 			select {
 			case out <- chunk:
 			case <-quit:
@@ -50,18 +51,19 @@ func pump(r io.Reader, out chan<- []byte, quit <-chan struct{}, intr *interrupte
 	}
 }
 
-// interrupter reports Ctrl+C and Ctrl+K typed while a command runs (the
-// session reads no input then), so that a transfer can be aborted. The keys
-// still reach the input: the line they end is discarded afterwards.
-type interrupter struct {
+// Interrupter reports Ctrl+C and Ctrl+K typed while a command runs (the
+// session reads no Input then), so that a transfer can be aborted. The keys
+// still reach the Input: the line they end is discarded afterwards.
+type Interrupter struct {
 	running atomic.Bool
 	ch      chan struct{} // buffered: one pending interrupt
 }
 
-func newInterrupter() *interrupter { return &interrupter{ch: make(chan struct{}, 1)} }
+// NewInterrupter returns an Interrupter, not armed.
+func NewInterrupter() *Interrupter { return &Interrupter{ch: make(chan struct{}, 1)} }
 
-// see is called by the pump with each chunk read from the channel.
-func (i *interrupter) see(chunk []byte) {
+// See is called by the reader with each chunk read from the channel.
+func (i *Interrupter) See(chunk []byte) {
 	if i == nil || !i.running.Load() {
 		return
 	}
@@ -73,8 +75,8 @@ func (i *interrupter) see(chunk []byte) {
 	}
 }
 
-// start arms the interrupter for a command, dropping a stale interrupt.
-func (i *interrupter) start() {
+// Start arms the Interrupter for a command, dropping a stale interrupt.
+func (i *Interrupter) Start() {
 	select {
 	case <-i.ch:
 	default:
@@ -82,19 +84,24 @@ func (i *interrupter) start() {
 	i.running.Store(true)
 }
 
-func (i *interrupter) stop() { i.running.Store(false) }
+// C receives an interrupt typed while the Interrupter was armed.
+func (i *Interrupter) C() <-chan struct{} { return i.ch }
 
-// input is the consumer side of a pump: a byte stream with an idle timer.
-// Its methods are called from the session's goroutine only.
-type input struct {
-	chunks <-chan []byte
-	// done ends reading (the device closed the session); nil until the
+// Stop disarms the Interrupter once the command has ended.
+func (i *Interrupter) Stop() { i.running.Store(false) }
+
+// Input is the consumer side of a reader such as Pump: a byte stream with an
+// idle timer. Its methods are called from the session's goroutine only.
+type Input struct {
+	// Chunks are the bytes read, in order; closed at the end of the input.
+	Chunks <-chan []byte
+	// Done ends reading (the device closed the session); nil until the
 	// session is open.
-	done <-chan struct{}
-	// idle returns the idle timeout (0: none); onIdle runs when it expires,
-	// before reads fail with errIdle.
-	idle   func() time.Duration
-	onIdle func()
+	Done <-chan struct{}
+	// Idle returns the idle timeout (0: none); OnIdle runs when it expires,
+	// before reads fail with ErrIdle.
+	Idle   func() time.Duration
+	OnIdle func()
 
 	pending []byte
 	err     error
@@ -103,20 +110,20 @@ type input struct {
 
 // fill waits for more bytes. It fails for good once the channel reaches EOF,
 // the session ends or it stays idle too long.
-func (in *input) fill() error {
+func (in *Input) fill() error {
 	if in.err != nil {
 		return in.err
 	}
 	var expired <-chan time.Time
-	if in.idle != nil {
-		if d := in.idle(); d > 0 {
+	if in.Idle != nil {
+		if d := in.Idle(); d > 0 {
 			t := time.NewTimer(d)
 			defer t.Stop()
 			expired = t.C
 		}
 	}
 	select {
-	case chunk, ok := <-in.chunks:
+	case chunk, ok := <-in.Chunks:
 		if !ok {
 			in.err = io.EOF
 			return in.err
@@ -127,20 +134,20 @@ func (in *input) fill() error {
 			in.pending = append(in.pending, chunk...)
 		}
 		return nil
-	case <-in.done:
+	case <-in.Done:
 		in.err = io.EOF
 	case <-expired:
-		in.err = errIdle
-		if in.onIdle != nil {
-			in.onIdle()
+		in.err = ErrIdle
+		if in.OnIdle != nil {
+			in.OnIdle()
 		}
 	}
 	return in.err
 }
 
-// Read gives the line discipline of a pty session the bytes of the input as
+// Read gives the line discipline (vrp/tty) the bytes of the Input as
 // they come; it waits as fill does.
-func (in *input) Read(p []byte) (int, error) {
+func (in *Input) Read(p []byte) (int, error) {
 	for len(in.pending) == 0 {
 		if err := in.fill(); err != nil {
 			return 0, err
@@ -156,7 +163,7 @@ func (in *input) Read(p []byte) (int, error) {
 
 // next returns the next byte without consuming it, dropping the '\n' of a
 // "\r\n" pair.
-func (in *input) next() (byte, error) {
+func (in *Input) next() (byte, error) {
 	for {
 		for len(in.pending) == 0 {
 			if err := in.fill(); err != nil {
@@ -173,7 +180,7 @@ func (in *input) next() (byte, error) {
 }
 
 // consume drops n pending bytes.
-func (in *input) consume(n int) {
+func (in *Input) consume(n int) {
 	in.lastCR = n > 0 && in.pending[n-1] == '\r'
 	in.pending = in.pending[n:]
 	if len(in.pending) == 0 {
@@ -181,9 +188,9 @@ func (in *input) consume(n int) {
 	}
 }
 
-// readKey returns one key press for the pager: a byte, or a UTF-8 character.
+// ReadKey returns one key press for the pager: a byte, or a UTF-8 character.
 // It does not decode escape sequences; the pager ignores their bytes.
-func (in *input) readKey() (rune, error) {
+func (in *Input) ReadKey() (rune, error) {
 	c, err := in.next()
 	if err != nil {
 		return 0, err
@@ -203,10 +210,10 @@ func (in *input) readKey() (rune, error) {
 	return r, nil
 }
 
-// readLine reads a line ended by "\n", "\r" or "\r\n" (without the ending),
-// for sessions without a line editor. A line longer than maxAnswer is cut.
+// ReadLine reads a line ended by "\n", "\r" or "\r\n" (without the ending),
+// for sessions without a line editor. A line longer than MaxAnswer is cut.
 // At EOF a partial line is returned with a nil error.
-func (in *input) readLine() (string, error) {
+func (in *Input) ReadLine() (string, error) {
 	var line []byte
 	for {
 		if _, err := in.next(); err != nil {
@@ -219,7 +226,7 @@ func (in *input) readLine() (string, error) {
 		for i < len(in.pending) && in.pending[i] != '\n' && in.pending[i] != '\r' {
 			i++
 		}
-		if room := maxAnswer - len(line); room > 0 {
+		if room := MaxAnswer - len(line); room > 0 {
 			line = append(line, in.pending[:min(i, room)]...)
 		}
 		if i < len(in.pending) {
