@@ -36,6 +36,7 @@ var viewTable = []viewInfo{
 	{name: viewGE, title: "Interface view", noun: "GigabitEthernet interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "GigabitEthernet0/0/0"},
 	{name: viewLoopBack, title: "Interface view", noun: "LoopBack interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "LoopBackN"},
 	{name: viewNULL, title: "Interface view", noun: "NULL interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "NULL0"},
+	{name: viewSwitchPort, title: "Interface view", noun: "switch port interface view (S-series)", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "GigabitEthernet0/0/1"},
 }
 
 // viewOf returns the description of a view.

@@ -91,8 +91,9 @@ func TestViewTable(t *testing.T) {
 		viewUser: "<R1>", viewSystem: "[R1]", viewAAA: "[R1-aaa]", viewVTY: "[R1-ui-vty0-4]",
 		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]", viewSFTP: "sftp-client>",
 		viewGE: "[R1-GigabitEthernet0/0/1]", viewLoopBack: "[R1-LoopBack0]", viewNULL: "[R1-NULL0]",
+		viewSwitchPort: "[R1-XGigabitEthernet0/0/1]",
 	}
-	args := map[string]string{viewGE: "GigabitEthernet0/0/1", viewLoopBack: "LoopBack0", viewNULL: "NULL0"}
+	args := map[string]string{viewGE: "GigabitEthernet0/0/1", viewLoopBack: "LoopBack0", viewNULL: "NULL0", viewSwitchPort: "XGigabitEthernet0/0/1"}
 	for _, v := range viewTable {
 		arg := args[v.name]
 		if arg == "" {
