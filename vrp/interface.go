@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The interfaces of a device: its model's fixed Ethernet ports
@@ -52,8 +53,9 @@ func portsOf(p *Profile) portSet {
 }
 
 // anyModelPorts are the ports of every model: parseIfName reads the names
-// a device wrote itself (a view's argument) with them.
-func anyModelPorts() portSet {
+// a device wrote itself (a view's argument) with them. Built once, never
+// changed.
+var anyModelPorts = sync.OnceValue(func() portSet {
 	all := portSet{}
 	for _, model := range Models() {
 		p, _ := LookupProfile(model)
@@ -66,7 +68,7 @@ func anyModelPorts() portSet {
 		}
 	}
 	return all
-}
+})
 
 // maxLoopBack is the highest LoopBack number.
 const maxLoopBack = 1023
