@@ -12,8 +12,9 @@ packages=(openssh-client openssh-server sshpass expect python3-netmiko python3-p
 	curl lftp tnftp python3-pyftpdlib iproute2 strace podman runc tftpd-hpa
 	chromium)
 # RANCID (TestRANCID) comes without its recommends (a mail server, CVS, a
-# web server), so it has an apt-get line of its own.
-norecommends=(rancid)
+# web server), so it has an apt-get line of its own; Ruby's Net::Telnet
+# (TestOxidizedNetTelnet: Oxidized's telnet input) too.
+norecommends=(rancid ruby ruby-net-telnet)
 
 # install [apt-get flags] -- packages: installs those that are missing. The
 # servers among them (sshd, tftpd-hpa) are not started: a policy-rc.d

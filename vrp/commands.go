@@ -1,6 +1,7 @@
 package vrp
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -11,11 +12,43 @@ import (
 
 type command = cli.Command[*callEnv]
 
-// grammar returns the device's command grammar. It is built once and shared
-// by every device: it is immutable.
-var grammar = sync.OnceValues(func() (*cli.Grammar[*callEnv], error) {
-	return cli.NewGrammar(keywordHelp, sharedParams, commands())
+// grammars are each model's command grammar, by model name. They are
+// built once and shared by every device: they are immutable. The models'
+// grammars differ only in their interfaces' names (the model's ports).
+var grammars = sync.OnceValues(func() (map[string]*cli.Grammar[*callEnv], error) {
+	out := map[string]*cli.Grammar[*callEnv]{}
+	for _, model := range Models() {
+		p, err := LookupProfile(model)
+		if err != nil {
+			return nil, err
+		}
+		g, err := cli.NewGrammar(keywordHelp, sharedParams, commands(portsOf(p)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", model, err)
+		}
+		out[model] = g
+	}
+	return out, nil
 })
+
+// grammarOf returns the command grammar of model p.
+func grammarOf(p *Profile) (*cli.Grammar[*callEnv], error) {
+	gs, err := grammars()
+	if err != nil {
+		return nil, err
+	}
+	return gs[p.Model], nil
+}
+
+// grammar returns the default model's (the AR2220's) command grammar, the
+// one the command reference documents.
+func grammar() (*cli.Grammar[*callEnv], error) {
+	p, err := LookupProfile("")
+	if err != nil {
+		return nil, err
+	}
+	return grammarOf(p)
+}
 
 var (
 	all        = []string{cli.AllViews}
@@ -85,6 +118,7 @@ var keywordHelp = map[string]string{
 	"version":               "Version information",
 	"vty":                   "Virtual terminal interface",
 	"wrong-password":        "Wrong password",
+	"XGigabitEthernet":      "XGigabitEthernet interface",
 	"undo":                  "Negate a command or set its defaults",
 	"none":                  "Login without checking",
 	"rsa":                   "RSA authentication",
@@ -158,12 +192,12 @@ var sharedParams = map[string]*cli.Param{
 	"acl-number":  cli.Integer(2000, 3999, "Basic ACL number"),
 }
 
-// commands declares every command of the device, in the order of the
-// command reference.
-func commands() []*command {
+// commands declares every command of a device with ports ps, in the order
+// of the command reference.
+func commands(ps portSet) []*command {
 	var cmds []*command
 	cmds = append(cmds, systemCommands()...)
-	cmds = append(cmds, displayCommands()...)
+	cmds = append(cmds, displayCommands(ps)...)
 	cmds = append(cmds, configFileCommands()...)
 	cmds = append(cmds, aaaCommands()...)
 	cmds = append(cmds, uiCommands()...)
@@ -171,7 +205,7 @@ func commands() []*command {
 	cmds = append(cmds, telnetCommands()...)
 	cmds = append(cmds, ftpServerCommands()...)
 	cmds = append(cmds, aclCommands()...)
-	cmds = append(cmds, interfaceCommands()...)
+	cmds = append(cmds, interfaceCommands(ps)...)
 	cmds = append(cmds, ftpClientCommands()...)
 	cmds = append(cmds, sftpClientCommands()...)
 	cmds = append(cmds, peerKeyCommands()...)

@@ -27,13 +27,13 @@ type config struct {
 	ftpClient tftpConfig  // ftpclient.go: ftp client-source, the same settings as TFTP's
 }
 
-func newConfig() *config {
+func newConfig(p *Profile) *config {
 	return &config{
 		ftpServer: ftpServerConfig{port: defaultFTPPort, timeout: defaultFTPTimeout, maxSessions: defaultFTPMaxSessions},
 		acls:      aclConfig{},
 		vty:       defaultUI(LineVTY),
 		con:       defaultUI(LineConsole),
-		ifaces:    defaultInterfaces(),
+		ifaces:    defaultInterfaces(p),
 	}
 }
 

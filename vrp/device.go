@@ -155,7 +155,7 @@ func New(opts Options) (*Device, error) {
 	if opts.Sysname == "" {
 		opts.Sysname = profile.Sysname
 	}
-	g, err := grammar()
+	g, err := grammarOf(profile)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ func (d *Device) reset() {
 	d.stopFTP()
 	d.stopTelnet()
 	d.mu.Lock()
-	d.cfg = newConfig()
+	d.cfg = newConfig(d.profile)
 	d.setSysname(d.opts.Sysname)
 	d.users = aaa.New(aopts)
 	d.mu.Unlock()

@@ -7,9 +7,9 @@ import (
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
-// displayCommands are the displays; each renders text a model method
-// prepares.
-func displayCommands() []*command {
+// displayCommands are the displays of a device with ports ps; each renders
+// text a model method prepares.
+func displayCommands(ps portSet) []*command {
 	return []*command{
 		{Views: all, Syntax: "display version", Level: 1, Filter: true, Help: "Display the software version", Run: runDisplayVersion},
 		{Views: all, Syntax: "display clock", Level: 0, Filter: true, Help: "Display the system clock", Run: runDisplayClock},
@@ -17,7 +17,7 @@ func displayCommands() []*command {
 		{Views: all, Syntax: "display this", Level: 2, Filter: true, Help: "Display the configuration of the current view", Run: runDisplayThis},
 		{Views: all, Syntax: "display current-configuration [ all ]", Level: 3, Words: configWords, Filter: true, Help: "Display the running configuration; with all, default lines too", Run: runDisplayCurrentConfiguration},
 		{Views: all, Syntax: "display current-configuration configuration { aaa | interface | user-interface }:section", Level: 3, Words: configWords, Filter: true, Help: "Display a section of the running configuration", Run: runDisplayCurrentConfigurationSection},
-		{Views: all, Syntax: "display current-configuration interface [ " + ifSpec + " ]", Level: 3, Params: interfaceParams, Words: configWords, Filter: true, Help: "Display the configuration of the interfaces, or of one", Run: runDisplayCurrentConfigurationInterface},
+		{Views: all, Syntax: "display current-configuration interface [ " + ifSpecOf(ps) + " ]", Level: 3, Params: interfaceParamsOf(ps), Words: configWords, Filter: true, Help: "Display the configuration of the interfaces, or of one", Run: runDisplayCurrentConfigurationInterface},
 		{Views: all, Syntax: "display saved-configuration", Level: 3, Filter: true, Help: "Display the next startup configuration file", Run: runDisplaySavedConfiguration},
 		{Views: all, Syntax: "display startup", Level: 1, Filter: true, Help: "Display the files used at startup", Run: runDisplayStartup},
 		{Views: all, Syntax: "display history-command", Level: 0, Filter: true, Help: "Display the history commands of the current session", Run: runDisplayHistoryCommand},
@@ -88,7 +88,7 @@ func runDisplayCurrentConfigurationInterface(e *callEnv, c *cli.Call) error {
 	if !e.dev.interfaceExists(n) {
 		return errNoInterface
 	}
-	e.Print(e.dev.renderView(viewFrame{view: ifViews[n.kind], arg: n.String()}))
+	e.Print(e.dev.renderView(viewFrame{view: e.dev.ifView(n), arg: n.String()}))
 	return nil
 }
 

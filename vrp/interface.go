@@ -7,10 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// The interfaces of the AR2220: three GigabitEthernet ports, NULL0 and the
-// LoopBack interfaces the user creates. Their addresses are modelled only:
+// The interfaces of a device: its model's fixed Ethernet ports
+// (Profile.Ports: the AR2220's three routed GigabitEthernet ports, the
+// S5720's 24 GigabitEthernet and 4 XGigabitEthernet switch ports), NULL0
+// and the LoopBack interfaces the user creates. Their addresses are
+// modelled only:
 // the device shows them, and checks them against each other, but listens on
 // none of them (its services listen where the process was told to: --ssh,
 // ftp server-source, the lab file).
@@ -20,15 +24,51 @@ type ifKind int
 
 const (
 	ifGE ifKind = iota
+	ifXGE
 	ifLoopBack
 	ifNULL
 )
 
 // ifTypeNames are the interface types' names as the device spells them.
-var ifTypeNames = [...]string{ifGE: "GigabitEthernet", ifLoopBack: "LoopBack", ifNULL: "NULL"}
+var ifTypeNames = [...]string{ifGE: "GigabitEthernet", ifXGE: "XGigabitEthernet", ifLoopBack: "LoopBack", ifNULL: "NULL"}
 
-// geNumbers are the AR2220's GigabitEthernet ports.
-var geNumbers = []string{"0/0/0", "0/0/1", "0/0/2"}
+// isPort reports whether the type is an Ethernet port's.
+func (k ifKind) isPort() bool { return k == ifGE || k == ifXGE }
+
+// portSet is a model's fixed Ethernet ports: their numbers ("0/0/1") by
+// type, in order.
+type portSet map[ifKind][]string
+
+// portsOf returns a profile's ports by type.
+func portsOf(p *Profile) portSet {
+	ps := portSet{}
+	for _, name := range p.Ports {
+		for _, k := range []ifKind{ifGE, ifXGE} {
+			if number, ok := strings.CutPrefix(name, ifTypeNames[k]); ok {
+				ps[k] = append(ps[k], number)
+			}
+		}
+	}
+	return ps
+}
+
+// anyModelPorts are the ports of every model: parseIfName reads the names
+// a device wrote itself (a view's argument) with them. Built once, never
+// changed.
+var anyModelPorts = sync.OnceValue(func() portSet {
+	all := portSet{}
+	for _, model := range Models() {
+		p, _ := LookupProfile(model)
+		for k, numbers := range portsOf(p) {
+			for _, n := range numbers {
+				if !slices.Contains(all[k], n) {
+					all[k] = append(all[k], n)
+				}
+			}
+		}
+	}
+	return all
+})
 
 // maxLoopBack is the highest LoopBack number.
 const maxLoopBack = 1023
@@ -49,6 +89,19 @@ func (n ifName) compare(o ifName) int {
 	if n.kind != o.kind {
 		return int(n.kind) - int(o.kind)
 	}
+	return n.compareNumber(o)
+}
+
+// compareListed orders interfaces as the interface displays list them: by
+// the type's name (XGigabitEthernet after NULL), then number.
+func (n ifName) compareListed(o ifName) int {
+	if c := strings.Compare(ifTypeNames[n.kind], ifTypeNames[o.kind]); c != 0 {
+		return c
+	}
+	return n.compareNumber(o)
+}
+
+func (n ifName) compareNumber(o ifName) int {
 	a, b := strings.Split(n.number, "/"), strings.Split(o.number, "/")
 	for i := range min(len(a), len(b)) {
 		x, _ := strconv.Atoi(a[i])
@@ -61,7 +114,7 @@ func (n ifName) compare(o ifName) int {
 }
 
 // ifKindOf returns the type whose name starts with prefix (any case), as
-// VRP abbreviates interface types: "g", "Gig", "lo", "nu".
+// VRP abbreviates interface types: "g", "Gig", "x", "lo", "nu".
 func ifKindOf(prefix string) (ifKind, bool) {
 	if prefix == "" {
 		return 0, false
@@ -74,12 +127,12 @@ func ifKindOf(prefix string) (ifKind, bool) {
 	return 0, false
 }
 
-// validIfNumber reports whether number names an interface of kind the
-// device has or can create.
-func validIfNumber(kind ifKind, number string) bool {
+// valid reports whether number names an interface of kind that a device
+// with ports ps has or can create.
+func (ps portSet) valid(kind ifKind, number string) bool {
 	switch kind {
-	case ifGE:
-		return slices.Contains(geNumbers, number)
+	case ifGE, ifXGE:
+		return slices.Contains(ps[kind], number)
 	case ifLoopBack:
 		if number == "" || len(number) > 4 || strings.TrimLeft(number, "0123456789") != "" {
 			return false
@@ -91,24 +144,30 @@ func validIfNumber(kind ifKind, number string) bool {
 	}
 }
 
-// parseIfName reads an interface name typed as one word, its type
-// abbreviated or not, in any case: "GigabitEthernet0/0/1", "g0/0/1",
-// "LoopBack0", "lo0", "NULL0".
-func parseIfName(word string) (ifName, bool) {
+// parse reads an interface name typed as one word, its type abbreviated
+// or not, in any case: "GigabitEthernet0/0/1", "g0/0/1", "LoopBack0",
+// "lo0", "NULL0"; a port must be one of ps.
+func (ps portSet) parse(word string) (ifName, bool) {
 	i := strings.IndexAny(word, "0123456789")
 	if i <= 0 {
 		return ifName{}, false
 	}
 	kind, ok := ifKindOf(word[:i])
-	if !ok || !validIfNumber(kind, word[i:]) {
+	if !ok || !ps.valid(kind, word[i:]) {
 		return ifName{}, false
 	}
 	return ifName{kind: kind, number: word[i:]}, true
 }
 
+// parseIfName reads a name the device wrote (a view's argument, see
+// anyModelPorts); what a user types is read by the grammar's parameters,
+// with the device's own ports.
+func parseIfName(word string) (ifName, bool) { return anyModelPorts().parse(word) }
+
 // iface is one interface's configuration.
 type iface struct {
 	name        ifName
+	switchport  bool         // a layer 2 port (S-series): no ip address
 	addr        netip.Prefix // ip address; invalid when none
 	shutdown    bool
 	description string
@@ -117,20 +176,31 @@ type iface struct {
 // ifaceConfig is the interfaces, by name.
 type ifaceConfig map[ifName]iface
 
-// defaultInterfaces are the interfaces of a device fresh from the factory.
-func defaultInterfaces() ifaceConfig {
+// defaultInterfaces are the interfaces of a device of model p fresh from
+// the factory: its ports (switch ports on an S-series) and NULL0.
+func defaultInterfaces(p *Profile) ifaceConfig {
 	c := ifaceConfig{}
-	for _, n := range geNumbers {
-		c[ifName{kind: ifGE, number: n}] = iface{name: ifName{kind: ifGE, number: n}}
+	for kind, numbers := range portsOf(p) {
+		for _, number := range numbers {
+			n := ifName{kind: kind, number: number}
+			c[n] = iface{name: n, switchport: p.Switch}
+		}
 	}
 	c[ifName{kind: ifNULL, number: "0"}] = iface{name: ifName{kind: ifNULL, number: "0"}}
 	return c
 }
 
-// sorted returns the interfaces in the device's order.
+// sorted returns the interfaces in the configuration's order.
 func (c ifaceConfig) sorted() []iface {
 	out := slices.Collect(maps.Values(c))
 	slices.SortFunc(out, func(a, b iface) int { return a.name.compare(b.name) })
+	return out
+}
+
+// listed returns the interfaces in the displays' order.
+func (c ifaceConfig) listed() []iface {
+	out := slices.Collect(maps.Values(c))
+	slices.SortFunc(out, func(a, b iface) int { return a.name.compareListed(b.name) })
 	return out
 }
 
@@ -190,15 +260,18 @@ const (
 )
 
 // states returns an interface's physical and protocol states. The
-// GigabitEthernet ports are taken to be cabled: physically up unless shut
-// down, their IP protocol up once they have an address. LoopBack and NULL
-// interfaces are always up, their protocol "spoofing" as on the device.
+// Ethernet ports are taken to be cabled: physically up unless shut down;
+// a routed port's IP protocol is up once it has an address, a switch
+// port's protocol with its link. LoopBack and NULL interfaces are always
+// up, their protocol "spoofing" as on the device.
 func (f iface) states() (phy, proto string) {
 	switch {
-	case f.name.kind != ifGE:
+	case !f.name.kind.isPort():
 		return stateUp, stateSpoofing
 	case f.shutdown:
 		return stateAdminDown, stateDown
+	case f.switchport:
+		return stateUp, stateUp
 	case f.addr.IsValid():
 		return stateUp, stateUp
 	default:
@@ -219,16 +292,22 @@ func (c ifaceConfig) briefText() string {
 		"(d): Dampening Suppressed\n" +
 		"InUti/OutUti: input utility/output utility\n")
 	fmt.Fprintf(&b, "%-28s%-6s%-8s%6s%7s%11s%11s\n", "Interface", "PHY", "Protocol", "InUti", "OutUti", "inErrors", "outErrors")
-	for _, f := range c.sorted() {
+	for _, f := range c.listed() {
 		phy, proto := f.states()
 		fmt.Fprintf(&b, "%-28s%-6s%-8s%6s%7s%11d%11d\n", f.name, phy, proto, "0%", "0%", 0, 0)
 	}
 	return b.String()
 }
 
-// ipBriefText is display ip interface brief's answer.
+// ipBriefText is display ip interface brief's answer: the interfaces that
+// can take an address (not the switch ports).
 func (c ifaceConfig) ipBriefText() string {
-	list := c.sorted()
+	var list []iface
+	for _, f := range c.listed() {
+		if !f.switchport {
+			list = append(list, f)
+		}
+	}
 	var up, upProto int
 	for _, f := range list {
 		phy, proto := f.states()
@@ -284,26 +363,41 @@ func (f iface) detailText(up, now string) string {
 	fmt.Fprintf(&b, "Line protocol current state : %s\n", lp)
 	desc := f.description
 	if desc == "" {
-		desc = "HUAWEI, AR Series, " + f.name.String() + " Interface"
+		series := "AR"
+		if f.switchport {
+			series = "S"
+		}
+		desc = "HUAWEI, " + series + " Series, " + f.name.String() + " Interface"
 	}
 	fmt.Fprintf(&b, "Description:%s\n", desc)
-	b.WriteString("Route Port,The Maximum Transmit Unit is 1500\n")
-	if f.addr.IsValid() {
-		fmt.Fprintf(&b, "Internet Address is %s\n", f.addr)
-	} else {
-		b.WriteString("Internet protocol processing : disabled\n")
+	switch {
+	case f.switchport:
+		b.WriteString("Switch Port, PVID :    1, TPID : 8100(Hex), The Maximum Frame Length is 9216\n")
+	default:
+		b.WriteString("Route Port,The Maximum Transmit Unit is 1500\n")
+		if f.addr.IsValid() {
+			fmt.Fprintf(&b, "Internet Address is %s\n", f.addr)
+		} else {
+			b.WriteString("Internet protocol processing : disabled\n")
+		}
 	}
-	if f.name.kind == ifGE {
+	if f.name.kind.isPort() {
 		// one address per port, the same on every device (no device
-		// identity is modelled)
-		port := f.name.number[strings.LastIndexByte(f.name.number, '/')+1:]
-		fmt.Fprintf(&b, "IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is 00e0-fc00-000%s\n", port)
+		// identity is modelled): the port's number, XGigabitEthernet's
+		// from 0x100
+		port, _ := strconv.Atoi(f.name.number[strings.LastIndexByte(f.name.number, '/')+1:])
+		mode, speed := "COMMON COPPER", 1000
+		if f.name.kind == ifXGE {
+			port += 0x100
+			mode, speed = "COMMON FIBER", 10000
+		}
+		fmt.Fprintf(&b, "IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is 00e0-fc00-%04x\n", port)
 		fmt.Fprintf(&b, "Last physical up time   : %s\n", up)
 		fmt.Fprintf(&b, "Current system time: %s\n", now)
-		b.WriteString("Port Mode: COMMON COPPER\n" +
-			"Speed : 1000,  Loopback: NONE\n" +
-			"Duplex: FULL,  Negotiation: ENABLE\n" +
-			"Mdi   : AUTO\n")
+		fmt.Fprintf(&b, "Port Mode: %s\n"+
+			"Speed : %d,  Loopback: NONE\n"+
+			"Duplex: FULL,  Negotiation: ENABLE\n"+
+			"Mdi   : AUTO\n", mode, speed)
 	}
 	return b.String()
 }
@@ -324,7 +418,7 @@ func (c ifaceConfig) checkAddress(name ifName, p netip.Prefix) error {
 	if p.Bits() == 0 || a[0] == 0 || a[0] == 127 || a[0] >= 224 {
 		return errAddrInvalid
 	}
-	if name.kind == ifGE && p.Bits() == 32 {
+	if name.kind.isPort() && p.Bits() == 32 {
 		return errAddrInvalid
 	}
 	if p.Bits() <= 30 {

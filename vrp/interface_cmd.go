@@ -1,84 +1,139 @@
 package vrp
 
 import (
+	"fmt"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/vrpsim/vrpsim/vrp/cli"
 )
 
 // The interface views: one per interface type, so that each offers the
-// commands the device has for that type (a LoopBack cannot be shut down).
-// Their argument is the interface's name.
+// commands the device has for that type (a LoopBack cannot be shut down),
+// and one for the S-series' layer 2 ports (no ip address). Their argument
+// is the interface's name.
 const (
-	viewGE       = "interface-ge"
-	viewLoopBack = "interface-loopback"
-	viewNULL     = "interface-null"
+	viewGE         = "interface-ge"
+	viewSwitchPort = "interface-switchport"
+	viewLoopBack   = "interface-loopback"
+	viewNULL       = "interface-null"
 )
 
-// ifViews maps an interface type to its view.
-var ifViews = [...]string{ifGE: viewGE, ifLoopBack: viewLoopBack, ifNULL: viewNULL}
+// ifView is the view of interface n on the device.
+func (d *Device) ifView(n ifName) string {
+	switch {
+	case n.kind == ifLoopBack:
+		return viewLoopBack
+	case n.kind == ifNULL:
+		return viewNULL
+	case d.profile.Switch:
+		return viewSwitchPort
+	}
+	return viewGE
+}
 
-// ifSpec is the syntax of an interface name: one word ("g0/0/1",
-// "LoopBack0"), or the type and the number apart ("GigabitEthernet 0/0/1").
-const ifSpec = "{ <if-name> | GigabitEthernet <ge-number> | LoopBack <loopback-number> | NULL <null-number> }"
+// ifSpecOf is the syntax of an interface name on a device with ports ps:
+// one word ("g0/0/1", "LoopBack0"), or the type and the number apart
+// ("GigabitEthernet 0/0/1"); XGigabitEthernet when ps has such ports.
+func ifSpecOf(ps portSet) string {
+	spec := "{ <if-name> | GigabitEthernet <ge-number>"
+	if len(ps[ifXGE]) > 0 {
+		spec += " | XGigabitEthernet <xge-number>"
+	}
+	return spec + " | LoopBack <loopback-number> | NULL <null-number> }"
+}
 
-// interfaceParams are the parameters of the interface commands.
-var interfaceParams = map[string]*cli.Param{
-	// A name typed as one word; "?" lists the types instead.
-	"if-name": {Token: "INTERFACE", Help: "Interface type and number", Hidden: true, Valid: func(w string) bool {
-		_, ok := parseIfName(w)
-		return ok
-	}},
-	"loopback-name": {Token: "INTERFACE", Help: "LoopBack interface", Hidden: true, Valid: func(w string) bool {
-		n, ok := parseIfName(w)
-		return ok && n.kind == ifLoopBack
-	}},
-	"ge-number": {Token: "<0-0>/<0-0>/<0-2>", Help: "GigabitEthernet interface number", Valid: func(w string) bool {
-		return validIfNumber(ifGE, w)
-	}},
-	"loopback-number": cli.Integer(0, maxLoopBack, "LoopBack interface number"),
-	"null-number":     cli.Integer(0, 0, "NULL interface number"),
-	"ip-address":      cli.IPv4("IP address"),
-	"mask": {Token: "IP_ADDR<X.X.X.X>", Help: "IP address mask", Valid: func(w string) bool {
-		_, ok := maskBits(w)
-		return ok && cli.IPv4("").Valid(w)
-	}},
-	"mask-length":      cli.Integer(0, 32, "Length of IP address mask"),
-	"description-text": cli.String(1, maxDescription, "Description of the interface"),
+// portToken is how "?" shows the numbers of ports: "<0-0>/<0-0>/<1-24>",
+// each part's range.
+func portToken(numbers []string) string {
+	var lo, hi []int
+	for _, n := range numbers {
+		for i, part := range strings.Split(n, "/") {
+			v, _ := strconv.Atoi(part)
+			if i == len(lo) {
+				lo, hi = append(lo, v), append(hi, v)
+			}
+			lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+		}
+	}
+	parts := make([]string, len(lo))
+	for i := range lo {
+		parts[i] = fmt.Sprintf("<%d-%d>", lo[i], hi[i])
+	}
+	return strings.Join(parts, "/")
+}
+
+// interfaceParamsOf are the parameters of the interface commands on a
+// device with ports ps.
+func interfaceParamsOf(ps portSet) map[string]*cli.Param {
+	params := map[string]*cli.Param{
+		// A name typed as one word; "?" lists the types instead.
+		"if-name": {Token: "INTERFACE", Help: "Interface type and number", Hidden: true, Valid: func(w string) bool {
+			_, ok := ps.parse(w)
+			return ok
+		}},
+		"loopback-name": {Token: "INTERFACE", Help: "LoopBack interface", Hidden: true, Valid: func(w string) bool {
+			n, ok := ps.parse(w)
+			return ok && n.kind == ifLoopBack
+		}},
+		"ge-number": {Token: portToken(ps[ifGE]), Help: "GigabitEthernet interface number", Valid: func(w string) bool {
+			return ps.valid(ifGE, w)
+		}},
+		"loopback-number": cli.Integer(0, maxLoopBack, "LoopBack interface number"),
+		"null-number":     cli.Integer(0, 0, "NULL interface number"),
+		"ip-address":      cli.IPv4("IP address"),
+		"mask": {Token: "IP_ADDR<X.X.X.X>", Help: "IP address mask", Valid: func(w string) bool {
+			_, ok := maskBits(w)
+			return ok && cli.IPv4("").Valid(w)
+		}},
+		"mask-length":      cli.Integer(0, 32, "Length of IP address mask"),
+		"description-text": cli.String(1, maxDescription, "Description of the interface"),
+	}
+	if len(ps[ifXGE]) > 0 {
+		params["xge-number"] = &cli.Param{Token: portToken(ps[ifXGE]), Help: "XGigabitEthernet interface number", Valid: func(w string) bool {
+			return ps.valid(ifXGE, w)
+		}}
+	}
+	return params
 }
 
 // interfaceWords is the help of the interface commands' keywords.
 var interfaceWords = map[string]string{
-	"interface":       "Specify the interface configuration view",
-	"GigabitEthernet": "GigabitEthernet interface",
-	"LoopBack":        "LoopBack interface",
-	"NULL":            "NULL interface",
-	"ip":              "Specify IP configurations for the system",
-	"address":         "Assign an IP address to this interface",
-	"shutdown":        "Shut down this interface",
-	"description":     "Describe the interface",
+	"interface":        "Specify the interface configuration view",
+	"GigabitEthernet":  "GigabitEthernet interface",
+	"XGigabitEthernet": "XGigabitEthernet interface",
+	"LoopBack":         "LoopBack interface",
+	"NULL":             "NULL interface",
+	"ip":               "Specify IP configurations for the system",
+	"address":          "Assign an IP address to this interface",
+	"shutdown":         "Shut down this interface",
+	"description":      "Describe the interface",
 }
 
 // displayWords is the help of the keywords of the interface displays.
 var displayWords = map[string]string{
-	"interface":       "Interface status and configuration information",
-	"ip":              "IP information",
-	"GigabitEthernet": "GigabitEthernet interface",
-	"LoopBack":        "LoopBack interface",
-	"NULL":            "NULL interface",
-	"brief":           "Brief information of status and configuration for interface(s)",
+	"interface":        "Interface status and configuration information",
+	"ip":               "IP information",
+	"GigabitEthernet":  "GigabitEthernet interface",
+	"XGigabitEthernet": "XGigabitEthernet interface",
+	"LoopBack":         "LoopBack interface",
+	"NULL":             "NULL interface",
+	"brief":            "Brief information of status and configuration for interface(s)",
 }
 
-func interfaceCommands() []*command {
-	p, w, dw := interfaceParams, interfaceWords, displayWords
+// interfaceCommands are the interface commands of a device with ports ps.
+func interfaceCommands(ps portSet) []*command {
+	p, w, dw, ifSpec := interfaceParamsOf(ps), interfaceWords, displayWords, ifSpecOf(ps)
 	addrViews := []string{viewGE, viewLoopBack}
+	portViews := []string{viewGE, viewSwitchPort}
 	return []*command{
 		{Views: systemView, Syntax: "interface " + ifSpec, Level: 2, Params: p, Words: w, Help: "Enter an interface's view; create a LoopBack interface", Run: runInterface,
 			Undo: "undo interface { <loopback-name> | LoopBack <loopback-number> }", RunUndo: runUndoInterface},
 		{Views: addrViews, Syntax: "ip address <ip-address> { <mask> | <mask-length> }", Level: 2, Params: p, Words: w, Help: "Set the interface's IP address (modelled: the device does not listen on it)", Run: runIPAddress,
 			Undo: "undo ip address [ <ip-address> { <mask> | <mask-length> } ]", RunUndo: runUndoIPAddress},
-		{Views: []string{viewGE}, Syntax: "shutdown", Level: 2, Words: w, Help: "Shut the interface down", Run: runShutdown, Undo: "undo shutdown", RunUndo: runUndoShutdown},
-		{Views: []string{viewGE, viewLoopBack, viewNULL}, Syntax: "description <description-text> &<1-121>", Level: 2, Params: p, Words: w, Help: "Describe the interface", Run: runDescription, Undo: "undo description", RunUndo: runUndoDescription},
+		{Views: portViews, Syntax: "shutdown", Level: 2, Words: w, Help: "Shut the interface down", Run: runShutdown, Undo: "undo shutdown", RunUndo: runUndoShutdown},
+		{Views: []string{viewGE, viewSwitchPort, viewLoopBack, viewNULL}, Syntax: "description <description-text> &<1-121>", Level: 2, Params: p, Words: w, Help: "Describe the interface", Run: runDescription, Undo: "undo description", RunUndo: runUndoDescription},
 		{Views: all, Syntax: "display interface brief", Level: 1, Words: dw, Filter: true, Help: "Display the interfaces' states", Run: runDisplayInterfaceBrief},
 		{Views: all, Syntax: "display ip interface brief", Level: 1, Words: dw, Filter: true, Help: "Display the interfaces' addresses and states", Run: runDisplayIPInterfaceBrief},
 		{Views: all, Syntax: "display interface [ " + ifSpec + " ]", Level: 1, Params: p, Words: dw, Filter: true, Help: "Display an interface, or every interface", Run: runDisplayInterface},
@@ -96,6 +151,8 @@ func ifNameOf(c *cli.Call) (ifName, bool) {
 	switch {
 	case c.Has("gigabitethernet"):
 		return ifName{kind: ifGE, number: c.Value("ge-number")}, true
+	case c.Has("xgigabitethernet"):
+		return ifName{kind: ifXGE, number: c.Value("xge-number")}, true
 	case c.Has("loopback"):
 		return ifName{kind: ifLoopBack, number: c.Value("loopback-number")}, true
 	case c.Has("null"):
@@ -115,7 +172,7 @@ func runInterface(e *callEnv, c *cli.Call) error {
 	if err := e.dev.enterInterface(n); err != nil {
 		return err
 	}
-	e.enter(ifViews[n.kind], n.String())
+	e.enter(e.dev.ifView(n), n.String())
 	return nil
 }
 
@@ -191,7 +248,7 @@ func runDisplayInterface(e *callEnv, c *cli.Call) error {
 	up, now := e.dev.boot.Format(clockLayout), e.dev.now().Format(clockLayout)
 	n, one := ifNameOf(c)
 	if !one {
-		for i, f := range ifs.sorted() {
+		for i, f := range ifs.listed() {
 			if i > 0 {
 				e.Print("\n")
 			}

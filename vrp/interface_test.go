@@ -3,11 +3,21 @@ package vrp
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vrpsim/vrpsim/aaa"
+	"github.com/vrpsim/vrpsim/flash"
 )
 
 // TestParseIfName: interface names as one word, abbreviated and in any
 // case, as VRP takes them; numbers the AR2220 does not have are refused.
 func TestParseIfName(t *testing.T) {
+	ar, err := LookupProfile(ModelAR2220)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := portsOf(ar)
 	for _, tc := range []struct {
 		word, want string
 	}{
@@ -16,6 +26,7 @@ func TestParseIfName(t *testing.T) {
 		{"g0/0/2", "GigabitEthernet0/0/2"},
 		{"GE0/0/0", ""}, // not a prefix of GigabitEthernet
 		{"g0/0/3", ""},
+		{"x0/0/1", ""}, // the S5720's uplink
 		{"g0/0", ""},
 		{"LoopBack0", "LoopBack0"},
 		{"lo1023", "LoopBack1023"},
@@ -29,13 +40,13 @@ func TestParseIfName(t *testing.T) {
 		{"0/0/0", ""},
 		{"", ""},
 	} {
-		n, ok := parseIfName(tc.word)
+		n, ok := ps.parse(tc.word)
 		got := ""
 		if ok {
 			got = n.String()
 		}
 		if got != tc.want {
-			t.Errorf("parseIfName(%q) = %q, want %q", tc.word, got, tc.want)
+			t.Errorf("parse(%q) = %q, want %q", tc.word, got, tc.want)
 		}
 	}
 }
@@ -65,21 +76,49 @@ func TestMaskBits(t *testing.T) {
 	}
 }
 
+// TestParseIfNameS5720: the S5720's ports, GigabitEthernet0/0/1-24 and
+// XGigabitEthernet0/0/1-4; not the AR2220's GigabitEthernet0/0/0.
+func TestParseIfNameS5720(t *testing.T) {
+	s, err := LookupProfile(ModelS5720)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := portsOf(s)
+	for word, want := range map[string]string{
+		"g0/0/1": "GigabitEthernet0/0/1", "GigabitEthernet0/0/24": "GigabitEthernet0/0/24",
+		"x0/0/1": "XGigabitEthernet0/0/1", "XGigabitEthernet0/0/4": "XGigabitEthernet0/0/4", "xg0/0/2": "XGigabitEthernet0/0/2",
+		"g0/0/0": "", "g0/0/25": "", "x0/0/5": "", "x0/0/0": "", "lo3": "LoopBack3",
+	} {
+		n, ok := ps.parse(word)
+		got := ""
+		if ok {
+			got = n.String()
+		}
+		if got != want {
+			t.Errorf("parse(%q) = %q, want %q", word, got, want)
+		}
+	}
+	if got, want := portToken(ps[ifGE]), "<0-0>/<0-0>/<1-24>"; got != want {
+		t.Errorf("GigabitEthernet numbers %q, want %q", got, want)
+	}
+}
+
 // FuzzParseIfName: a name the parser takes names an interface the device
 // can have, and its canonical spelling reads back as the same interface.
 func FuzzParseIfName(f *testing.F) {
-	for _, s := range []string{"g0/0/1", "GigabitEthernet0/0/2", "lo7", "NULL0", "x", "", "l", "0"} {
+	for _, s := range []string{"g0/0/1", "GigabitEthernet0/0/2", "lo7", "NULL0", "x", "", "l", "0", "x0/0/4", "g0/0/24"} {
 		f.Add(s)
 	}
+	ps := anyModelPorts()
 	f.Fuzz(func(t *testing.T, word string) {
-		n, ok := parseIfName(word)
+		n, ok := ps.parse(word)
 		if !ok {
 			return
 		}
-		if !validIfNumber(n.kind, n.number) {
+		if !ps.valid(n.kind, n.number) {
 			t.Fatalf("%q: parsed to %v, which the device cannot have", word, n)
 		}
-		back, ok := parseIfName(n.String())
+		back, ok := ps.parse(n.String())
 		if !ok || back != n {
 			t.Fatalf("%q: %v does not read back (%v, %v)", word, n, back, ok)
 		}
@@ -109,5 +148,44 @@ func TestInterfaceTab(t *testing.T) {
 		if got := s.Complete(tc.line); got != tc.want {
 			t.Errorf("Tab after %q = %q, want %q", tc.line, got, tc.want)
 		}
+	}
+}
+
+// TestS5720InterfacesReplay: the S5720's interface sections (its switch
+// ports, an XGigabitEthernet uplink) replay to the same configuration,
+// and an ip address under a switch port does not replay: the port takes
+// none.
+func TestS5720InterfacesReplay(t *testing.T) {
+	d := newModelDevice(t, ModelS5720)
+	run(t, d, "system-view", "interface g0/0/24", "description to PC24", "shutdown", "quit",
+		"interface XGigabitEthernet 0/0/1", "description uplink", "quit", "interface lo0", "ip address 10.1.1.1 32")
+	first := d.render(sectionAll)
+	for _, want := range []string{"interface GigabitEthernet0/0/24\n description to PC24\n shutdown\n#\n",
+		"interface XGigabitEthernet0/0/1\n description uplink\n#\n"} {
+		if !strings.Contains(first, want) {
+			t.Fatalf("the configuration lacks %q:\n%s", want, first)
+		}
+	}
+	boot := func(config string) *Device {
+		d, err := New(Options{Flash: flash.NewMemory(flash.Options{Clock: func() time.Time { return testClock }}), Model: ModelS5720,
+			DefaultConfig: config, Now: func() time.Time { return testClock }, AAA: aaa.Options{KDF: cheapKDF, Now: func() time.Time { return testClock }}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	d2 := boot(first)
+	if err := d2.BootError(); err != nil {
+		t.Fatalf("boot: %v", err)
+	}
+	if diff := cmp.Diff(first, d2.render(sectionAll)); diff != "" {
+		t.Errorf("render -> replay -> render differs (-first +second):\n%s", diff)
+	}
+	bad := strings.Replace(first, " description to PC24\n", " description to PC24\n ip address 10.0.0.1 255.255.255.0\n", 1)
+	d3 := boot(bad)
+	log := strings.Join(d3.Log(), "\n")
+	if !strings.Contains(log, "RESTORE_FAIL") || strings.Contains(d3.render(sectionAll), "10.0.0.1") {
+		t.Errorf("an ip address under a switch port replayed; log:\n%s", log)
 	}
 }

@@ -9,7 +9,8 @@ import (
 // Profile is a device model: the texts in which models differ where
 // people and tools read them (display version, the save dialogue, the dir
 // header, the hardware displays). A device's model is fixed when it is
-// created (Options.Model); the grammar is the same for every model.
+// created (Options.Model); the grammar is the same for every model but
+// for the interface names, which are its Ports' (see grammars).
 type Profile struct {
 	// Model is the name the device is chosen by (--model, the lab file's
 	// model:): "AR2220", "S5720".

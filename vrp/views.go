@@ -38,6 +38,7 @@ var viewTable = []viewInfo{
 	{name: viewPeerKey, title: "Public key view", noun: "peer public key view", prompt: "[%s-%s-public-key]", returns: true, section: sectionGlobal, sample: "rsa"},
 	{name: viewKeyCode, title: "Public key code view", noun: "public key code view", prompt: "[%s-%s-key-code]", returns: true, section: sectionGlobal, sample: "rsa"},
 	{name: viewNULL, title: "Interface view", noun: "NULL interface view", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "NULL0"},
+	{name: viewSwitchPort, title: "Interface view", noun: "switch port interface view (S-series)", prompt: "[%s-%s]", returns: true, section: sectionInterface, sample: "GigabitEthernet0/0/1"},
 }
 
 // viewOf returns the description of a view.

@@ -92,9 +92,10 @@ func TestViewTable(t *testing.T) {
 		viewConsole: "[R1-ui-console0]", viewACL: "[R1-acl-basic-2000]", viewFTP: "[R1-ftp]", viewSFTP: "sftp-client>",
 		viewGE: "[R1-GigabitEthernet0/0/1]", viewLoopBack: "[R1-LoopBack0]", viewNULL: "[R1-NULL0]",
 		viewPeerKey: "[R1-rsa-public-key]", viewKeyCode: "[R1-ecc-key-code]",
+		viewSwitchPort: "[R1-XGigabitEthernet0/0/1]",
 	}
 	args := map[string]string{viewGE: "GigabitEthernet0/0/1", viewLoopBack: "LoopBack0", viewNULL: "NULL0",
-		viewPeerKey: "rsa", viewKeyCode: "ecc"}
+		viewPeerKey: "rsa", viewKeyCode: "ecc", viewSwitchPort: "XGigabitEthernet0/0/1"}
 	for _, v := range viewTable {
 		arg := args[v.name]
 		if arg == "" {

@@ -47,6 +47,12 @@ return
 // port. It returns the device and the Telnet server's address.
 func newDevice(t testing.TB, config string, configure ...func(*Server)) (*vrp.Device, string) {
 	t.Helper()
+	return newModelDevice(t, "", config, configure...)
+}
+
+// newModelDevice is newDevice for a device model ("" is the AR2220).
+func newModelDevice(t testing.TB, model, config string, configure ...func(*Server)) (*vrp.Device, string) {
+	t.Helper()
 	srv := &Server{FailureDelay: -1}
 	for _, f := range configure {
 		f(srv)
@@ -54,6 +60,7 @@ func newDevice(t testing.TB, config string, configure ...func(*Server)) (*vrp.De
 	ready := make(chan struct{})
 	served := make(chan error, 1)
 	d, err := vrp.New(vrp.Options{
+		Model:         model,
 		Flash:         flash.NewMemory(flash.Options{Clock: func() time.Time { return testClock }}),
 		Now:           func() time.Time { return testClock },
 		DefaultConfig: config,
