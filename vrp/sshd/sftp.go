@@ -55,7 +55,9 @@ func (srv *Server) handleSFTP(ss ssh.Session) {
 		},
 	}
 	h := sftp.Handlers{FileGet: fsys, FilePut: fsys, FileCmd: fsys, FileList: fsys}
-	rs := sftp.NewRequestServer(ss, h)
+	// sftpLimits tells OpenSSH's sftp to read and write up to sftpMaxData
+	// at a time (32 KiB without it): the request server reads that much.
+	rs := sftp.NewRequestServer(newSFTPLimits(ss), h, sftp.WithRSMaxTxPacket(sftpMaxData))
 	err = rs.Serve()
 	// Not rs.Close: it would close the channel before the exit status.
 	if err != nil && !errors.Is(err, io.EOF) {
