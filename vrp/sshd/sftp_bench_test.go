@@ -83,22 +83,26 @@ func BenchmarkSFTPOpenSSH(b *testing.B) {
 			b.Fatalf("sftp -b %q: status %d\n%s%s", cmd, status, out, errOut)
 		}
 	}
-	// The server's CPU time per MB (the client runs in processes of its
-	// own) is a steadier figure than the rate on a shared machine.
-	cpu := func() time.Duration {
+	// The server's CPU time and page faults per MB (the client runs in
+	// processes of its own) are steadier figures than the rate on a
+	// shared machine.
+	usage := func() (time.Duration, int64) {
 		var ru syscall.Rusage
 		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 			b.Fatal(err)
 		}
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt
 	}
 	run := func(b *testing.B, cmd string) {
 		b.SetBytes(size)
-		start := cpu()
+		cpu0, flt0 := usage()
 		for b.Loop() {
 			session(b, cmd)
 		}
-		b.ReportMetric(float64(cpu()-start)/float64(time.Millisecond)/float64(b.N)/(size/1e6), "server-cpu-ms/MB")
+		cpu, flt := usage()
+		mb := float64(b.N) * size / 1e6
+		b.ReportMetric(float64(cpu-cpu0)/float64(time.Millisecond)/mb, "server-cpu-ms/MB")
+		b.ReportMetric(float64(flt-flt0)/mb, "server-faults/MB")
 	}
 	session(b, "put "+src+" /big.bin")
 	b.Run("put", func(b *testing.B) { run(b, "put "+src+" /big.bin") })
