@@ -55,7 +55,14 @@ func (srv *Server) handleSFTP(ss ssh.Session) {
 		},
 	}
 	h := sftp.Handlers{FileGet: fsys, FilePut: fsys, FileCmd: fsys, FileList: fsys}
-	rs := sftp.NewRequestServer(ss, h)
+	// sftpLimits tells OpenSSH's sftp to read and write up to sftpMaxData
+	// at a time (32 KiB without it): the request server reads that much.
+	// Its allocator reuses the buffers of packets (256 KiB each) instead
+	// of allocating them for every packet: the garbage collector and the
+	// page faults of fresh memory cost more than the transfer itself. The
+	// pages, as many as requests in flight, are kept until the session
+	// ends; upload.WriteAt copies what it keeps.
+	rs := sftp.NewRequestServer(newSFTPLimits(ss), h, sftp.WithRSMaxTxPacket(sftpMaxData), sftp.WithRSAllocator())
 	err = rs.Serve()
 	// Not rs.Close: it would close the channel before the exit status.
 	if err != nil && !errors.Is(err, io.EOF) {
