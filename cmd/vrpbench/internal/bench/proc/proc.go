@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Dir reads the /proc tree it holds (a Linux procfs, or a copy of its files).
@@ -110,6 +111,13 @@ func (d Dir) Stat(pid int) (Stat, error) {
 	return ParseStat(b)
 }
 
+// ended reports whether err says the process has ended: its directory is
+// gone (ENOENT), or it went between opening one of its files and reading it
+// (ESRCH, which procfs returns then).
+func ended(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+}
+
 // Parents maps each process ID under the tree to its parent's. Processes
 // that end while it reads are left out.
 func (d Dir) Parents() (map[int]int, error) {
@@ -124,7 +132,7 @@ func (d Dir) Parents() (map[int]int, error) {
 			continue // not a process: /proc/self, /proc/sys, ...
 		}
 		s, err := d.Stat(pid)
-		if errors.Is(err, fs.ErrNotExist) {
+		if ended(err) {
 			continue // ended meanwhile
 		}
 		if err != nil {
@@ -211,7 +219,7 @@ func (d Dir) Memory(pids ...int) (Memory, error) {
 	var sum Memory
 	for _, pid := range pids {
 		b, err := fs.ReadFile(d.fsys, strconv.Itoa(pid)+"/smaps_rollup")
-		if errors.Is(err, fs.ErrNotExist) {
+		if ended(err) {
 			continue
 		}
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -149,5 +150,41 @@ func TestVmRSS(t *testing.T) {
 func TestSeconds(t *testing.T) {
 	if got := Seconds(250); got != 2.5 {
 		t.Errorf("Seconds(250) = %v, want 2.5", got)
+	}
+}
+
+// vanishingFS is testdata/proc where reading the files of some processes
+// fails as procfs fails for a process that ended after the file was
+// opened: ESRCH, not ENOENT.
+type vanishingFS struct {
+	fs.FS
+	gone map[string]bool // process IDs
+}
+
+func (v vanishingFS) Open(name string) (fs.File, error) {
+	if pid, _, ok := strings.Cut(name, "/"); ok && v.gone[pid] {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: syscall.ESRCH}
+	}
+	return v.FS.Open(name)
+}
+
+// TestProcessEndsWhileRead: a process that ends between being listed and
+// its files being read (ESRCH) is left out, as one whose directory is gone
+// (the benchmark's memory test of vsftpd's 400 processes met it).
+func TestProcessEndsWhileRead(t *testing.T) {
+	d := Dir{fsys: vanishingFS{FS: os.DirFS("testdata/proc"), gone: map[string]bool{"700": true, "502": true}}}
+	parents, err := d.Parents()
+	if err != nil {
+		t.Fatalf("Parents: %v", err)
+	}
+	if _, ok := parents[700]; ok {
+		t.Errorf("Parents lists process 700, which ended")
+	}
+	got, err := d.Memory(501, 502)
+	if err != nil {
+		t.Fatalf("Memory: %v", err)
+	}
+	if want := (Memory{PSS: 350, RSS: 1688, Processes: 1}); got != want {
+		t.Errorf("Memory(501, 502) = %+v, want %+v", got, want)
 	}
 }
