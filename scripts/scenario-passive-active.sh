@@ -69,8 +69,12 @@ tshark -r "$cap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
 
 # payload_on SRC DST DPORT: bytes the connection SRC -> DST:DPORT carried (both ways).
 payload_on() {
+	# Retransmitted segments (a busy machine retransmits even on loopback)
+	# carry no new bytes: count each direction up to its highest relative
+	# sequence number instead of summing segment lengths.
 	tshark -r "$cap" -Y "ip.addr == $1 && ip.addr == $2 && tcp.port == $3 && tcp.len > 0" \
-		-T fields -e tcp.len | awk '{ s += $1 } END { print s + 0 }'
+		-T fields -e ip.src -e tcp.seq -e tcp.len |
+		awk '{ if ($2 + $3 > top[$1]) top[$1] = $2 + $3 } END { s = 0; for (d in top) s += top[d] - 1; print s }'
 }
 say
 grep -q " $r2:[0-9]* -> $r1:$pasv_port\$" "$scenario_work/syns.txt" ||
