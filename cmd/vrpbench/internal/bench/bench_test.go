@@ -73,8 +73,8 @@ func TestParseClientFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := clientOptions{size: 64 * mib, runs: 1, active: true, limit: time.Hour}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(clientOptions{})); diff != "" {
+	want := clientOptions{transferOptions: transferOptions{size: 64 * mib, runs: 1, limit: time.Hour, quick: true}, active: true}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(clientOptions{}, transferOptions{})); diff != "" {
 		t.Errorf("parseClientFlags (-want +got):\n%s", diff)
 	}
 }

@@ -57,43 +57,21 @@ Flags:
 
 // clientOptions are the parameters of RunClient.
 type clientOptions struct {
-	size   int64
-	runs   int
+	transferOptions
 	active bool
-	limit  time.Duration
-	keep   bool
 }
 
 func parseClientFlags(args []string, stderr io.Writer) (clientOptions, error) {
-	o := clientOptions{size: gib}
+	o := clientOptions{transferOptions: transferOptions{size: gib}}
 	fl := flag.NewFlagSet("vrpbench client", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, clientHelp); fl.PrintDefaults() }
-	quick := fl.Bool("quick", false, "a quick check: 64MiB, 1 run")
-	fl.Var(sizeFlag{&o.size}, "size", "`SIZE` of the file (KiB, MiB, GiB; at most 1040MiB, the flash holds one copy)")
-	fl.IntVar(&o.runs, "runs", 3, "runs")
+	o.declare(fl)
 	fl.BoolVar(&o.active, "active", false, "active mode (PORT) instead of passive (PASV), for both")
-	fl.DurationVar(&o.limit, "time-limit", time.Hour, "stop the run when it takes longer")
-	fl.BoolVar(&o.keep, "keep", false, "leave the work directory in /dev/shm for inspection")
 	if err := parseFlags(fl, args); err != nil {
 		return o, err
 	}
-	if *quick {
-		if !isSet(fl, "size") {
-			o.size = 64 * mib
-		}
-		if !isSet(fl, "runs") {
-			o.runs = 1
-		}
-	}
-	switch {
-	case o.runs < 1:
-		return o, fmt.Errorf("%w: -runs takes a positive number", errUsage)
-	case o.size > 1040*mib:
-		// The device's flash holds 1,090,732 KB (an AR2220's): one copy.
-		return o, fmt.Errorf("%w: -size is at most 1040MiB (the flash holds one copy)", errUsage)
-	}
-	return o, nil
+	return o, o.check(fl)
 }
 
 // clientMode names the FTP mode of a run.
@@ -339,4 +317,43 @@ func sha256File(path string) (string, error) {
 		return "", fmt.Errorf("reading %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// transferOptions are the settings the client and sftp benchmarks share:
+// one file moved both ways, runs times, against a peer.
+type transferOptions struct {
+	size  int64
+	runs  int
+	limit time.Duration
+	keep  bool
+	quick bool
+}
+
+// declare defines the shared flags on fl.
+func (t *transferOptions) declare(fl *flag.FlagSet) {
+	fl.BoolVar(&t.quick, "quick", false, "a quick check: 64MiB, 1 run")
+	fl.Var(sizeFlag{&t.size}, "size", "`SIZE` of the file (KiB, MiB, GiB; at most 1040MiB, the flash holds one copy)")
+	fl.IntVar(&t.runs, "runs", 3, "runs")
+	fl.DurationVar(&t.limit, "time-limit", time.Hour, "stop the run when it takes longer")
+	fl.BoolVar(&t.keep, "keep", false, "leave the work directory in /dev/shm for inspection")
+}
+
+// check applies -quick to what fl left unset and refuses impossible values.
+func (t *transferOptions) check(fl *flag.FlagSet) error {
+	if t.quick {
+		if !isSet(fl, "size") {
+			t.size = 64 * mib
+		}
+		if !isSet(fl, "runs") {
+			t.runs = 1
+		}
+	}
+	switch {
+	case t.runs < 1:
+		return fmt.Errorf("%w: -runs takes a positive number", errUsage)
+	case t.size > 1040*mib:
+		// The device's flash holds 1,090,732 KB (an AR2220's): one copy.
+		return fmt.Errorf("%w: -size is at most 1040MiB (the flash holds one copy)", errUsage)
+	}
+	return nil
 }

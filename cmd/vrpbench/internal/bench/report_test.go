@@ -128,7 +128,7 @@ notes:
 }
 
 func TestClientReport(t *testing.T) {
-	res := clientResult{opts: clientOptions{size: gib, runs: 4},
+	res := clientResult{opts: clientOptions{transferOptions: transferOptions{size: gib, runs: 4}},
 		devGets: []string{"671.1", "700.0", "650.3", "690.0"}, curlGets: []string{"572.0", "600.0", "610.0", "590.0"},
 		devPuts: []string{"1001.6", "990.0", "995.0", "1010.0"}, curlPuts: []string{"954.6", "0.0", "900.0", "980.0"}}
 	var b strings.Builder
@@ -144,7 +144,7 @@ put           998.3        927.3    1.08         1010.0      980.0    1.03
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
-	res.opts = clientOptions{size: 64 * mib, runs: 1, active: true}
+	res.opts = clientOptions{transferOptions: transferOptions{size: 64 * mib, runs: 1}, active: true}
 	res.devGets, res.curlGets, res.devPuts, res.curlPuts = []string{"10.0"}, []string{"0.0"}, []string{"5.0"}, []string{"4.0"}
 	b.Reset()
 	if err := res.report(&b); err != nil {

@@ -44,40 +44,24 @@ Flags:
 
 // sftpOptions are the parameters of RunSFTP.
 type sftpOptions struct {
-	size   int64
-	runs   int
+	transferOptions
 	cipher string
-	limit  time.Duration
-	keep   bool
 }
 
 func parseSFTPFlags(args []string, stderr io.Writer) (sftpOptions, error) {
-	o := sftpOptions{size: gib}
+	o := sftpOptions{transferOptions: transferOptions{size: gib}}
 	fl := flag.NewFlagSet("vrpbench sftp", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, sftpHelp); fl.PrintDefaults() }
-	quick := fl.Bool("quick", false, "a quick check: 64MiB, 1 run")
-	fl.Var(sizeFlag{&o.size}, "size", "`SIZE` of the file (KiB, MiB, GiB; at most 1040MiB, the flash holds one copy)")
-	fl.IntVar(&o.runs, "runs", 3, "runs")
+	o.declare(fl)
 	fl.StringVar(&o.cipher, "cipher", "aes128-gcm@openssh.com", "the SSH `CIPHER` of both (ssh -c)")
-	fl.DurationVar(&o.limit, "time-limit", time.Hour, "stop the run when it takes longer")
-	fl.BoolVar(&o.keep, "keep", false, "leave the work directory in /dev/shm for inspection")
 	if err := parseFlags(fl, args); err != nil {
 		return o, err
 	}
-	if *quick {
-		if !isSet(fl, "size") {
-			o.size = 64 * mib
-		}
-		if !isSet(fl, "runs") {
-			o.runs = 1
-		}
+	if err := o.check(fl); err != nil {
+		return o, err
 	}
 	switch {
-	case o.runs < 1:
-		return o, fmt.Errorf("%w: -runs takes a positive number", errUsage)
-	case o.size > 1040*mib:
-		return o, fmt.Errorf("%w: -size is at most 1040MiB (the flash holds one copy)", errUsage)
 	case o.cipher == "" || strings.ContainsAny(o.cipher, " ,"):
 		return o, fmt.Errorf("%w: -cipher takes one cipher name", errUsage)
 	}

@@ -22,7 +22,7 @@ func TestParseSFTPFlags(t *testing.T) {
 }
 
 func TestSFTPReport(t *testing.T) {
-	r := sftpResult{opts: sftpOptions{size: gib, runs: 3, cipher: "aes128-gcm@openssh.com"},
+	r := sftpResult{opts: sftpOptions{transferOptions: transferOptions{size: gib, runs: 3}, cipher: "aes128-gcm@openssh.com"},
 		devGets: []string{"400.0", "500.0", "450.0"}, devPuts: []string{"300.0", "350.0", "320.0"},
 		sshGets: []string{"500.0", "500.0", "600.0"}, sshPuts: []string{"400.0", "320.0", "300.0"}}
 	var b strings.Builder
