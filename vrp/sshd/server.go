@@ -115,6 +115,8 @@ type Server struct {
 
 	rsa atomic.Pointer[rsaHostKey] // the signer of the device's RSA key pair, made once per key
 
+	paceStall time.Duration // pacedStall when 0; tests set it
+
 	initOnce sync.Once
 	initErr  error
 	ssh      *ssh.Server
@@ -166,7 +168,7 @@ func (srv *Server) init() error {
 			PasswordHandler: srv.checkPassword,
 			ConnCallback: func(ctx ssh.Context, c net.Conn) net.Conn {
 				ctx.SetValue(connKey{}, c)
-				return c
+				return newBatchConn(c)
 			},
 			ServerConfigCallback: func(ctx ssh.Context) *gossh.ServerConfig {
 				cfg := &gossh.ServerConfig{
@@ -190,7 +192,7 @@ func (srv *Server) init() error {
 			ConnectionFailedCallback: func(c net.Conn, err error) {
 				srv.log.Debug("ssh handshake failed", "remote", c.RemoteAddr().String(), "err", err)
 			},
-			ChannelHandlers:   map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+			ChannelHandlers:   map[string]ssh.ChannelHandler{"session": srv.pacedSessionHandler},
 			SubsystemHandlers: map[string]ssh.SubsystemHandler{"sftp": srv.handleSFTP},
 		}
 	})
