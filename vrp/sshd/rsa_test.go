@@ -64,3 +64,26 @@ func TestOpenSSHRSAHostKey(t *testing.T) {
 		t.Error("answering n replaced the key pair")
 	}
 }
+
+// TestOpenSSHCiphers: OpenSSH's ssh with its default ciphers gets
+// aes128-ctr, as from a VRP device, and one that offers only
+// chacha20-poly1305@openssh.com finds no cipher in common.
+func TestOpenSSHCiphers(t *testing.T) {
+	sshpass := tool(t, "/usr/bin/sshpass")
+	tool(t, "/usr/bin/ssh")
+	_, addr := startServer(t, newDevice(t))
+	port := portOf(t, addr)
+	ssh := func(more ...string) (string, int) {
+		args := append([]string{"-p", adminPassword, "ssh", "-v"}, sshArgs(port, "/dev/null", more...)...)
+		out, errOut, status := command(t, "", sshpass, append(args, "admin@127.0.0.1", "display clock")...)
+		return out + errOut, status
+	}
+	out, status := ssh()
+	if status != 0 || !strings.Contains(out, "kex: server->client cipher: aes128-ctr ") || !strings.Contains(out, "kex: client->server cipher: aes128-ctr ") {
+		t.Errorf("default ciphers: status %d, want aes128-ctr both ways:\n%s", status, out)
+	}
+	out, status = ssh("-c", "chacha20-poly1305@openssh.com")
+	if status == 0 || !strings.Contains(out, "no matching cipher found") {
+		t.Errorf("chacha20-poly1305 only: status %d, want no matching cipher:\n%s", status, out)
+	}
+}
