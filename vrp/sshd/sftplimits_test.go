@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // sftpPacket is an SFTP packet: its type and the bytes after the type.
@@ -69,28 +70,7 @@ func TestSFTPLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	in, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := s.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RequestSubsystem("sftp"); err != nil {
-		t.Fatal(err)
-	}
-	send := func(p sftpPacket) {
-		t.Helper()
-		if _, err := in.Write(p.bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	send, out := sftpStream(t, c)
 	exchange := func(p sftpPacket) sftpPacket {
 		t.Helper()
 		send(p)
@@ -155,6 +135,33 @@ func TestSFTPLimits(t *testing.T) {
 	if got := readFlash(t, d.Flash(), "flash:/backup/big.bin"); !bytes.Equal(got, up) {
 		t.Errorf("flash:/backup/big.bin has %d bytes, not the %d written", len(got), len(up))
 	}
+}
+
+// sftpStream opens the sftp subsystem on c: send writes a packet to the
+// server, out is what the server sends. The session ends with the test.
+func sftpStream(t *testing.T, c *gossh.Client) (send func(sftpPacket), out io.Reader) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	in, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = s.StdoutPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RequestSubsystem("sftp"); err != nil {
+		t.Fatal(err)
+	}
+	return func(p sftpPacket) {
+		t.Helper()
+		if _, err := in.Write(p.bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}, out
 }
 
 // cutString splits an SFTP string off b.

@@ -295,28 +295,7 @@ func TestPacedDownload(t *testing.T) {
 	}
 	c := gossh.NewClient(conn, chans, reqs)
 	defer c.Close()
-	s, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	in, err := s.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := s.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RequestSubsystem("sftp"); err != nil {
-		t.Fatal(err)
-	}
-	send := func(p sftpPacket) {
-		t.Helper()
-		if _, err := in.Write(p.bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	send, out := sftpStream(t, c)
 	send(sftpPacket{1, fields(uint32(3))})
 	readSFTPPacket(t, out)
 	send(sftpPacket{3, fields(uint32(1), "/big.bin", uint32(1), uint32(0))})
