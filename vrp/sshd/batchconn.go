@@ -7,7 +7,7 @@ import (
 )
 
 // batchConn sends what is written to it from a goroutine of its own, many
-// SSH packets in one write to the socket.
+// SSH packets in one write to the socket, and reads many at a time.
 //
 // golang.org/x/crypto/ssh writes every packet (at most 32 KiB of channel
 // data with OpenSSH's client) with a write system call of its own, and
@@ -21,8 +21,19 @@ import (
 // A write error is returned by the next Write and every one after it.
 // Close sends what is buffered (waiting at most batchCloseWait for a
 // client that does not read) before closing the connection.
+//
+// Reads go the same way: x/crypto/ssh reads a packet in two or three calls
+// (its buffer holds 4 KiB); batchConn reads up to readBufSize at a time
+// into a buffer of reads, which it holds only while part of it is left to
+// hand out, so that an idle connection holds none.
 type batchConn struct {
 	net.Conn
+
+	// Read side: one reader at a time (x/crypto/ssh's read loop).
+	reads *readBufs
+	rbuf  *[]byte // the buffer holding ahead, nil when none is left
+	ahead []byte  // bytes read and not yet handed out
+	rerr  error   // the error of the read that filled rbuf, for after ahead
 
 	mu      sync.Mutex
 	cond    sync.Cond // signals a change of buf, err or closing
@@ -43,11 +54,50 @@ const (
 	batchCloseWait = 5 * time.Second
 )
 
-func newBatchConn(c net.Conn) *batchConn {
-	b := &batchConn{Conn: c, done: make(chan struct{}), closeWait: batchCloseWait}
+// readBufSize is the size of the buffers of reads: two packets of
+// 32 KiB of data.
+const readBufSize = 64 << 10
+
+// readBufs are the buffers of reads of a server's connections.
+type readBufs struct{ pool sync.Pool }
+
+func (r *readBufs) get() *[]byte {
+	if b, ok := r.pool.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, readBufSize)
+	return &b
+}
+
+func (r *readBufs) put(b *[]byte) { r.pool.Put(b) }
+
+func newBatchConn(c net.Conn, reads *readBufs) *batchConn {
+	b := &batchConn{Conn: c, reads: reads, done: make(chan struct{}), closeWait: batchCloseWait}
 	b.cond.L = &b.mu
 	go b.send()
 	return b
+}
+
+// Read hands out what an earlier read left, else reads: straight into p
+// when p is as large as a buffer of reads, else into one.
+func (b *batchConn) Read(p []byte) (int, error) {
+	if len(b.ahead) == 0 {
+		if len(p) >= readBufSize {
+			return b.Conn.Read(p)
+		}
+		b.rbuf = b.reads.get()
+		n, err := b.Conn.Read(*b.rbuf)
+		b.ahead, b.rerr = (*b.rbuf)[:n], err
+	}
+	n := copy(p, b.ahead)
+	b.ahead = b.ahead[n:]
+	if len(b.ahead) > 0 {
+		return n, nil
+	}
+	b.reads.put(b.rbuf)
+	err := b.rerr
+	b.rbuf, b.ahead, b.rerr = nil, nil, nil
+	return n, err
 }
 
 // Write buffers p and returns at once, unless batchMax bytes wait.

@@ -43,7 +43,7 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 // is still buffered before it closes.
 func TestBatchConn(t *testing.T) {
 	client, server := tcpPair(t)
-	b := newBatchConn(server)
+	b := newBatchConn(server, new(readBufs))
 	got := make(chan []byte)
 	go func() {
 		all, err := io.ReadAll(client)
@@ -78,7 +78,7 @@ func TestBatchConn(t *testing.T) {
 func TestBatchConnUnreadPeer(t *testing.T) {
 	server, peer := net.Pipe() // a pipe takes nothing until read
 	defer peer.Close()
-	b := newBatchConn(server)
+	b := newBatchConn(server, new(readBufs))
 	b.closeWait = 20 * time.Millisecond
 	if _, err := b.Write(make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestBatchConnUnreadPeer(t *testing.T) {
 // error, now and after.
 func TestBatchConnWriteError(t *testing.T) {
 	client, server := tcpPair(t)
-	b := newBatchConn(server)
+	b := newBatchConn(server, new(readBufs))
 	defer b.Close()
 	client.Close()
 	var err error
@@ -113,5 +113,51 @@ func TestBatchConnWriteError(t *testing.T) {
 	}
 	if _, again := b.Write([]byte("x")); !errors.Is(again, err) {
 		t.Errorf("the next Write: %v, want the first error %v", again, err)
+	}
+}
+
+// TestBatchConnRead: reads of every size, smaller and larger than a buffer
+// of reads, get the peer's bytes whole and in order, and the connection
+// holds a buffer of reads only while part of one is left.
+func TestBatchConnRead(t *testing.T) {
+	client, server := tcpPair(t)
+	b := newBatchConn(server, new(readBufs))
+	defer b.Close()
+	want := make([]byte, 4<<20)
+	rand.NewChaCha8([32]byte{2}).Read(want)
+	go func() {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for rest := want; len(rest) > 0; {
+			p := rest[:min(len(rest), rng.IntN(100000)+1)]
+			rest = rest[len(p):]
+			if _, err := client.Write(p); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+		client.Close()
+	}()
+	rng := rand.New(rand.NewPCG(5, 6))
+	sizes := []int{1, 5, 4096, readBufSize - 1, readBufSize, 100000}
+	var got []byte
+	for {
+		p := make([]byte, sizes[rng.IntN(len(sizes))])
+		n, err := b.Read(p)
+		got = append(got, p[:n]...)
+		if (len(b.ahead) > 0) != (b.rbuf != nil) {
+			t.Fatalf("after a read: %d bytes ahead, buffer held %v", len(b.ahead), b.rbuf != nil)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("read %d bytes, not the %d sent", len(got), len(want))
+	}
+	if b.rbuf != nil {
+		t.Error("a buffer of reads is held at the end of the stream")
 	}
 }

@@ -116,6 +116,7 @@ type Server struct {
 	rsa atomic.Pointer[rsaHostKey] // the signer of the device's RSA key pair, made once per key
 
 	paceStall time.Duration // pacedStall when 0; tests set it
+	reads     readBufs      // the buffers of reads of the connections
 
 	initOnce sync.Once
 	initErr  error
@@ -181,7 +182,7 @@ func (srv *Server) init() error {
 			PasswordHandler: srv.checkPassword,
 			ConnCallback: func(ctx ssh.Context, c net.Conn) net.Conn {
 				ctx.SetValue(connKey{}, c)
-				return newBatchConn(c)
+				return newBatchConn(c, &srv.reads)
 			},
 			ServerConfigCallback: func(ctx ssh.Context) *gossh.ServerConfig {
 				cfg := &gossh.ServerConfig{
