@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/vrpsim/vrpsim/internal/keyfile"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -94,7 +94,7 @@ func (d *Device) createRSAKey(bits int) error {
 	}
 	if path := d.opts.RSAKeyPath; path != "" {
 		data := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-		if err := writeKeyFile(path, data); err != nil {
+		if err := keyfile.Replace(path, data); err != nil {
 			return fmt.Errorf("store the RSA key pair: %w", err)
 		}
 	}
@@ -102,32 +102,6 @@ func (d *Device) createRSAKey(bits int) error {
 	d.rsaKey = &rsaKeyPair{key: key, created: d.now()}
 	d.mu.Unlock()
 	return nil
-}
-
-// writeKeyFile replaces path with data (mode 0600) through a temporary file.
-func writeKeyFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".rsakey-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // rsaPublicText is display rsa local-key-pair public's answer.

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/vrpsim/vrpsim/internal/keyfile"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -41,7 +41,7 @@ func LoadOrCreateHostKey(path string) (gossh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sshd: encode host key: %w", err)
 	}
-	if err := writeFileAtomic(path, pem.EncodeToMemory(block)); err != nil {
+	if err := keyfile.Create(path, pem.EncodeToMemory(block)); err != nil {
 		if errors.Is(err, fs.ErrExist) { // stored meanwhile by another start
 			return LoadOrCreateHostKey(path)
 		}
@@ -52,42 +52,6 @@ func LoadOrCreateHostKey(path string) (gossh.Signer, error) {
 		return nil, fmt.Errorf("sshd: host key: %w", err)
 	}
 	return signer, nil
-}
-
-// writeFileAtomic writes data to a new file beside path and renames it into
-// place, so that a crash never leaves a truncated key. An existing file (a key
-// stored by a concurrent start) is not replaced.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".hostkey-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	// os.Link fails when path exists, unlike os.Rename: the first key stored wins.
-	if err := os.Link(tmp, path); err != nil {
-		return err
-	}
-	return nil
 }
 
 // rsaHostKey is the signer of one RSA key pair of the device.
