@@ -364,6 +364,22 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	return srv.conns.Shutdown(ctx)
 }
 
-// track registers a session goroutine, which calls srv.conns.Untrack when
-// it ends; it reports false once the server is closed.
-func (srv *Server) track() bool { return srv.conns.Track() }
+// startSession begins serving a session channel, for every channel
+// handler: it registers the handler's goroutine, notes that the connection
+// is in use (which stops its login timer) and answers a connection the VTY
+// lines refuse (refusedByVTY). It reports false, and the handler returns at
+// once, when the server is closed or the connection refused; else the
+// handler calls end when it returns.
+func (srv *Server) startSession(ss ssh.Session) (end func(), ok bool) {
+	if !srv.conns.Track() {
+		return nil, false
+	}
+	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
+		tc.Used.Store(true)
+	}
+	if refusedByVTY(ss) {
+		srv.conns.Untrack()
+		return nil, false
+	}
+	return srv.conns.Untrack, true
+}

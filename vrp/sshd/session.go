@@ -23,16 +23,11 @@ const (
 // client asked for a pty, otherwise its command (exec) or a shell reading
 // lines from its input.
 func (srv *Server) handleSession(ss ssh.Session) {
-	if !srv.track() {
+	end, ok := srv.startSession(ss)
+	if !ok {
 		return
 	}
-	defer srv.conns.Untrack()
-	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
-		tc.Used.Store(true)
-	}
-	if refusedByVTY(ss) {
-		return
-	}
+	defer end()
 	if req, ok, err := parseSCPCommand(ss.RawCommand()); ok {
 		srv.serveSCP(ss, req, err)
 		return
@@ -81,7 +76,8 @@ func ptyWidth(cols int) int {
 // refusedByVTY reports whether the connection came in only to be told that
 // the VTY lines refuse SSH (it authenticated with no password: see
 // NoClientAuthCallback); it then says why and ends the channel. Every
-// channel handler asks it first: such a connection gets no service.
+// channel handler asks it first, through startSession: such a connection
+// gets no service.
 func refusedByVTY(ss ssh.Session) bool {
 	msg, ok := ss.Context().Value(refusedKey{}).(string)
 	if !ok {

@@ -27,16 +27,11 @@ const maxPendingWrite = 16 << 20
 // device's flash (see vrp.Device.OpenFileService), through
 // github.com/pkg/sftp's request server.
 func (srv *Server) handleSFTP(ss ssh.Session) {
-	if !srv.track() {
+	end, ok := srv.startSession(ss)
+	if !ok {
 		return
 	}
-	defer srv.conns.Untrack()
-	if tc, ok := ss.Context().Value(connKey{}).(*trackedConn); ok {
-		tc.Used.Store(true)
-	}
-	if refusedByVTY(ss) {
-		return
-	}
+	defer end()
 	remote := addrPort(ss.RemoteAddr())
 	login, err := srv.Device.OpenFileService(ss.User(), vrp.ServiceSFTP, remote)
 	if err != nil {
