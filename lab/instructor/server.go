@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vrpsim/vrpsim/lab"
@@ -633,42 +634,32 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.rec.Faults(name)
-	var set []string
-	if v := body.RefuseLogins; v != nil {
-		f.RefuseLogins.Store(*v)
-		set = append(set, "refuse_logins="+strconv.FormatBool(*v))
+	var set []string // what the log line says was set
+	setBool := func(v *bool, dst *atomic.Bool, key, fault string) {
+		if v == nil {
+			return
+		}
+		dst.Store(*v)
+		set = append(set, key+"="+strconv.FormatBool(*v))
 		if *v {
-			s.rec.countFault(name, "refuse_logins")
+			s.rec.countFault(name, fault)
 		}
 	}
-	if v := body.SlowMS; v != nil {
-		f.Slow.Store(*v * int64(time.Millisecond))
-		set = append(set, "slow_ms="+strconv.FormatInt(*v, 10))
+	setInt := func(v *int64, dst *atomic.Int64, unit int64, key, fault string) {
+		if v == nil {
+			return
+		}
+		dst.Store(*v * unit)
+		set = append(set, key+"="+strconv.FormatInt(*v, 10))
 		if *v > 0 {
-			s.rec.countFault(name, "slow")
+			s.rec.countFault(name, fault)
 		}
 	}
-	if v := body.FlashFull; v != nil {
-		f.FlashFull.Store(*v)
-		set = append(set, "flash_full="+strconv.FormatBool(*v))
-		if *v {
-			s.rec.countFault(name, "flash_full")
-		}
-	}
-	if v := body.SaveDelayMS; v != nil {
-		f.SaveDelay.Store(*v * int64(time.Millisecond))
-		set = append(set, "save_delay_ms="+strconv.FormatInt(*v, 10))
-		if *v > 0 {
-			s.rec.countFault(name, "save_delay")
-		}
-	}
-	if v := body.CutAfter; v != nil {
-		f.CutAfter.Store(*v)
-		set = append(set, "cut_after_bytes="+strconv.FormatInt(*v, 10))
-		if *v > 0 {
-			s.rec.countFault(name, "cut_transfer")
-		}
-	}
+	setBool(body.RefuseLogins, &f.RefuseLogins, "refuse_logins", "refuse_logins")
+	setInt(body.SlowMS, &f.Slow, int64(time.Millisecond), "slow_ms", "slow")
+	setBool(body.FlashFull, &f.FlashFull, "flash_full", "flash_full")
+	setInt(body.SaveDelayMS, &f.SaveDelay, int64(time.Millisecond), "save_delay_ms", "save_delay")
+	setInt(body.CutAfter, &f.CutAfter, 1, "cut_after_bytes", "cut_transfer")
 	s.rec.control(name, "faults: "+strings.Join(set, " "), s.opts.Now())
 	writeJSON(w, http.StatusOK, faultState(f))
 }
