@@ -23,9 +23,9 @@ import (
 // client that does not read) before closing the connection.
 //
 // Reads go the same way: x/crypto/ssh reads a packet in two or three calls
-// (its buffer holds 4 KiB); batchConn reads up to readBufSize at a time
-// into a buffer of reads, which it holds only while part of it is left to
-// hand out, so that an idle connection holds none.
+// (its buffer holds 4 KiB); while the client streams, batchConn reads up to
+// readBufSize at a time into a buffer of reads, which it holds only while
+// part of it is left to hand out, so that an idle connection holds none.
 type batchConn struct {
 	net.Conn
 
@@ -34,6 +34,9 @@ type batchConn struct {
 	rbuf  *[]byte // the buffer holding ahead, nil when none is left
 	ahead []byte  // bytes read and not yet handed out
 	rerr  error   // the error of the read that filled rbuf, for after ahead
+	// streaming is set while reads fill their buffers: the client sends
+	// faster than the server reads.
+	streaming bool
 
 	mu      sync.Mutex
 	cond    sync.Cond // signals a change of buf, err or closing
@@ -78,16 +81,21 @@ func newBatchConn(c net.Conn, reads *readBufs) *batchConn {
 	return b
 }
 
-// Read hands out what an earlier read left, else reads: straight into p
-// when p is as large as a buffer of reads, else into one.
+// Read hands out what an earlier read left, else reads: into a buffer of
+// reads while the reads before filled theirs (more is waiting), else
+// straight into p. An idle connection waits in a read into p, holding no
+// buffer of reads.
 func (b *batchConn) Read(p []byte) (int, error) {
 	if len(b.ahead) == 0 {
-		if len(p) >= readBufSize {
-			return b.Conn.Read(p)
+		if !b.streaming || len(p) >= readBufSize {
+			n, err := b.Conn.Read(p)
+			b.streaming = n == len(p)
+			return n, err
 		}
 		b.rbuf = b.reads.get()
 		n, err := b.Conn.Read(*b.rbuf)
 		b.ahead, b.rerr = (*b.rbuf)[:n], err
+		b.streaming = n == len(*b.rbuf)
 	}
 	n := copy(p, b.ahead)
 	b.ahead = b.ahead[n:]
